@@ -1,0 +1,90 @@
+using Stagecraft.Storage;
+
+namespace Stagecraft.Runs;
+
+/// <summary>
+/// The only builder of per-run storage keys. Nothing else concatenates <c>runs/</c>
+/// (a test enforces it; one seed shipped a <c>runs/runs/</c> bug and another read exit codes from a stale path).
+/// </summary>
+public sealed class RunPaths
+{
+    /// <summary>The top-level prefix under which every run lives.</summary>
+    public const string RootPrefix = "runs/";
+
+    public RunPaths(string runId) => RunId = Runs.RunId.Validate(runId);
+
+    public string RunId { get; }
+
+    /// <summary><c>runs/{runId}/</c></summary>
+    public string Root => RootPrefix + RunId + "/";
+
+    /// <summary><c>runs/{runId}/logs/</c></summary>
+    public string LogsPrefix => Root + "logs/";
+
+    /// <summary><c>runs/{runId}/logs/stdout.log</c></summary>
+    public string Stdout => LogsPrefix + "stdout.log";
+
+    /// <summary><c>runs/{runId}/logs/stderr.log</c></summary>
+    public string Stderr => LogsPrefix + "stderr.log";
+
+    /// <summary>
+    /// Numbered log chunks (<c>runs/{runId}/logs/stdout/000000000042</c>), for backends whose log shipper
+    /// appends by writing new objects (a GCS object can be rewritten only about once per second).
+    /// Zero-padded so lexicographic listing order is chunk order.
+    /// </summary>
+    public string LogChunk(LogStream stream, long index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        return LogChunkPrefix(stream) + index.ToString("D12", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary><c>runs/{runId}/logs/{stdout|stderr}/</c></summary>
+    public string LogChunkPrefix(LogStream stream) => LogsPrefix + (stream == LogStream.Stdout ? "stdout/" : "stderr/");
+
+    /// <summary><c>runs/{runId}/exit_code</c>: written once when the run's process ends; the source of truth for status.</summary>
+    public string ExitCode => Root + "exit_code";
+
+    /// <summary><c>runs/{runId}/run.json</c>: the launched spec and handle, for O(1) recovery by id.</summary>
+    public string RunRecord => Root + "run.json";
+
+    /// <summary><c>runs/{runId}/outputs/</c></summary>
+    public string OutputsPrefix => Root + "outputs/";
+
+    /// <summary><c>runs/{runId}/outputs/{relativePath}</c></summary>
+    public string Output(string relativePath) => ObjectKey.Join(OutputsPrefix, relativePath);
+
+    /// <summary><c>runs/{runId}/inputs/</c></summary>
+    public string InputsPrefix => Root + "inputs/";
+
+    /// <summary><c>runs/{runId}/sessions/</c></summary>
+    public string SessionsPrefix => Root + "sessions/";
+
+    /// <summary><c>runs/{runId}/post_run/</c></summary>
+    public string PostRunPrefix => Root + "post_run/";
+
+    /// <summary><c>runs/{runId}/post_run/{kind}/</c></summary>
+    public string PostRunKind(string kind) => ObjectKey.Join(PostRunPrefix, Segment(kind, nameof(kind))) + "/";
+
+    /// <summary><c>runs/{runId}/post_run/{kind}/{shard}/</c></summary>
+    public string PostRunShard(string kind, string shard) => PostRunKind(kind) + Segment(shard, nameof(shard)) + "/";
+
+    /// <summary><c>runs/{runId}/post_run/{kind}/{shard}/{key}/</c></summary>
+    public string PostRun(string kind, string shard, string key) => PostRunShard(kind, shard) + Segment(key, nameof(key)) + "/";
+
+    /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
+    public string Snapshot => Root + "snapshot.bin";
+
+    public override string ToString() => Root;
+
+    /// <summary>A single path segment: a valid key with no '/'.</summary>
+    private static string Segment(string value, string paramName)
+    {
+        ObjectKey.Validate(value, paramName);
+        if (value.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{value}' must be a single path segment (no '/').", paramName);
+        }
+
+        return value;
+    }
+}
