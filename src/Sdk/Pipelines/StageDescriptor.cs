@@ -1,0 +1,39 @@
+using System.Collections.Immutable;
+
+namespace Stagecraft.Pipelines;
+
+/// <summary>One node of a <see cref="PipelineGraph"/>.</summary>
+public sealed class StageDescriptor
+{
+    public StageDescriptor(string name, string? version, string codeHash, Type outputType, ImmutableArray<StageParameterDescriptor> parameters, StageInvoker invoker)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(codeHash);
+        Name = name;
+        Version = version;
+        CodeHash = codeHash;
+        OutputType = outputType ?? throw new ArgumentNullException(nameof(outputType));
+        Parameters = parameters.IsDefault ? [] : parameters;
+        Invoker = invoker ?? throw new ArgumentNullException(nameof(invoker));
+    }
+
+    public string Name { get; }
+
+    /// <summary>The user's <see cref="StageAttribute.Version"/>, part of the cache fingerprint.</summary>
+    public string? Version { get; }
+
+    /// <summary>Hash of the stage method's source text, computed at compile time (whitespace/comments normalised).</summary>
+    public string CodeHash { get; }
+
+    /// <summary>The awaited return type (<c>T</c> for <c>T</c>, <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>).</summary>
+    public Type OutputType { get; }
+
+    public ImmutableArray<StageParameterDescriptor> Parameters { get; }
+
+    public StageInvoker Invoker { get; }
+
+    /// <summary>Names of the stages this one reads from, in parameter order, without duplicates.</summary>
+    public IEnumerable<string> Upstream => Parameters.Where(p => p.Kind == StageParameterKind.Upstream).Select(p => p.Source!).Distinct(StringComparer.Ordinal);
+
+    public override string ToString() => Name;
+}
