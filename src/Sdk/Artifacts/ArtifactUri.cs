@@ -265,8 +265,10 @@ public sealed class ArtifactUri : IEquatable<ArtifactUri>, IParsable<ArtifactUri
         }
         else
         {
-            // file:///runs/... has the file-system root as its root; file:///C:/x/... is a Windows drive path.
-            root = IsDrivePath(root) ? NormalizeFileRoot(root) : "/" + root;
+            // file:///runs/... has the file-system root as its root; file:///C:/x/... is a Windows drive path
+            // (only when the colon is literal: "C%3A" is a Unix directory called "C:").
+            var isDrive = runsAt > 0 && raw[0].Length == 2 && IsDrivePath(raw[0]);
+            root = isDrive ? NormalizeFileRoot(root) : "/" + root;
             rootRule = ValidateFileRoot(root);
         }
 
