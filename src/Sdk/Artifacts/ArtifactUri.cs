@@ -28,7 +28,8 @@ public sealed class ArtifactUri : IEquatable<ArtifactUri>, IParsable<ArtifactUri
     /// <summary>The scheme of local-root URIs.</summary>
     public const string FileScheme = "file";
 
-    internal const string ExpectedForms = "'gs://{bucket}[/{prefix}]/runs/{runId}/outputs/{name}' or 'file:///{absolute root}/runs/{runId}/outputs/{name}'";
+    internal static readonly string ExpectedForms =
+        $"'gs://{{bucket}}[/{{prefix}}]/{RunPaths.RootPrefix}{{runId}}/outputs/{{name}}' or 'file:///{{absolute root}}/{RunPaths.RootPrefix}{{runId}}/outputs/{{name}}'";
 
     private const int MaxBucketLength = 63;
 
