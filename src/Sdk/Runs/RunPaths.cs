@@ -80,6 +80,9 @@ public sealed class RunPaths
     /// </summary>
     public string ReferenceSeed(string kind) => ObjectKey.Join(Root + "reference_seed/", Segment(kind, nameof(kind))) + "/";
 
+    /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
+    public string PipelineRecord => Root + "pipeline.json";
+
     /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
     public string Snapshot => Root + "snapshot.bin";
 
