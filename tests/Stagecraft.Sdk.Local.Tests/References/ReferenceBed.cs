@@ -66,9 +66,10 @@ internal sealed class ReferenceBed : IDisposable
         IEnumerable<(string Path, string Content, DateTime Mtime)> files,
         bool complete = true,
         bool sidecar = true,
-        IReadOnlyDictionary<string, string>? sidecarOverride = null)
+        IReadOnlyDictionary<string, string>? sidecarOverride = null,
+        string runId = RunId)
     {
-        var prefix = Paths.PostRun(Kind, shard, key);
+        var prefix = new RunPaths(runId).PostRun(Kind, shard, key);
         var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, content, mtime) in files)
         {
@@ -90,8 +91,8 @@ internal sealed class ReferenceBed : IDisposable
     }
 
     /// <summary>Puts a complete slice holding the test tree of <paramref name="fingerprint"/> (see <see cref="ReferenceTreeContent"/>).</summary>
-    public Task PutTreeSliceAsync(string shard, string key, string fingerprint, DateTime markerTime, DateTime? fileTime = null, bool complete = true) =>
-        PutSliceAsync(shard, key, TreeFiles(fingerprint, markerTime, fileTime ?? markerTime), complete);
+    public Task PutTreeSliceAsync(string shard, string key, string fingerprint, DateTime markerTime, DateTime? fileTime = null, bool complete = true, string runId = RunId) =>
+        PutSliceAsync(shard, key, TreeFiles(fingerprint, markerTime, fileTime ?? markerTime), complete, runId: runId);
 
     public static IEnumerable<(string Path, string Content, DateTime Mtime)> TreeFiles(string fingerprint, DateTime markerTime, DateTime fileTime) =>
         ReferenceTreeContent.Files(fingerprint)
@@ -143,6 +144,11 @@ internal sealed class ReferenceBed : IDisposable
     }
 
     public void Dispose() => Dir.Dispose();
+
+    /// <summary>The one-key run crash-test children merge first, so their kill window falls in warm (JIT-compiled) code.</summary>
+    public const string WarmupRunId = "warmup";
+
+    public Task PutWarmupRunAsync() => PutTreeSliceAsync("h-0", "warm", "warm", T(1), runId: WarmupRunId);
 
     private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 }
