@@ -1,16 +1,20 @@
 using Stagecraft.InFlight;
 using Stagecraft.Local.Processes;
-using Stagecraft.Testing.InFlight;
+using Stagecraft.IO;
+using Stagecraft.Testing;
 
 namespace Stagecraft.Sdk.Local.Tests.Processes;
 
 /// <summary>Dispatcher hand-off and reaper against real process trees.</summary>
-public class OrphanReaperProcessTests
+public sealed class OrphanReaperProcessTests : IDisposable
 {
+    private readonly TempDirectory _dir = new("reaper");
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(30);
     private readonly LinuxProcessTable _table = new();
 
-    private static IInFlightRegistryStore NewStore() => new InMemoryInFlightRegistryStore();
+    private FileInFlightRegistryStore NewStore() => new(_dir.Combine("inflight.json"), Durability.None);
+
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public async Task After_a_failed_dispatch_the_reaper_leaves_zero_survivors_except_the_protected_process()
