@@ -109,6 +109,9 @@ public sealed class LinuxProcessTable : IProcessTable
         // Decided once, while the root is known to be alive: after it dies its session id lives on in its descendants.
         private readonly bool _rootLeadsSession = ProcFs.ReadStat(root.Pid)?.SessionId == root.Pid;
 
+        // A group leader's id stays reserved while its group has members, so the group can be signalled even after it died.
+        private readonly bool _rootLeadsGroup = ProcFs.ReadStat(root.Pid)?.ProcessGroupId == root.Pid;
+
         public IEnumerable<ProcessIdentity> Members => _members.Values;
 
         public IEnumerable<ProcessIdentity> Spared => _spared.Values;
@@ -155,6 +158,19 @@ public sealed class LinuxProcessTable : IProcessTable
 
         public void SignalAll(PosixSignal signal)
         {
+            // One kill(-pgid) reaches every group member atomically, including any forked since the last collection,
+            // unless this process or a protected one sits in the group.
+            if (_rootLeadsGroup && !_spared.Keys.Concat(spare).Append(self).Any(pid => ProcFs.ReadStat(pid)?.ProcessGroupId == root.Pid))
+            {
+                try
+                {
+                    ProcessSignals.SendToGroup(root.Pid, signal);
+                }
+                catch (Win32Exception)
+                {
+                }
+            }
+
             foreach (var member in _members.Values)
             {
                 // Re-check identity right before signalling: the pid may have been recycled since it was collected.
