@@ -300,6 +300,12 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
                 return (exit.ToStatus(), record);
             }
 
+            if (dir.CommandProcess(_setsid) is { } orphan)
+            {
+                // Still terminable (its identity was kept), but nobody will record how it ends.
+                return (new RunStatus(RunState.Running, null, string.Create(CultureInfo.InvariantCulture, $"The supervisor is gone but the command (pid {orphan.Pid}) still runs; its exit code cannot be recorded. Terminate it.")), record);
+            }
+
             if (dir.SupervisorStarted || _time.GetUtcNow() - record.LaunchedAt > _options.LaunchTimeout)
             {
                 return (new RunStatus(RunState.Lost, null, "The run's supervisor process is gone and recorded no exit code."), record);
@@ -415,7 +421,10 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
 
                 await LogShipper.ShipAsync(_storage, dir.Stdout, paths.Stdout, cancellationToken).ConfigureAwait(false);
                 await LogShipper.ShipAsync(_storage, dir.Stderr, paths.Stderr, cancellationToken).ConfigureAwait(false);
-                if (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.ReadExit() is null)
+
+                // Keeps the command's identity on disk while the supervisor can vouch for it, so the tree stays killable.
+                var command = dir.CommandProcess(_setsid);
+                if (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.ReadExit() is null && command is null)
                 {
                     LogLost(_logger, handle.RunId);
                     return;
@@ -490,7 +499,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
     }
 
     private bool IsFinished(LocalRunDirectory dir) =>
-        dir.ReadExit() is not null || (dir.SupervisorStarted && dir.LiveSupervisor() is null);
+        dir.ReadExit() is not null || (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.CommandProcess(_setsid) is null);
 
     private async IAsyncEnumerable<string> FollowStoredObjectAsync(RunHandle handle, LogStream stream, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
