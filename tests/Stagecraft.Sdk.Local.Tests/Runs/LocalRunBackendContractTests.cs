@@ -1,5 +1,6 @@
 using Stagecraft.Local.Processes;
 using Stagecraft.Local.Runs;
+using Stagecraft.Local.Storage;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Testing;
@@ -20,7 +21,7 @@ public sealed class LocalRunBackendContractTests : RunBackendContractTests
         TerminationGracePeriod = TimeSpan.FromSeconds(1),
     };
 
-    protected override IObjectStorage CreateStorage() => new InMemoryObjectStorage();
+    protected override IObjectStorage CreateStorage() => new LocalObjectStorage(_dir.Combine("storage"));
 
     protected override IRunBackend CreateBackend(IObjectStorage storage) => new LocalRunBackend(storage, Options(_dir.Combine("state")));
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Stagecraft.Local.Processes;
 using Stagecraft.Local.Runs;
+using Stagecraft.Local.Storage;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Testing;
@@ -13,8 +14,10 @@ public sealed class LocalRunBackendTests : IAsyncLifetime
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(90);
     private readonly TempDirectory _dir = new("local-runs");
-    private readonly InMemoryObjectStorage _storage = new();
+    private readonly LocalObjectStorage _storage;
     private readonly List<LocalRunBackend> _backends = [];
+
+    public LocalRunBackendTests() => _storage = new LocalObjectStorage(_dir.Combine("storage"));
 
     private string StateDirectory => _dir.Combine("state");
 

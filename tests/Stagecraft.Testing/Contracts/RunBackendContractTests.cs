@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
@@ -69,7 +68,7 @@ public abstract class RunBackendContractTests : IAsyncLifetime
             }
         }
 
-        if (_storage?.Inner is IAsyncDisposable s)
+        if (_storage?.Wrapped is IAsyncDisposable s)
         {
             await s.DisposeAsync();
         }
@@ -415,30 +414,16 @@ public abstract class RunBackendContractTests : IAsyncLifetime
     }
 
     /// <summary>Passes everything through and remembers which prefixes were listed.</summary>
-    private sealed class RecordingStorage(IObjectStorage inner) : IObjectStorage
+    private sealed class RecordingStorage(IObjectStorage inner) : ObjectStorageDecorator(inner)
     {
-        public IObjectStorage Inner => inner;
+        public IObjectStorage Wrapped => Inner;
 
         public System.Collections.Concurrent.ConcurrentQueue<string> ListedPrefixes { get; } = new();
 
-        public Task<ObjectInfo> PutAsync(string key, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default) =>
-            inner.PutAsync(key, content, options, cancellationToken);
-
-        public Task<ObjectReadResult> GetAsync(string key, GetObjectOptions? options = null, CancellationToken cancellationToken = default) =>
-            inner.GetAsync(key, options, cancellationToken);
-
-        public Task<ObjectInfo?> StatAsync(string key, CancellationToken cancellationToken = default) => inner.StatAsync(key, cancellationToken);
-
-        public IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, ListObjectsOptions? options = null, CancellationToken cancellationToken = default)
+        public override IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, ListObjectsOptions? options = null, CancellationToken cancellationToken = default)
         {
             ListedPrefixes.Enqueue(prefix);
-            return inner.ListAsync(prefix, options, cancellationToken);
+            return base.ListAsync(prefix, options, cancellationToken);
         }
-
-        public Task<bool> DeleteAsync(string key, DeleteObjectOptions? options = null, CancellationToken cancellationToken = default) =>
-            inner.DeleteAsync(key, options, cancellationToken);
-
-        public Task<ObjectInfo> CopyAsync(string sourceKey, string destinationKey, CopyObjectOptions? options = null, CancellationToken cancellationToken = default) =>
-            inner.CopyAsync(sourceKey, destinationKey, options, cancellationToken);
     }
 }
