@@ -139,7 +139,7 @@ public sealed class PipelineFailureTests : IDisposable
         var graph = Pipeline(
             "Types",
             new StageDescriptor("Liar", null, "c", typeof(int), [], _ => new ValueTask<object?>("not an int")),
-            new StageDescriptor("NullSignal", null, "c", typeof(Signals.FileSignal), [], _ => new ValueTask<object?>((object?)null)));
+            new StageDescriptor("NullSignal", null, "c", typeof(Stagecraft.Signals.FileSignal), [], _ => new ValueTask<object?>((object?)null)));
         var result = await _fixture.CreateRunner().RunAsync(graph, NoInputs);
 
         Assert.Contains("returned a System.String, but its declared output type is System.Int32", result.Stages["Liar"].Reason, StringComparison.Ordinal);
