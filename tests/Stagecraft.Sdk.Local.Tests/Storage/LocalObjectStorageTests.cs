@@ -145,11 +145,11 @@ public sealed class LocalObjectStorageTests : IDisposable
     public async Task Deleting_the_last_object_of_a_folder_removes_its_empty_directories()
     {
         var storage = new LocalObjectStorage(_root.Path);
-        await storage.PutAsync("runs/r1/logs/stdout.log", Text("x"));
-        await storage.PutAsync("runs/keep", Text("x"));
-        await storage.DeleteAsync("runs/r1/logs/stdout.log");
-        Assert.False(Directory.Exists(Path.Combine(_root.Path, "objects", "runs", "r1")));
-        Assert.True(Directory.Exists(Path.Combine(_root.Path, "objects", "runs")));
+        await storage.PutAsync("jobs/j1/logs/stdout.log", Text("x"));
+        await storage.PutAsync("jobs/keep", Text("x"));
+        await storage.DeleteAsync("jobs/j1/logs/stdout.log");
+        Assert.False(Directory.Exists(Path.Combine(_root.Path, "objects", "jobs", "j1")));
+        Assert.True(Directory.Exists(Path.Combine(_root.Path, "objects", "jobs")));
     }
 
     [Fact]
