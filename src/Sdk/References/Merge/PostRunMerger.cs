@@ -94,7 +94,8 @@ public sealed partial class PostRunMerger
 
         var merged = new List<MergedReferenceKey>();
         var skipped = new List<SkippedReferenceKey>();
-        foreach (var key in slices.Select(s => s.Key).Where(ReferenceKey.IsValid).Distinct().Order(StringComparer.Ordinal))
+        var keys = slices.Select(s => s.Key).Where(ReferenceKey.IsValid).Distinct().Order(StringComparer.Ordinal).ToList();
+        foreach (var key in keys)
         {
             var outcome = await MergeKeyAsync(layout, key, complete.Where(c => c.Key == key).ToList(), ignored, cancellationToken).ConfigureAwait(false);
             if (outcome.Merged is { } m)
@@ -105,6 +106,8 @@ public sealed partial class PostRunMerger
             {
                 skipped.Add(outcome.Skipped!);
             }
+
+            _options.Progress?.Report(new MergeProgress(merged.Count + skipped.Count, keys.Count, key, outcome.Merged is not null));
         }
 
         var report = new MergeReport(
