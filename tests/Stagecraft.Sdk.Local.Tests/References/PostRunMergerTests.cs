@@ -31,6 +31,22 @@ public class PostRunMergerTests
         Assert.Empty(report.IgnoredShards);
     }
 
+    [Theory]
+    [InlineData(Stagecraft.IO.Durability.File)]
+    [InlineData(Stagecraft.IO.Durability.FileAndDirectory)]
+    public async Task A_durable_merge_installs_the_same_tree(Stagecraft.IO.Durability durability)
+    {
+        using var bed = new ReferenceBed();
+        await BuildAsync(bed.Laptop, "db", "local", T(1));
+        await bed.PutTreeSliceAsync("h-1", "db", "cloud", T(10), T(9));
+
+        var report = await bed.Merger(new PostRunMergerOptions { Durability = durability }).MergeAsync(RunId, Kind, bed.Laptop);
+
+        Assert.Single(report.MergedKeys);
+        await ReferenceTreeContent.AssertTreeAsync(Path.Combine(bed.Laptop, "db"), "cloud");
+        Assert.All(Snapshot(Path.Combine(bed.Laptop, "db")), f => Assert.Equal(f.Key == ReferenceFileNames.Marker ? T(10) : T(9), f.Value.Mtime));
+    }
+
     [Fact]
     public async Task Bug_mtime_lost_on_replace_every_replaced_file_keeps_its_source_mtime()
     {
