@@ -1,8 +1,8 @@
 namespace Stagecraft.Gcp.Emulation.Faults;
 
 /// <summary>
-/// The scripted faults of one fake server. Rules are consulted in order for each request; the first rule that
-/// decides to hit wins. Every hit is recorded so tests can assert that faults really happened.
+/// The scripted faults of one fake server. Every rule sees every request; when several want to hit the same
+/// request, the first added wins. Every hit is recorded so tests can assert that faults really happened.
 /// </summary>
 public sealed class FaultPlan<TRequest>
 {
@@ -48,16 +48,24 @@ public sealed class FaultPlan<TRequest>
     {
         lock (_gate)
         {
+            // Every rule counts every request; when several want the same one, the first added wins and the
+            // others lose that turn (a request can only fail one way).
+            FaultRule<TRequest>? winner = null;
             foreach (var rule in _rules)
             {
-                if (rule.Consider(request))
+                if (rule.Wants(request))
                 {
-                    _injected.Add(new InjectedFault<TRequest>(request, rule));
-                    return rule;
+                    winner ??= rule;
                 }
             }
 
-            return null;
+            if (winner is not null)
+            {
+                winner.RecordHit();
+                _injected.Add(new InjectedFault<TRequest>(request, winner));
+            }
+
+            return winner;
         }
     }
 }

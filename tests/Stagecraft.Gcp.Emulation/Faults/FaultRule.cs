@@ -37,8 +37,11 @@ public sealed record FaultRule<TRequest>
     /// <summary>How many times this rule has fired.</summary>
     public int Hits => Volatile.Read(ref _hits);
 
-    /// <summary>Counts a matching request; true when this one is to be hit. Called under the plan's lock.</summary>
-    internal bool Consider(TRequest request)
+    /// <summary>
+    /// Counts a matching request; true when the rule wants to hit this one. Called under the plan's lock for
+    /// every rule, so "the n-th matching request" means the n-th overall, whatever other rules did to it.
+    /// </summary>
+    internal bool Wants(TRequest request)
     {
         if (_hits >= MaxHits || !Matches(request))
         {
@@ -46,14 +49,11 @@ public sealed record FaultRule<TRequest>
         }
 
         var index = _matched++;
-        if (index < Skip || (index - Skip) % Math.Max(1, Every) != 0)
-        {
-            return false;
-        }
-
-        _hits++;
-        return true;
+        return index >= Skip && (index - Skip) % Math.Max(1, Every) == 0;
     }
+
+    /// <summary>Records that the rule fired. Called under the plan's lock.</summary>
+    internal void RecordHit() => _hits++;
 
     public override string ToString() =>
         Name ?? string.Create(CultureInfo.InvariantCulture, $"{Kind}{(Kind == FaultKind.Status ? " " + StatusCode : string.Empty)} skip {Skip} every {Every} max {MaxHits}");

@@ -1092,9 +1092,10 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         if (fault?.Kind == FaultKind.CutResponseBody)
         {
             var sent = (int)Math.Clamp(fault.Bytes, 0, Math.Max(0, body.Length - 1));
+            // Ending the response short of its Content-Length makes Kestrel close the connection after the bytes
+            // written so far have gone out (an abort could discard them), so the client sees exactly a body that
+            // stops after 'sent' bytes.
             await context.Response.Body.WriteAsync(body.AsMemory(0, sent)).ConfigureAwait(false);
-            await context.Response.Body.FlushAsync().ConfigureAwait(false);
-            context.Abort();
             return;
         }
 
