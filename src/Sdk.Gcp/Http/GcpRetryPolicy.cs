@@ -78,20 +78,29 @@ internal sealed class GcpRetryPolicy
 
     /// <summary>
     /// One attempt: sends <paramref name="request"/> under the attempt timeout and returns either the response
-    /// (any status) or the transient failure (a timeout as <see cref="TimeoutException"/>). Non-transient
-    /// exceptions, including the caller's cancellation, propagate.
+    /// (any status) or the transient failure (a timeout as <see cref="TimeoutException"/>). With
+    /// <paramref name="bufferContent"/> the whole body is read inside the attempt, so a connection cut in the
+    /// middle of a JSON answer is a retryable failure like any other. Non-transient exceptions, including the
+    /// caller's cancellation, propagate.
     /// </summary>
-    public async Task<AttemptResult> SendOnceAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    public async Task<AttemptResult> SendOnceAsync(HttpClient client, HttpRequestMessage request, bool bufferContent, CancellationToken cancellationToken)
     {
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         attempt.CancelAfter(_options.AttemptTimeout);
+        HttpResponseMessage? response = null;
         try
         {
-            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
+            response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token).ConfigureAwait(false);
+            if (bufferContent)
+            {
+                await response.Content.LoadIntoBufferAsync(attempt.Token).ConfigureAwait(false);
+            }
+
             return new AttemptResult(response, null);
         }
         catch (Exception ex) when (IsTransientException(ex, cancellationToken))
         {
+            response?.Dispose();
             return new AttemptResult(null, ex is OperationCanceledException
                 ? new TimeoutException($"{request.Method} {Redact(request.RequestUri)} did not answer within {_options.AttemptTimeout}.", ex)
                 : ex);
@@ -102,20 +111,22 @@ internal sealed class GcpRetryPolicy
     /// Sends a request built fresh for every attempt, retrying retryable failures when
     /// <paramref name="idempotent"/>. Returns the first non-retryable response, or the last response once
     /// retries are exhausted or not allowed; the caller maps error statuses. A connection failure on the last
-    /// allowed attempt is rethrown (a timeout as <see cref="TimeoutException"/>).
+    /// allowed attempt is rethrown (a timeout as <see cref="TimeoutException"/>). See
+    /// <see cref="SendOnceAsync"/> for <paramref name="bufferContent"/>.
     /// </summary>
     public async Task<RetryOutcome> SendAsync(
         HttpClient client,
         Func<HttpRequestMessage> createRequest,
         bool idempotent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        bool bufferContent = false)
     {
         var failures = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var request = createRequest();
-            var (response, failure) = await SendOnceAsync(client, request, cancellationToken).ConfigureAwait(false);
+            var (response, failure) = await SendOnceAsync(client, request, bufferContent, cancellationToken).ConfigureAwait(false);
             if (response is not null && !IsRetryableStatus(response.StatusCode))
             {
                 return new RetryOutcome(response, failures + 1, failures > 0);

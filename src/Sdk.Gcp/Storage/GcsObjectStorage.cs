@@ -405,7 +405,7 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         throw await CreateExceptionAsync(response, "upload", key, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>GETs the object resource; null when it does not exist. A failed generation precondition throws.</summary>
+    /// <summary>GETs the object resource; null when it does not exist. A failed generation precondition on an existing object throws.</summary>
     internal async Task<GcsObjectResource?> GetResourceAsync(string key, long? ifGenerationMatch, string operation, CancellationToken cancellationToken)
     {
         var outcome = await SendAsync(
@@ -423,11 +423,7 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         switch (response.StatusCode)
         {
             case HttpStatusCode.NotFound when !await IsBucketMissingAsync(response, cancellationToken).ConfigureAwait(false):
-                if (ifGenerationMatch is > 0)
-                {
-                    throw new PreconditionFailedException(key, ifGenerationMatch.Value, 0);
-                }
-
+                // Missing wins over any precondition: callers report "not found", as the service does.
                 return null;
             case HttpStatusCode.PreconditionFailed:
                 throw new PreconditionFailedException(key, ifGenerationMatch ?? 0, await TryGetCurrentGenerationAsync(key, cancellationToken).ConfigureAwait(false));
@@ -463,12 +459,15 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         return (null, new PreconditionFailedException(key, expected, current?.Generation ?? 0));
     }
 
-    /// <summary>Sends with the retry policy, wrapping a final transport failure in <see cref="GcsRequestException"/>.</summary>
-    internal async Task<RetryOutcome> SendAsync(Func<HttpRequestMessage> createRequest, bool idempotent, string operation, string? key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends with the retry policy, wrapping a final transport failure in <see cref="GcsRequestException"/>.
+    /// JSON answers are read whole inside the attempt (<paramref name="streamResponse"/> false), media is streamed.
+    /// </summary>
+    internal async Task<RetryOutcome> SendAsync(Func<HttpRequestMessage> createRequest, bool idempotent, string operation, string? key, CancellationToken cancellationToken, bool streamResponse = false)
     {
         try
         {
-            return await Retry.SendAsync(Http, createRequest, idempotent, cancellationToken).ConfigureAwait(false);
+            return await Retry.SendAsync(Http, createRequest, idempotent, cancellationToken, bufferContent: !streamResponse).ConfigureAwait(false);
         }
         catch (Exception ex) when (GcpRetryPolicy.IsTransientException(ex, cancellationToken))
         {

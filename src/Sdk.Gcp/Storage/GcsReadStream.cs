@@ -162,7 +162,8 @@ internal sealed class GcsReadStream : Stream
             idempotent: true,
             "download",
             _key,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            streamResponse: true).ConfigureAwait(false);
 
         var response = outcome.Response;
         try

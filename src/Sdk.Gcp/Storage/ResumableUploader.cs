@@ -85,7 +85,7 @@ internal sealed class ResumableUploader(GcsObjectStorage owner, string key, GcsO
         while (true)
         {
             await FillAsync(source, cancellationToken).ConfigureAwait(false);
-            var (response, failure) = await owner.Retry.SendOnceAsync(owner.Http, CreateChunkRequest(session), cancellationToken).ConfigureAwait(false);
+            var (response, failure) = await owner.Retry.SendOnceAsync(owner.Http, CreateChunkRequest(session), bufferContent: true, cancellationToken).ConfigureAwait(false);
             if (response is not null && !GcpRetryPolicy.IsRetryableStatus(response.StatusCode))
             {
                 using (response)
@@ -141,7 +141,7 @@ internal sealed class ResumableUploader(GcsObjectStorage owner, string key, GcsO
             GcpLog.UploadInterrupted(owner.Logger, key, _bufferStart, failures, failure);
             await owner.Retry.BackoffAsync(failures, retryAfter, cancellationToken).ConfigureAwait(false);
 
-            var (response, queryFailure) = await owner.Retry.SendOnceAsync(owner.Http, CreateStatusQuery(session), cancellationToken).ConfigureAwait(false);
+            var (response, queryFailure) = await owner.Retry.SendOnceAsync(owner.Http, CreateStatusQuery(session), bufferContent: true, cancellationToken).ConfigureAwait(false);
             if (response is null || GcpRetryPolicy.IsRetryableStatus(response.StatusCode))
             {
                 retryAfter = response?.Headers.RetryAfter?.Delta;

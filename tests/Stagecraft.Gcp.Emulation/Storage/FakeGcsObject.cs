@@ -17,4 +17,8 @@ public sealed record FakeGcsObject(
 /// <param name="Sequence">The request that committed it.</param>
 /// <param name="Operation">Upload kind or rewrite/copy.</param>
 /// <param name="Object">The generation created.</param>
-public sealed record FakeGcsCommit(long Sequence, FakeGcsOperation Operation, FakeGcsObject Object);
+/// <param name="ChecksumVerified">
+/// True when the bytes were verified before the commit: against a CRC32C/MD5 the client declared (uploads), or
+/// because they were copied server-side from a stored object (rewrite/copy). False for an upload that declared none.
+/// </param>
+public sealed record FakeGcsCommit(long Sequence, FakeGcsOperation Operation, FakeGcsObject Object, bool ChecksumVerified);

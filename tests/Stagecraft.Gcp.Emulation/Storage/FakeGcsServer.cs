@@ -135,7 +135,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     {
         lock (_gate)
         {
-            return Commit(0, FakeGcsOperation.Unknown, bucket, name, data, contentType, metadata ?? new Dictionary<string, string>());
+            return Commit(0, FakeGcsOperation.Unknown, bucket, name, data, contentType, metadata ?? new Dictionary<string, string>(), checksumVerified: true);
         }
     }
 
@@ -527,7 +527,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 });
             }
 
-            var copy = Commit(request.Sequence, route.Operation, route.Bucket!, route.Object!, source.Data, contentType ?? source.ContentType, metadata ?? source.Metadata);
+            var copy = Commit(request.Sequence, route.Operation, route.Bucket!, route.Object!, source.Data, contentType ?? source.ContentType, metadata ?? source.Metadata, checksumVerified: true);
             if (route.Operation == FakeGcsOperation.CopyTo)
             {
                 return ObjectResponse(200, copy);
@@ -624,7 +624,8 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 return GcsErrors.ConditionNotMet();
             }
 
-            return ObjectResponse(200, Commit(request.Sequence, request.Operation, bucket, name, data, contentType, metadata));
+            var verified = declaredCrc32c is not null || declaredMd5 is not null;
+            return ObjectResponse(200, Commit(request.Sequence, request.Operation, bucket, name, data, contentType, metadata, verified));
         }
     }
 
@@ -800,7 +801,8 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 return GcsErrors.ConditionNotMet();
             }
 
-            session.Result = Commit(request.Sequence, FakeGcsOperation.ResumableChunk, session.Bucket, session.Name, data, session.ContentType, session.Metadata);
+            var verified = (headerCrc ?? session.DeclaredCrc32c ?? headerMd5) is not null;
+            session.Result = Commit(request.Sequence, FakeGcsOperation.ResumableChunk, session.Bucket, session.Name, data, session.ContentType, session.Metadata, verified);
             session.State = UploadSessionState.Completed;
             return ObjectResponse(200, session.Result);
         }
@@ -845,7 +847,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     // ---------------------------------------------------------------- shared rules
 
     /// <summary>Must be called under <see cref="_gate"/>. Hands out the next (strictly greater) generation.</summary>
-    private FakeGcsObject Commit(long sequence, FakeGcsOperation operation, string bucket, string name, byte[] data, string contentType, IReadOnlyDictionary<string, string> metadata)
+    private FakeGcsObject Commit(long sequence, FakeGcsOperation operation, string bucket, string name, byte[] data, string contentType, IReadOnlyDictionary<string, string> metadata, bool checksumVerified)
     {
         var objects = _buckets[bucket];
         var generation = ++_lastGeneration;
@@ -861,7 +863,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             Convert.ToBase64String(MD5.HashData(data)),
             Options.TimeProvider.GetUtcNow());
         objects[name] = obj;
-        _commits.Add(new FakeGcsCommit(sequence, operation, obj));
+        _commits.Add(new FakeGcsCommit(sequence, operation, obj, checksumVerified));
         return obj;
     }
 
