@@ -19,6 +19,9 @@ public static class RunId
 
     public static bool IsValid(string? runId) => runId is not null && Check(runId) is null;
 
+    /// <summary>Null when <paramref name="runId"/> is valid, otherwise the rule it breaks (for callers with their own exception type).</summary>
+    public static string? Explain(string? runId) => runId is null ? "it must not be null" : Check(runId);
+
     private static string? Check(string id)
     {
         if (id.Length is 0 or > MaxLength)

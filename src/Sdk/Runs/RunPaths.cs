@@ -71,6 +71,9 @@ public sealed class RunPaths
     /// <summary><c>runs/{runId}/post_run/{kind}/{shard}/{key}/</c></summary>
     public string PostRun(string kind, string shard, string key) => PostRunShard(kind, shard) + Segment(key, nameof(key)) + "/";
 
+    /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
+    public string PipelineRecord => Root + "pipeline.json";
+
     /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
     public string Snapshot => Root + "snapshot.bin";
 

@@ -1,0 +1,115 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.CodeAnalysis;
+
+namespace Stagecraft.Generators.Diagnostics;
+
+/// <summary>
+/// The pipeline generator's diagnostics. Ids are stable (documented in src/Sdk.Generators/README.md and tracked in
+/// AnalyzerReleases.*.md): never renumber, only add.
+/// </summary>
+internal static class PipelineDiagnostics
+{
+    public const string Category = "Stagecraft.Pipelines";
+
+    private const string HelpBase = "https://github.com/stagecraft/stagecraft/blob/main/src/Sdk.Generators/README.md#";
+
+    public static readonly DiagnosticDescriptor DuplicateStageName = Create(
+        "SC1001",
+        "Duplicate stage name",
+        "Pipeline '{0}' already has a stage named '{1}' (method '{2}'); stage names must be unique within a pipeline",
+        "Every stage of a pipeline needs its own name: it keys cached outputs, run records and [From] references. Rename the method or pass a distinct name to [Stage(\"...\")].");
+
+    public static readonly DiagnosticDescriptor UnknownUpstreamStage = Create(
+        "SC1002",
+        "[From] names an unknown stage",
+        "[From(\"{0}\")] on parameter '{1}' of stage '{2}' names no stage of pipeline '{3}'; its stages are: {4}",
+        "[From] must name a stage of the same pipeline, by stage name (or by method name, which is what nameof(Method) gives). Stages of other pipelines cannot be referenced.");
+
+    public static readonly DiagnosticDescriptor UpstreamTypeMismatch = Create(
+        "SC1003",
+        "Upstream output type does not match the parameter",
+        "Parameter '{0}' of stage '{1}' has type '{2}', but stage '{3}' outputs '{4}', which does not convert to it",
+        "A parameter bound to an upstream stage must accept that stage's output: the same type, a base type or interface of it, or a nullable form of it. Numeric and user-defined conversions are not applied.");
+
+    public static readonly DiagnosticDescriptor Cycle = Create(
+        "SC1004",
+        "Pipeline stages form a cycle",
+        "Pipeline '{0}' has a cycle: {1}",
+        "A pipeline is a directed acyclic graph: a stage cannot (directly or indirectly) read its own output. The arrows in the message show data flow from producer to consumer.");
+
+    public static readonly DiagnosticDescriptor AmbiguousBinding = Create(
+        "SC1005",
+        "Ambiguous parameter binding",
+        "Parameter '{0}' of stage '{1}' has type '{2}', which several stages produce ({3}); add [From(nameof(...))] to pick one, or [Input] to make it a pipeline input",
+        "A parameter without [From] binds to the one other stage that outputs its exact type. When several stages output it the generator does not guess.");
+
+    public static readonly DiagnosticDescriptor UnboundParameter = Create(
+        "SC1006",
+        "Unbound parameter",
+        "Parameter '{0}' of stage '{1}' is unbound: {2}; add [From(nameof(...))] to read a stage's output, or [Input] to make it a pipeline input",
+        "A parameter without [From] or [Input] whose type a stage of the pipeline produces must bind to a stage, but binding by type is refused when the only producer is the stage itself, or when the type mentions only System types (int, string, double[], List<float>, ...), where a match is more likely a coincidence than data flow. Either mark the intent explicitly or give the data a type of its own.");
+
+    public static readonly DiagnosticDescriptor InvalidStageSignature = Create(
+        "SC1007",
+        "Invalid stage signature",
+        "Stage method '{0}' is invalid: {1}",
+        "A stage is an ordinary, static, non-generic method of a partial [Pipeline] class. It returns a value, Task<T> or ValueTask<T> (not void, Task or ValueTask, not by reference, not a ref struct or pointer), and its parameters are passed by value (no ref, out, in) and can be boxed.");
+
+    public static readonly DiagnosticDescriptor InvalidPipelineClass = Create(
+        "SC1008",
+        "Invalid [Pipeline] class",
+        "[Pipeline] class '{0}' is invalid: {1}",
+        "The generator adds members to a [Pipeline] class, so the class (and every class containing it) must be declared partial, and it cannot be generic or file-local.");
+
+    public static readonly DiagnosticDescriptor StageOutsidePipeline = Create(
+        "SC1009",
+        "[Stage] outside a [Pipeline] class",
+        "[Stage] on '{0}' has no effect: {1}",
+        "Only methods of a [Pipeline] class become stages. Add [Pipeline] to the containing class, or remove [Stage].",
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor InvalidName = Create(
+        "SC1010",
+        "Invalid or reserved name",
+        "{0}",
+        "Stage names become generated members (StageNames.X, Outputs.X), so they must be C# identifiers other than the generated type names; pipeline names cannot be blank; input names cannot be the RunAsync parameters 'runner' and 'cancellationToken'; and a pipeline class cannot declare members named like the generated ones (Graph, Outputs, StageNames).");
+
+    public static readonly DiagnosticDescriptor InputTypeConflict = Create(
+        "SC1011",
+        "Pipeline input used with different types",
+        "Pipeline input '{0}' is '{1}' in stage '{2}' but '{3}' in stage '{4}'; parameters naming the same input must have the same type",
+        "Parameters that become pipeline inputs are keyed by their name, and each input has one type. Rename one of the parameters, or make their types agree.");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = Index(
+        DuplicateStageName,
+        UnknownUpstreamStage,
+        UpstreamTypeMismatch,
+        Cycle,
+        AmbiguousBinding,
+        UnboundParameter,
+        InvalidStageSignature,
+        InvalidPipelineClass,
+        StageOutsidePipeline,
+        InvalidName,
+        InputTypeConflict);
+
+    public static IReadOnlyCollection<DiagnosticDescriptor> Descriptors => All.Values;
+
+    public static DiagnosticDescriptor ById(string id) =>
+        All.TryGetValue(id, out var descriptor) ? descriptor : throw new ArgumentException($"Unknown pipeline diagnostic id '{id}'.", nameof(id));
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string description, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
+        new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpBase + id.ToLowerInvariant());
+
+    private static Dictionary<string, DiagnosticDescriptor> Index(params DiagnosticDescriptor[] descriptors)
+    {
+        var index = new Dictionary<string, DiagnosticDescriptor>(StringComparer.Ordinal);
+        foreach (var descriptor in descriptors)
+        {
+            index.Add(descriptor.Id, descriptor);
+        }
+
+        return index;
+    }
+}

@@ -1,0 +1,725 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Stagecraft.Generators.Common;
+using Stagecraft.Generators.Diagnostics;
+using Stagecraft.Generators.Pipelines.Model;
+
+namespace Stagecraft.Generators.Pipelines;
+
+/// <summary>
+/// The transform behind the pipeline generator: reads one <c>[Pipeline]</c> class, checks every stage signature,
+/// binds every parameter, orders the stages and either produces a <see cref="PipelineModel"/> or, when anything is
+/// wrong, diagnostics and no model.
+/// </summary>
+/// <remarks>
+/// <para>Binding rules, in order, for each stage parameter:</para>
+/// <list type="number">
+/// <item><c>[From(nameof(X))]</c>: the output of stage X (by stage name, or by method name, which is what
+/// <c>nameof</c> gives when <c>[Stage("name")]</c> renames a stage). The output must convert to the parameter type by
+/// identity, reference or boxing conversion (SC1002 unknown stage, SC1003 mismatch).</item>
+/// <item><c>[Input]</c>: a pipeline input named after the parameter.</item>
+/// <item><c>StageContext</c> or <c>CancellationToken</c>: supplied by the runtime.</item>
+/// <item>Otherwise, by type: when exactly one <em>other</em> stage outputs the parameter's exact type, the
+/// parameter reads that stage (several: SC1005 ambiguous).</item>
+/// <item>Otherwise, when no stage outputs the type at all, a pipeline input named after the parameter.</item>
+/// </list>
+/// <para>
+/// That leaves one case, which is SC1006 (unbound): no <c>[From]</c> or <c>[Input]</c>, a stage of this pipeline
+/// outputs the type, yet binding by type is refused, because the only producer is the stage itself (a stage cannot
+/// read its own output), or because the type is built only from <c>System</c> types (<c>int</c>, <c>string</c>,
+/// <c>double[]</c>...), for which a shared type is more likely a coincidence than data flow. Treating such a
+/// parameter silently as an input would hide the mistake (or, for <c>double learningRate</c> next to a stage
+/// returning <c>double</c>, bind it silently to the wrong thing), so the generator asks for the intent. Types
+/// produced only in <em>other</em> pipelines do not count: pipelines are separate graphs.
+/// </para>
+/// </remarks>
+internal static class PipelineParser
+{
+    /// <summary>Name of the private nested class that holds invokers and the graph factory.</summary>
+    public const string GeneratedClassName = "__StagecraftGenerated";
+
+    private static readonly PipelineResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
+
+    /// <summary>Members the generator adds; a pipeline class declaring one would not compile.</summary>
+    private static readonly string[] GeneratedMemberNames = { "Graph", "Outputs", "StageNames", GeneratedClassName };
+
+    /// <summary>Stage names that would collide with the nested type declaring their generated member (CS0542).</summary>
+    private static readonly string[] ReservedStageNames = { "Outputs", "StageNames" };
+
+    /// <summary>The generated RunAsync's own parameters.</summary>
+    private static readonly string[] ReservedInputNames = { "runner", "cancellationToken" };
+
+    private static readonly SymbolDisplayFormat HintNameFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces);
+
+    private static readonly SymbolDisplayFormat NamespaceFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    public static PipelineResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type
+            || context.TargetNode is not TypeDeclarationSyntax declaration
+            || context.Attributes.Length == 0
+            || !IsPrimaryDeclaration(type, declaration))
+        {
+            return Nothing;
+        }
+
+        var parser = new Parser(type, declaration, context.Attributes[0], context.SemanticModel.Compilation, cancellationToken);
+        return parser.Run();
+    }
+
+    /// <summary>
+    /// <c>[Pipeline]</c> on two parts of a partial class is already CS0579; only the part holding the first one
+    /// produces output, so the same file is never added twice.
+    /// </summary>
+    private static bool IsPrimaryDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+    {
+        foreach (var attribute in type.GetAttributes())
+        {
+            if (KnownTypes.IsPipelineAttribute(attribute.AttributeClass))
+            {
+                var reference = attribute.ApplicationSyntaxReference;
+                return reference is null
+                    || (reference.SyntaxTree == declaration.SyntaxTree && declaration.Span.Contains(reference.Span));
+            }
+        }
+
+        return true;
+    }
+
+    private sealed class Parser
+    {
+        private readonly INamedTypeSymbol _type;
+        private readonly TypeDeclarationSyntax _declaration;
+        private readonly AttributeData _pipelineAttribute;
+        private readonly Compilation _compilation;
+        private readonly CancellationToken _cancellationToken;
+        private readonly List<DiagnosticInfo> _diagnostics = new();
+        private readonly List<StageCandidate> _stages = new();
+        private readonly Dictionary<string, InputUse> _inputs = new(StringComparer.Ordinal);
+        private string _pipelineName = "";
+
+        public Parser(INamedTypeSymbol type, TypeDeclarationSyntax declaration, AttributeData pipelineAttribute, Compilation compilation, CancellationToken cancellationToken)
+        {
+            _type = type;
+            _declaration = declaration;
+            _pipelineAttribute = pipelineAttribute;
+            _compilation = compilation;
+            _cancellationToken = cancellationToken;
+        }
+
+        public PipelineResult Run()
+        {
+            CheckClass();
+            ReadPipelineName();
+            CheckGeneratedMemberNames();
+            ReadStages();
+            var byName = IndexStageNames();
+            foreach (var stage in _stages)
+            {
+                foreach (var parameter in stage.Parameters)
+                {
+                    Bind(stage, parameter, byName);
+                }
+            }
+
+            var order = OrderStages();
+            var diagnostics = _diagnostics.ToEquatableArray();
+            if (_diagnostics.Count > 0 || order is null || _stages.Any(s => s.HasErrorTypes))
+            {
+                return new PipelineResult(null, diagnostics);
+            }
+
+            return new PipelineResult(BuildModel(order), diagnostics);
+        }
+
+        private void Report(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] args) =>
+            _diagnostics.Add(DiagnosticInfo.Create(descriptor, location, args));
+
+        private void CheckClass()
+        {
+            var location = LocationInfo.From(_declaration.Identifier);
+            var display = _type.ToDisplayString(TypeFacts.MessageFormat);
+            if (!IsPartialEverywhere(_type))
+            {
+                Report(PipelineDiagnostics.InvalidPipelineClass, location, display, "it is not declared partial, and the generator adds Graph, RunAsync, Outputs and StageNames to it");
+            }
+
+            if (_type.IsGenericType)
+            {
+                Report(PipelineDiagnostics.InvalidPipelineClass, location, display, "it is generic, and a pipeline's stages cannot depend on type arguments");
+            }
+
+            if (_type.IsFileLocal)
+            {
+                Report(PipelineDiagnostics.InvalidPipelineClass, location, display, "it is file-local, and the generated part lives in another file");
+            }
+
+            for (var outer = _type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                var outerName = outer.ToDisplayString(TypeFacts.MessageFormat);
+                if (!IsPartialEverywhere(outer))
+                {
+                    Report(PipelineDiagnostics.InvalidPipelineClass, location, display, $"its containing type '{outerName}' is not declared partial");
+                }
+
+                if (outer.IsGenericType)
+                {
+                    Report(PipelineDiagnostics.InvalidPipelineClass, location, display, $"its containing type '{outerName}' is generic");
+                }
+            }
+        }
+
+        private void ReadPipelineName()
+        {
+            _pipelineName = _type.Name;
+            foreach (var argument in _pipelineAttribute.NamedArguments)
+            {
+                if (argument.Key == "Name" && argument.Value.Value is string name)
+                {
+                    if (string.IsNullOrWhiteSpace(name))
+                    {
+                        Report(
+                            PipelineDiagnostics.InvalidName,
+                            AttributeArgumentLocation(_pipelineAttribute, "Name") ?? LocationInfo.From(_declaration.Identifier),
+                            $"Pipeline name of '{_type.Name}' is blank; give [Pipeline(Name = ...)] a name, or leave it out to use the class name");
+                    }
+                    else
+                    {
+                        _pipelineName = name;
+                    }
+                }
+            }
+        }
+
+        private void CheckGeneratedMemberNames()
+        {
+            foreach (var member in _type.GetMembers())
+            {
+                if (!member.IsImplicitlyDeclared && Array.IndexOf(GeneratedMemberNames, member.Name) >= 0 && member.Locations.Length > 0)
+                {
+                    Report(
+                        PipelineDiagnostics.InvalidName,
+                        LocationInfo.From(member.Locations[0]),
+                        $"Member '{member.Name}' of pipeline class '{_type.Name}' has the name of a generated member; rename it");
+                }
+            }
+        }
+
+        private void ReadStages()
+        {
+            using var hasher = new StageCodeHasher();
+            foreach (var member in _type.GetMembers())
+            {
+                _cancellationToken.ThrowIfCancellationRequested();
+                if (member is not IMethodSymbol method)
+                {
+                    continue;
+                }
+
+                var attribute = method.GetAttributes().FirstOrDefault(a => KnownTypes.IsStageAttribute(a.AttributeClass));
+                if (attribute is not null)
+                {
+                    _stages.Add(ReadStage(method, attribute, hasher));
+                }
+            }
+        }
+
+        private StageCandidate ReadStage(IMethodSymbol method, AttributeData attribute, StageCodeHasher hasher)
+        {
+            var explicitName = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
+            string? version = null;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Version")
+                {
+                    version = argument.Value.Value as string;
+                }
+            }
+
+            var methodLocation = LocationInfo.From(method.Locations.Length > 0 ? method.Locations[0] : null);
+            var stage = new StageCandidate(
+                method,
+                _stages.Count,
+                explicitName ?? method.Name,
+                explicitName is null ? methodLocation : AttributeArgumentLocation(attribute, 0) ?? methodLocation,
+                explicitName is not null,
+                version);
+
+            var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
+            stage.CodeHash = syntax is null ? "" : hasher.Hash(syntax);
+
+            CheckMethod(stage, syntax as MethodDeclarationSyntax);
+            foreach (var parameter in method.Parameters)
+            {
+                stage.Parameters.Add(ReadParameter(stage, parameter));
+            }
+
+            return stage;
+        }
+
+        private void CheckMethod(StageCandidate stage, MethodDeclarationSyntax? syntax)
+        {
+            var method = stage.Method;
+            if (method.MethodKind != MethodKind.Ordinary)
+            {
+                InvalidSignature(stage, stage.MethodLocation, "a stage is an ordinary method, not a constructor, operator, conversion or accessor");
+                return;
+            }
+
+            if (!method.IsStatic)
+            {
+                InvalidSignature(stage, stage.MethodLocation, "it is not static");
+            }
+
+            if (method.IsGenericMethod)
+            {
+                InvalidSignature(stage, stage.MethodLocation, "it is generic, and a stage's input and output types must be fixed");
+            }
+
+            var returnLocation = syntax is null ? stage.MethodLocation : LocationInfo.From(syntax.ReturnType);
+            if (method.ReturnsByRef || method.ReturnsByRefReadonly)
+            {
+                InvalidSignature(stage, returnLocation, "it returns by reference");
+                return;
+            }
+
+            var returnType = method.ReturnType;
+            if (method.ReturnsVoid)
+            {
+                InvalidSignature(stage, returnLocation, "it returns void, and a stage returns its output (T, Task<T> or ValueTask<T>)");
+                return;
+            }
+
+            if (KnownTypes.IsTask(returnType, 0) || KnownTypes.IsValueTask(returnType, 0))
+            {
+                InvalidSignature(stage, returnLocation, $"it returns {returnType.Name} without a result, and a stage returns its output (T, Task<T> or ValueTask<T>)");
+                return;
+            }
+
+            var output = returnType;
+            stage.ReturnKind = StageReturnKind.Value;
+            if (KnownTypes.IsTask(returnType, 1) || KnownTypes.IsValueTask(returnType, 1))
+            {
+                output = ((INamedTypeSymbol)returnType).TypeArguments[0];
+                stage.ReturnKind = KnownTypes.IsTask(returnType, 1) ? StageReturnKind.Task : StageReturnKind.ValueTask;
+            }
+
+            if (TypeFacts.ContainsErrorType(output))
+            {
+                stage.HasErrorTypes = true;
+                return;
+            }
+
+            if (TypeFacts.CannotBeBoxed(output))
+            {
+                InvalidSignature(stage, returnLocation, $"its output type '{TypeFacts.ForMessage(output)}' cannot be boxed (a ref struct or pointer), so the runtime cannot hold it");
+                return;
+            }
+
+            stage.OutputType = output;
+        }
+
+        private ParameterCandidate ReadParameter(StageCandidate stage, IParameterSymbol parameter)
+        {
+            string? from = null;
+            LocationInfo? fromLocation = null;
+            var isInput = false;
+            foreach (var attribute in parameter.GetAttributes())
+            {
+                if (KnownTypes.IsFromAttribute(attribute.AttributeClass))
+                {
+                    from = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
+                    fromLocation = AttributeArgumentLocation(attribute, 0);
+                }
+                else if (KnownTypes.IsInputAttribute(attribute.AttributeClass))
+                {
+                    isInput = true;
+                }
+            }
+
+            var candidate = new ParameterCandidate(parameter, from, fromLocation ?? LocationInfo.From(parameter.Locations.FirstOrDefault()), isInput);
+            if (parameter.RefKind != RefKind.None)
+            {
+                var how = parameter.RefKind switch
+                {
+                    RefKind.Ref => "ref",
+                    RefKind.Out => "out",
+                    RefKind.In => "in",
+                    _ => "ref readonly",
+                };
+                InvalidSignature(stage, candidate.Location, $"parameter '{parameter.Name}' is passed by {how}, and stage parameters are passed by value");
+            }
+
+            if (TypeFacts.ContainsErrorType(parameter.Type))
+            {
+                stage.HasErrorTypes = true;
+            }
+            else if (TypeFacts.CannotBeBoxed(parameter.Type))
+            {
+                InvalidSignature(stage, candidate.Location, $"parameter '{parameter.Name}' has type '{TypeFacts.ForMessage(parameter.Type)}', which cannot be boxed (a ref struct or pointer), so the runtime cannot pass it");
+            }
+
+            if (from is not null && isInput)
+            {
+                InvalidSignature(stage, candidate.Location, $"parameter '{parameter.Name}' has both [From] and [Input], and a parameter reads either a stage's output or a pipeline input");
+            }
+
+            return candidate;
+        }
+
+        private void InvalidSignature(StageCandidate stage, LocationInfo? location, string reason)
+        {
+            stage.SignatureIsValid = false;
+            Report(PipelineDiagnostics.InvalidStageSignature, location, stage.Method.Name, reason);
+        }
+
+        private Dictionary<string, StageCandidate> IndexStageNames()
+        {
+            var byName = new Dictionary<string, StageCandidate>(StringComparer.Ordinal);
+            foreach (var stage in _stages)
+            {
+                if (stage.HasExplicitName && (!SyntaxFacts.IsValidIdentifier(stage.Name) || Array.IndexOf(ReservedStageNames, stage.Name) >= 0))
+                {
+                    Report(
+                        PipelineDiagnostics.InvalidName,
+                        stage.NameLocation,
+                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs' and 'StageNames'");
+                }
+
+                if (byName.TryGetValue(stage.Name, out var first))
+                {
+                    Report(PipelineDiagnostics.DuplicateStageName, stage.NameLocation, _pipelineName, stage.Name, first.Method.Name);
+                }
+                else
+                {
+                    byName.Add(stage.Name, stage);
+                }
+            }
+
+            return byName;
+        }
+
+        private void Bind(StageCandidate stage, ParameterCandidate parameter, Dictionary<string, StageCandidate> byName)
+        {
+            var type = parameter.Parameter.Type;
+            if (parameter.FromStage is not null)
+            {
+                BindFrom(stage, parameter, byName);
+                return;
+            }
+
+            if (parameter.IsInput)
+            {
+                BindInput(stage, parameter);
+                return;
+            }
+
+            if (KnownTypes.IsStageContext(type))
+            {
+                parameter.Kind = ParameterBindingKind.Context;
+                return;
+            }
+
+            if (KnownTypes.IsCancellationToken(type))
+            {
+                parameter.Kind = ParameterBindingKind.CancellationToken;
+                return;
+            }
+
+            if (TypeFacts.ContainsErrorType(type))
+            {
+                return;
+            }
+
+            var producers = _stages.Where(s => s.OutputType is not null && SymbolEqualityComparer.Default.Equals(s.OutputType, type)).ToList();
+            if (producers.Count == 0)
+            {
+                BindInput(stage, parameter);
+                return;
+            }
+
+            var typeText = TypeFacts.ForMessage(type);
+            if (TypeFacts.MentionsOnlySystemTypes(type))
+            {
+                Report(
+                    PipelineDiagnostics.UnboundParameter,
+                    parameter.Location,
+                    parameter.Parameter.Name,
+                    stage.Name,
+                    $"its type '{typeText}' is output by {Stages(producers)}, but a type built only from System types is never bound by type");
+                return;
+            }
+
+            var others = producers.Where(p => p != stage).ToList();
+            if (others.Count == 0)
+            {
+                Report(
+                    PipelineDiagnostics.UnboundParameter,
+                    parameter.Location,
+                    parameter.Parameter.Name,
+                    stage.Name,
+                    $"its type '{typeText}' is output only by stage '{stage.Name}' itself, and a stage cannot read its own output");
+                return;
+            }
+
+            if (others.Count > 1)
+            {
+                Report(PipelineDiagnostics.AmbiguousBinding, parameter.Location, parameter.Parameter.Name, stage.Name, typeText, string.Join(", ", others.Select(o => "'" + o.Name + "'")));
+                return;
+            }
+
+            BindUpstream(stage, parameter, others[0]);
+        }
+
+        private void BindFrom(StageCandidate stage, ParameterCandidate parameter, Dictionary<string, StageCandidate> byName)
+        {
+            var name = parameter.FromStage!;
+            if (!byName.TryGetValue(name, out var producer))
+            {
+                // nameof(Method) gives the method name; accept it when exactly one stage has that method name.
+                var byMethod = _stages.Where(s => s.Method.Name == name).ToList();
+                producer = byMethod.Count == 1 ? byMethod[0] : null;
+            }
+
+            if (producer is null)
+            {
+                var known = _stages.Count == 0 ? "(none)" : string.Join(", ", _stages.Select(s => s.Name).Distinct(StringComparer.Ordinal));
+                Report(PipelineDiagnostics.UnknownUpstreamStage, parameter.FromLocation, name, parameter.Parameter.Name, stage.Name, _pipelineName, known);
+                return;
+            }
+
+            var type = parameter.Parameter.Type;
+            if (producer.OutputType is not null && !TypeFacts.ContainsErrorType(type) && !Converts(producer.OutputType, type))
+            {
+                Report(
+                    PipelineDiagnostics.UpstreamTypeMismatch,
+                    parameter.Location,
+                    parameter.Parameter.Name,
+                    stage.Name,
+                    TypeFacts.ForMessage(type),
+                    producer.Name,
+                    TypeFacts.ForMessage(producer.OutputType));
+                return;
+            }
+
+            BindUpstream(stage, parameter, producer);
+        }
+
+        private static void BindUpstream(StageCandidate stage, ParameterCandidate parameter, StageCandidate producer)
+        {
+            parameter.Kind = ParameterBindingKind.Upstream;
+            parameter.Source = producer.Name;
+            if (!stage.Upstream.Contains(producer.Index))
+            {
+                stage.Upstream.Add(producer.Index);
+            }
+        }
+
+        private void BindInput(StageCandidate stage, ParameterCandidate parameter)
+        {
+            var name = parameter.Parameter.Name;
+            var type = parameter.Parameter.Type;
+            parameter.Kind = ParameterBindingKind.PipelineInput;
+            parameter.Source = name;
+            if (Array.IndexOf(ReservedInputNames, name) >= 0)
+            {
+                Report(
+                    PipelineDiagnostics.InvalidName,
+                    parameter.Location,
+                    $"Pipeline input '{name}' (parameter of stage '{stage.Name}') has the name of a parameter of the generated RunAsync; rename the parameter");
+            }
+
+            if (!_inputs.TryGetValue(name, out var use))
+            {
+                _inputs.Add(name, new InputUse(parameter.Parameter, stage));
+                return;
+            }
+
+            if (!SymbolEqualityComparer.Default.Equals(use.Parameter.Type, type))
+            {
+                Report(
+                    PipelineDiagnostics.InputTypeConflict,
+                    parameter.Location,
+                    name,
+                    TypeFacts.ForMessage(use.Parameter.Type),
+                    use.Stage.Name,
+                    TypeFacts.ForMessage(type),
+                    stage.Name);
+            }
+            else if (type.NullableAnnotation == NullableAnnotation.Annotated)
+            {
+                // One stage accepting null is enough for the entry point to accept it.
+                use.Parameter = parameter.Parameter;
+            }
+        }
+
+        /// <summary>Conversions the invoker's cast performs on the boxed output: identity, reference, boxing, nullable.</summary>
+        private bool Converts(ITypeSymbol from, ITypeSymbol to)
+        {
+            var conversion = ((CSharpCompilation)_compilation).ClassifyConversion(from, to);
+            return conversion.Exists && conversion.IsImplicit && (conversion.IsIdentity || conversion.IsReference || conversion.IsBoxing || conversion.IsNullable);
+        }
+
+        private int[]? OrderStages()
+        {
+            var upstream = _stages.Select(s => (IReadOnlyList<int>)s.Upstream).ToList();
+            var order = StageGraph.TopologicalOrder(upstream);
+            if (order is not null)
+            {
+                return order;
+            }
+
+            foreach (var cycle in StageGraph.FindCycles(upstream))
+            {
+                var first = _stages[cycle[0]];
+                var others = cycle.Skip(1).Distinct().Where(i => i != cycle[0]).Select(i => _stages[i].MethodLocation).Where(l => l is not null).Select(l => l!);
+                _diagnostics.Add(DiagnosticInfo.Create(
+                    PipelineDiagnostics.Cycle,
+                    first.MethodLocation,
+                    others.ToEquatableArray(),
+                    _pipelineName,
+                    string.Join(" → ", cycle.Select(i => _stages[i].Name))));
+            }
+
+            return null;
+        }
+
+        private PipelineModel BuildModel(int[] order)
+        {
+            var stages = new List<StageModel>(order.Length);
+            var inputOrder = new List<string>();
+            var inputStages = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var index in order)
+            {
+                var stage = _stages[index];
+                var parameters = new List<StageParameterModel>(stage.Parameters.Count);
+                foreach (var parameter in stage.Parameters)
+                {
+                    var type = parameter.Parameter.Type;
+                    parameters.Add(new StageParameterModel(parameter.Parameter.Name, TypeFacts.Annotated(type), TypeFacts.TypeOf(type), parameter.Kind!.Value, parameter.Source));
+                    if (parameter.Kind == ParameterBindingKind.PipelineInput)
+                    {
+                        if (!inputStages.TryGetValue(parameter.Source!, out var readers))
+                        {
+                            inputStages.Add(parameter.Source!, readers = new List<string>());
+                            inputOrder.Add(parameter.Source!);
+                        }
+
+                        if (!readers.Contains(stage.Name))
+                        {
+                            readers.Add(stage.Name);
+                        }
+                    }
+                }
+
+                var output = stage.OutputType!;
+                stages.Add(new StageModel(
+                    stage.Name,
+                    TypeFacts.EscapeIdentifier(stage.Method.Name),
+                    stage.Version,
+                    stage.CodeHash,
+                    TypeFacts.Annotated(output),
+                    TypeFacts.TypeOf(output),
+                    stage.ReturnKind,
+                    TypeFacts.MemberKeyword(TypeFacts.EffectiveAccessibility(output)),
+                    parameters.ToEquatableArray()));
+            }
+
+            var runAsyncAccessibility = Accessibility.Public;
+            var inputs = new List<PipelineInputModel>(inputOrder.Count);
+            foreach (var name in inputOrder)
+            {
+                var type = _inputs[name].Parameter.Type;
+                runAsyncAccessibility = TypeFacts.Narrower(runAsyncAccessibility, TypeFacts.EffectiveAccessibility(type));
+                inputs.Add(new PipelineInputModel(name, TypeFacts.Annotated(type), TypeFacts.TypeOf(type), inputStages[name].ToEquatableArray()));
+            }
+
+            var containing = new List<TypeDeclarationModel>();
+            for (var outer = _type.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                containing.Insert(0, Declaration(outer));
+            }
+
+            return new PipelineModel(
+                HintName(_type),
+                _type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString(NamespaceFormat) : null,
+                containing.ToEquatableArray(),
+                Declaration(_type),
+                _type.ToDisplayString(TypeFacts.TypeOfFormat),
+                _pipelineName,
+                stages.ToEquatableArray(),
+                inputs.ToEquatableArray(),
+                TypeFacts.MemberKeyword(runAsyncAccessibility) ?? "private");
+        }
+
+        private LocationInfo? AttributeArgumentLocation(AttributeData attribute, int position)
+        {
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
+            var arguments = syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
+            return arguments is not null && position < arguments.Count ? LocationInfo.From(arguments[position].Expression) : LocationInfo.From(syntax);
+        }
+
+        private LocationInfo? AttributeArgumentLocation(AttributeData attribute, string name)
+        {
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(_cancellationToken) as AttributeSyntax;
+            var argument = syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+            return argument is not null ? LocationInfo.From(argument.Expression) : LocationInfo.From(syntax);
+        }
+
+        private static string Stages(List<StageCandidate> stages) =>
+            (stages.Count == 1 ? "stage " : "stages ") + string.Join(", ", stages.Select(s => "'" + s.Name + "'"));
+
+        private static bool IsPartialEverywhere(INamedTypeSymbol type) =>
+            type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+        private static TypeDeclarationModel Declaration(INamedTypeSymbol type)
+        {
+            var keyword = type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() switch
+            {
+                RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+                StructDeclarationSyntax => "struct",
+                InterfaceDeclarationSyntax => "interface",
+                _ => "class",
+            };
+            return new TypeDeclarationModel(keyword, TypeFacts.EscapeIdentifier(type.Name), type.IsStatic);
+        }
+
+        private static string HintName(INamedTypeSymbol type)
+        {
+            var name = type.ToDisplayString(HintNameFormat);
+            var chars = name.ToCharArray();
+            for (var i = 0; i < chars.Length; i++)
+            {
+                if (!(char.IsLetterOrDigit(chars[i]) || chars[i] is '.' or '_'))
+                {
+                    chars[i] = '_';
+                }
+            }
+
+            return new string(chars) + ".Pipeline.g.cs";
+        }
+
+        /// <summary>The first parameter that made a name a pipeline input, and its stage.</summary>
+        private sealed class InputUse
+        {
+            public InputUse(IParameterSymbol parameter, StageCandidate stage)
+            {
+                Parameter = parameter;
+                Stage = stage;
+            }
+
+            /// <summary>The parameter whose type (with its nullability) the entry point uses.</summary>
+            public IParameterSymbol Parameter { get; set; }
+
+            public StageCandidate Stage { get; }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Stagecraft.IO;
+
+/// <summary>
+/// The one place that names AtomicFile's siblings: hidden (dot-prefixed), marked with <c>.stagecraft-</c>
+/// and a kind, so a crashed writer's leftovers are recognisable and cleanable and never collide with real files.
+/// </summary>
+internal static class TemporaryNames
+{
+    public const string FileSuffix = ".stagecraft-tmp";
+    public const string AsideMarker = ".stagecraft-aside-";
+    public const string StagingMarker = ".stagecraft-staging-";
+    public const string TrashMarker = ".stagecraft-trash-";
+
+    // Leave room for the decorations inside the common 255-byte name limit.
+    private const int MaxEmbeddedNameLength = 150;
+
+    /// <summary><c>.{name}.{random}.stagecraft-tmp</c> beside <paramref name="fullPath"/>.</summary>
+    public static string TemporaryFileFor(string fullPath) =>
+        Sibling(fullPath, $".{RandomToken()}{FileSuffix}");
+
+    /// <summary><c>.{name}.stagecraft-aside-{utc ticks}-{random}</c>; ticks order several asides by age.</summary>
+    public static string AsideFor(string fullPath) =>
+        Sibling(fullPath, $"{AsideMarker}{DateTime.UtcNow.Ticks.ToString("D19", CultureInfo.InvariantCulture)}-{RandomToken()}");
+
+    /// <summary><c>.{name}.stagecraft-trash-{random}</c>: a tree being deleted, never restored.</summary>
+    public static string TrashFor(string fullPath) =>
+        Sibling(fullPath, $"{TrashMarker}{RandomToken()}");
+
+    /// <summary><c>.{name}.stagecraft-staging-{random}</c>.</summary>
+    public static string StagingFor(string fullPath) =>
+        Sibling(fullPath, $"{StagingMarker}{RandomToken()}");
+
+    /// <summary>The aside-name prefix for <paramref name="fullPath"/>, to find its asides.</summary>
+    public static string AsidePrefixFor(string fullPath) => "." + Embedded(Path.GetFileName(fullPath)) + AsideMarker;
+
+    /// <summary>The trash-name prefix for <paramref name="fullPath"/>, to find its half-deleted trees.</summary>
+    public static string TrashPrefixFor(string fullPath) => "." + Embedded(Path.GetFileName(fullPath)) + TrashMarker;
+
+    public static bool IsTemporaryFile(string fileName) =>
+        fileName.StartsWith('.') && fileName.EndsWith(FileSuffix, StringComparison.Ordinal);
+
+    public static bool IsStagingDirectory(string name) =>
+        name.StartsWith('.') && name.Contains(StagingMarker, StringComparison.Ordinal);
+
+    public static bool IsAside(string name) =>
+        name.StartsWith('.') && (name.Contains(AsideMarker, StringComparison.Ordinal) || name.Contains(TrashMarker, StringComparison.Ordinal));
+
+    private static string Sibling(string fullPath, string decoration)
+    {
+        var directory = Path.GetDirectoryName(fullPath) ?? throw new ArgumentException($"Path '{fullPath}' has no parent directory.", nameof(fullPath));
+        return Path.Combine(directory, "." + Embedded(Path.GetFileName(fullPath)) + decoration);
+    }
+
+    private static string Embedded(string name) => name.Length <= MaxEmbeddedNameLength ? name : name[..MaxEmbeddedNameLength];
+
+    // Uniqueness, not secrecy: creators use O_EXCL and retry on a collision.
+    private static string RandomToken() =>
+        Random.Shared.NextInt64(1L << 48).ToString("x12", CultureInfo.InvariantCulture);
+}

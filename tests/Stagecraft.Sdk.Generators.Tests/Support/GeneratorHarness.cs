@@ -1,0 +1,41 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Stagecraft.Generators.Pipelines;
+
+namespace Stagecraft.Sdk.Generators.Tests.Support;
+
+/// <summary>Runs <see cref="PipelineGenerator"/> the way the compiler does and exposes what came out.</summary>
+internal static class GeneratorHarness
+{
+    public static GeneratorDriver CreateDriver(bool trackSteps = true) =>
+        CSharpGeneratorDriver.Create(
+            [new PipelineGenerator().AsSourceGenerator()],
+            parseOptions: TestCompilation.ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
+
+    public static GeneratorOutcome Run(params string[] sources) => Run(TestCompilation.Create(sources));
+
+    public static GeneratorOutcome Run(Compilation compilation)
+    {
+        var driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var generatorDiagnostics);
+        return new GeneratorOutcome(compilation, output, generatorDiagnostics, driver.GetRunResult());
+    }
+}
+
+/// <summary>The result of one generator run.</summary>
+internal sealed record GeneratorOutcome(Compilation Input, Compilation Output, ImmutableArray<Diagnostic> GeneratorDiagnostics, GeneratorDriverRunResult RunResult)
+{
+    /// <summary>Generated files by hint name.</summary>
+    public IReadOnlyDictionary<string, string> Sources =>
+        RunResult.Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>Diagnostics the generator reported, with #pragma suppression already applied.</summary>
+    public ImmutableArray<Diagnostic> Diagnostics => GeneratorDiagnostics;
+
+    /// <summary>Errors and warnings of the user's code plus the generated code (what a build would show).</summary>
+    public ImmutableArray<Diagnostic> CompilerDiagnostics =>
+        [.. Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning)];
+
+    public Exception? GeneratorException => RunResult.Results.Single().Exception;
+}

@@ -1,0 +1,59 @@
+using System.Runtime.CompilerServices;
+
+namespace Stagecraft.Sdk.Generators.Tests.Support;
+
+/// <summary>
+/// Approved-file snapshots: <c>Snapshots/{name}.verified.cs</c> sits in git next to the tests; a mismatch writes
+/// <c>{name}.received.cs</c> beside it (gitignored) and fails. Run with <c>STAGECRAFT_ACCEPT=1</c> to accept the
+/// received text as the new verified file (review the diff before committing).
+/// </summary>
+internal static class Snapshot
+{
+    public const string AcceptVariable = "STAGECRAFT_ACCEPT";
+
+    public static void Verify(string actual, string name, [CallerFilePath] string callerFile = "")
+    {
+        var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
+        var verified = Path.Combine(directory, name + ".verified.cs");
+        var received = Path.Combine(directory, name + ".received.cs");
+        actual = Normalize(actual);
+
+        var expected = File.Exists(verified) ? Normalize(File.ReadAllText(verified)) : null;
+        if (expected == actual)
+        {
+            File.Delete(received);
+            return;
+        }
+
+        if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
+        {
+            Directory.CreateDirectory(directory);
+            File.WriteAllText(verified, actual);
+            File.Delete(received);
+            return;
+        }
+
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(received, actual);
+        Assert.Fail(expected is null
+            ? $"No snapshot {verified} yet. Review {received}, then rerun with {AcceptVariable}=1 to accept it."
+            : $"Snapshot {name} differs at line {FirstDifferentLine(expected, actual)}. Compare {verified} with {received}; rerun with {AcceptVariable}=1 to accept.");
+    }
+
+    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
+
+    private static int FirstDifferentLine(string expected, string actual)
+    {
+        var e = expected.Split('\n');
+        var a = actual.Split('\n');
+        for (var i = 0; i < Math.Min(e.Length, a.Length); i++)
+        {
+            if (e[i] != a[i])
+            {
+                return i + 1;
+            }
+        }
+
+        return Math.Min(e.Length, a.Length) + 1;
+    }
+}
