@@ -19,22 +19,20 @@ namespace Stagecraft.Gcp.Storage;
 /// <see cref="IObjectStorage"/> on a Cloud Storage bucket, over the JSON API.
 /// </summary>
 /// <remarks>
-/// <para>Small objects go up in one multipart request carrying their CRC32C; larger ones through a resumable
-/// session in chunks of <see cref="GcsStorageOptions.ResumableChunkSize"/>, resumed from the server's persisted
-/// offset after a 5xx or a broken connection. Downloads pin the generation they started with, resume with a
+/// <para>Small unconditional writes go up in one multipart request carrying their CRC32C; larger ones and every
+/// conditional write go through a resumable session (chunks of <see cref="GcsStorageOptions.ResumableChunkSize"/>,
+/// resumed from the server's persisted offset after a 5xx or a broken connection), whose commit happens at most
+/// once and whose outcome can be asked for when the answer is lost. Downloads pin the generation they started with, resume with a
 /// ranged request after a cut, and verify whole-object reads against the CRC32C in <c>x-goog-hash</c>.</para>
-/// <para>Every write carries a unique id in the metadata entry <see cref="WriteIdMetadataKey"/>. When a
-/// conditional write is retried after an attempt whose outcome is unknown (the connection broke after the
-/// server committed), the retry meets 412; the id tells our own commit from somebody else's, so the caller
-/// sees success exactly when its bytes are the current generation. The entry is hidden from
-/// <see cref="ObjectInfo.Metadata"/>.</para>
+/// <para>Every write carries a unique id in the metadata entry <see cref="WriteIdMetadataKey"/> (hidden from
+/// <see cref="ObjectInfo.Metadata"/>). A conditional copy retried after an attempt whose outcome is unknown meets
+/// 412 if the first attempt did commit; the id tells that own commit from somebody else's. It also lets tests prove
+/// that no write was ever applied twice.</para>
 /// </remarks>
 public sealed class GcsObjectStorage : IObjectStorage, IDisposable
 {
     /// <summary>Reserved metadata key holding the id of the write that produced a generation.</summary>
     public const string WriteIdMetadataKey = "stagecraft-write-id";
-
-    private const string DefaultContentType = "application/octet-stream";
 
     internal static readonly ActivitySource ActivitySource = new("Stagecraft.Gcp.Storage");
 
@@ -118,21 +116,26 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         var resource = new GcsObjectWriteResource
         {
             Name = key,
-            ContentType = options.ContentType ?? DefaultContentType,
+            ContentType = options.ContentType ?? PutObjectOptions.DefaultContentType,
             Metadata = WithWriteId(options.Metadata, writeId),
         };
 
         var (head, headLength, complete) = await ReadHeadAsync(content, _options.ResumableUploadThreshold, cancellationToken).ConfigureAwait(false);
         GcsObjectResource uploaded;
-        if (complete)
+        if (complete && options.IfGenerationMatch is null)
         {
+            // Unconditional and small: one request, never retried (re-sending could overwrite a newer write).
             activity?.SetTag("gcs.upload_type", "multipart");
-            uploaded = await MultipartUploadAsync(key, head, headLength, resource, options.IfGenerationMatch, writeId, cancellationToken).ConfigureAwait(false);
+            uploaded = await MultipartUploadAsync(key, head, headLength, resource, cancellationToken).ConfigureAwait(false);
         }
         else
         {
+            // Large, or conditional: a session commits at most once and, when the answer to the committing request
+            // is lost, still tells whether it committed (a status query returns our object). A conditional write
+            // retried as a plain request cannot know that once another writer has replaced the generation it made,
+            // and would report a spurious precondition failure, so a compare-and-swap loop would apply twice.
             activity?.SetTag("gcs.upload_type", "resumable");
-            using var source = new PrefixedReadStream(head.AsMemory(0, headLength), content);
+            using var source = new PrefixedReadStream(head.AsMemory(0, headLength), complete ? Stream.Null : content);
             var uploader = new ResumableUploader(this, key, resource, options.IfGenerationMatch, _options.ResumableChunkSize);
             uploaded = await uploader.UploadAsync(source, cancellationToken).ConfigureAwait(false);
         }
@@ -177,8 +180,9 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     }
 
     /// <inheritdoc />
-    public async IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, ListObjectsOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, ListObjectsOptions? options = null, CancellationToken cancellationToken = default)
     {
+        // Validated here, at the call, not at the first MoveNextAsync of the iterator.
         ObjectKey.ValidatePrefix(prefix);
         options ??= new ListObjectsOptions();
         if (options.Delimiter is { Length: 0 })
@@ -191,6 +195,11 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.PageSize, "PageSize must be positive.");
         }
 
+        return ListPagesAsync(prefix, options, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ObjectListEntry> ListPagesAsync(string prefix, ListObjectsOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         using var activity = StartActivity("gcs.list", prefix);
         string? pageToken = null;
         string? lastPrefix = null;
@@ -218,12 +227,12 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
                 entries.Add((folded, ObjectListEntry.ForPrefix(folded)));
             }
 
-            entries.Sort((a, b) => Utf8Ordinal.Instance.Compare(a.Sort, b.Sort));
+            entries.Sort((a, b) => ObjectKeyComparer.Instance.Compare(a.Sort, b.Sort));
             foreach (var (sort, entry) in entries)
             {
                 if (entry.IsPrefix)
                 {
-                    if (lastPrefix is not null && Utf8Ordinal.Instance.Compare(sort, lastPrefix) <= 0)
+                    if (lastPrefix is not null && ObjectKeyComparer.Instance.Compare(sort, lastPrefix) <= 0)
                     {
                         continue;
                     }
@@ -358,14 +367,8 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     /// <summary>Closes the connection pool.</summary>
     public void Dispose() => Http.Dispose();
 
-    private async Task<GcsObjectResource> MultipartUploadAsync(
-        string key,
-        byte[] buffer,
-        int length,
-        GcsObjectWriteResource resource,
-        long? expected,
-        string writeId,
-        CancellationToken cancellationToken)
+    /// <summary>One unconditional multipart request (metadata with the CRC32C, then the bytes); not retried.</summary>
+    private async Task<GcsObjectResource> MultipartUploadAsync(string key, byte[] buffer, int length, GcsObjectWriteResource resource, CancellationToken cancellationToken)
     {
         var crc = new Crc32C();
         crc.Append(buffer.AsSpan(0, length));
@@ -376,15 +379,15 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
             () =>
             {
                 var media = new ByteArrayContent(buffer, 0, length);
-                media.Headers.ContentType = MediaTypeHeaderValue.Parse(resource.ContentType ?? DefaultContentType);
+                media.Headers.TryAddWithoutValidation("Content-Type", resource.ContentType ?? PutObjectOptions.DefaultContentType);
                 var multipart = new MultipartContent("related")
                 {
                     new StringContent(metadataJson, Encoding.UTF8, "application/json"),
                     media,
                 };
-                return new HttpRequestMessage(HttpMethod.Post, Uris.MultipartUpload(expected)) { Content = multipart };
+                return new HttpRequestMessage(HttpMethod.Post, Uris.MultipartUpload(ifGenerationMatch: null)) { Content = multipart };
             },
-            idempotent: expected is not null,
+            idempotent: false,
             "upload",
             key,
             cancellationToken).ConfigureAwait(false);
@@ -394,12 +397,6 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         {
             var uploaded = await ReadJsonAsync(response, GcsJsonContext.Default.GcsObjectResource, cancellationToken).ConfigureAwait(false);
             return VerifyUploaded(key, uploaded, resource.Crc32c);
-        }
-
-        if (response.StatusCode == HttpStatusCode.PreconditionFailed)
-        {
-            var (own, failure) = await ResolvePreconditionFailureAsync(key, expected ?? 0, writeId, outcome.EarlierAttemptFailed, cancellationToken).ConfigureAwait(false);
-            return own ?? throw failure!;
         }
 
         throw await CreateExceptionAsync(response, "upload", key, cancellationToken).ConfigureAwait(false);
@@ -623,21 +620,26 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
 
     private static void ValidateMetadata(IReadOnlyDictionary<string, string>? metadata)
     {
-        foreach (var (name, value) in metadata ?? new Dictionary<string, string>())
+        ObjectMetadata.Validate(metadata, nameof(metadata));
+        if (metadata is null)
         {
-            if (string.IsNullOrEmpty(name))
-            {
-                throw new ArgumentException("Metadata keys must not be empty.", nameof(metadata));
-            }
+            return;
+        }
 
-            if (name == WriteIdMetadataKey)
-            {
-                throw new ArgumentException($"Metadata key '{WriteIdMetadataKey}' is reserved: Stagecraft stamps each write with it to recognise its own commits on retry.", nameof(metadata));
-            }
+        if (metadata.ContainsKey(WriteIdMetadataKey))
+        {
+            throw new ArgumentException($"Metadata key '{WriteIdMetadataKey}' is reserved: Stagecraft stamps each write with it to recognise its own commits on retry.", nameof(metadata));
+        }
 
-            ArgumentNullException.ThrowIfNull(value, $"metadata[{name}]");
+        // The write id travels in the same 8 KiB budget Cloud Storage allows for custom metadata.
+        var total = metadata.Sum(entry => Encoding.UTF8.GetByteCount(entry.Key) + Encoding.UTF8.GetByteCount(entry.Value));
+        if (total + WriteIdBytes > ObjectMetadata.MaxUtf8Bytes)
+        {
+            throw new ArgumentException($"Invalid object metadata: keys and values are {total} UTF-8 bytes; with the {WriteIdBytes} bytes of '{WriteIdMetadataKey}' that exceeds Cloud Storage's {ObjectMetadata.MaxUtf8Bytes}.", nameof(metadata));
         }
     }
+
+    private static readonly int WriteIdBytes = WriteIdMetadataKey.Length + 32;
 
     /// <summary>
     /// Reads up to <paramref name="threshold"/> + 1 bytes. <c>Complete</c> is true when the stream ended within

@@ -706,7 +706,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 case UploadSessionState.Cancelled:
                     return GcsErrors.Create(410, "gone", "The upload session was cancelled.");
                 case UploadSessionState.Failed:
-                    return GcsErrors.Create(410, "gone", "The upload session failed and accepts no more data.");
+                    return session.Failure!;
             }
 
             var received = session.Received.Length;
@@ -783,22 +783,19 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         var headerMd5 = ParseHashHeader(hashHeader, "md5");
         if (ChecksumMismatch(data, headerCrc ?? session.DeclaredCrc32c, headerMd5) is { } mismatch)
         {
-            session.State = UploadSessionState.Failed;
-            return mismatch;
+            return Fail(session, mismatch);
         }
 
         lock (_gate)
         {
             if (!_buckets.TryGetValue(session.Bucket, out var objects))
             {
-                session.State = UploadSessionState.Failed;
-                return GcsErrors.NoSuchBucket();
+                return Fail(session, GcsErrors.NoSuchBucket());
             }
 
             if (!WritePreconditionsHold(session.Preconditions, objects.GetValueOrDefault(session.Name)))
             {
-                session.State = UploadSessionState.Failed;
-                return GcsErrors.ConditionNotMet();
+                return Fail(session, GcsErrors.ConditionNotMet());
             }
 
             var verified = (headerCrc ?? session.DeclaredCrc32c ?? headerMd5) is not null;
@@ -806,6 +803,13 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             session.State = UploadSessionState.Completed;
             return ObjectResponse(200, session.Result);
         }
+    }
+
+    private static FakeResponse Fail(UploadSession session, FakeResponse failure)
+    {
+        session.State = UploadSessionState.Failed;
+        session.Failure = failure;
+        return failure;
     }
 
     private static FakeResponse Incomplete(UploadSession session)

@@ -22,6 +22,9 @@ internal sealed class UploadSession(string id, string bucket, string name, strin
     public UploadSessionState State { get; set; }
 
     public FakeGcsObject? Result { get; set; }
+
+    /// <summary>Why a failed session failed; it keeps giving this answer, as the real service does.</summary>
+    public FakeResponse? Failure { get; set; }
 }
 
 internal enum UploadSessionState

@@ -71,45 +71,78 @@ public sealed class GcsPreconditionTests
         Assert.Equal([9], bed.Server.GetObject(GcsTestBed.Bucket, "big")!.Data);
     }
 
+    private static bool IsFinalChunk(FakeGcsRequest r) => r.Operation == FakeGcsOperation.ResumableChunk && !r.ContentRange!.EndsWith("/*", StringComparison.Ordinal);
+
     [Fact]
     public async Task Conditional_write_whose_response_was_lost_is_recognised_as_our_own_commit()
     {
         await using var bed = await GcsTestBed.StartAsync();
-        bed.Server.Faults.Add(FaultRule<FakeGcsRequest>.OnNth(1, FaultKind.ResetAfterProcessing, r => r.Operation == FakeGcsOperation.MultipartUpload));
+        bed.Server.Faults.Add(FaultRule<FakeGcsRequest>.OnNth(1, FaultKind.ResetAfterProcessing, IsFinalChunk));
 
         var info = await bed.Storage.PutAsync("claim", new MemoryStream([7]), new PutObjectOptions { IfGenerationMatch = 0 });
 
         var commit = Assert.Single(bed.Server.Commits);
         Assert.Equal(commit.Object.Generation, info.Generation);
-        Assert.Equal(2, bed.Server.Requests.Count(r => r.Operation == FakeGcsOperation.MultipartUpload));
+        Assert.Contains(bed.Server.Requests, r => r.Operation == FakeGcsOperation.ResumableStatus);
     }
 
     [Fact]
-    public async Task Lost_response_does_not_hide_a_real_conflict_with_another_writer()
+    public async Task Conditional_write_whose_response_was_lost_succeeds_even_if_another_writer_replaced_it_since()
     {
-        // Our first attempt is refused outright (reset before processing); meanwhile another writer creates the
-        // object. The retry's 412 must surface: the current generation is not ours.
+        // The case a plain retry cannot decide: our commit happened, its answer was lost, and before we could ask,
+        // another writer (who saw our value) replaced it. Reporting a precondition failure here would make a
+        // compare-and-swap loop apply its change twice; the session knows it committed.
         await using var bed = await GcsTestBed.StartAsync();
+        await bed.Storage.PutAsync("counter", new MemoryStream([0]));
+        var before = bed.Server.GetObject(GcsTestBed.Bucket, "counter")!;
+        bed.Server.Faults.Add(FaultRule<FakeGcsRequest>.OnNth(1, FaultKind.ResetAfterProcessing, IsFinalChunk));
         bed.Server.Faults.Add(new FaultRule<FakeGcsRequest>
         {
-            Kind = FaultKind.ResetBeforeProcessing,
+            Kind = FaultKind.Status,
             Matches = r =>
             {
-                if (r.Operation != FakeGcsOperation.MultipartUpload)
+                if (r.Operation == FakeGcsOperation.ResumableStatus)
+                {
+                    bed.Server.Seed(GcsTestBed.Bucket, "counter", [2]);
+                }
+
+                return false;
+            },
+        });
+
+        var info = await bed.Storage.PutAsync("counter", new MemoryStream([1]), new PutObjectOptions { IfGenerationMatch = before.Generation });
+
+        var ours = Assert.Single(bed.Server.Commits, c => c.Object.Data.SequenceEqual(new byte[] { 1 }));
+        Assert.Equal(ours.Object.Generation, info.Generation);
+        Assert.Equal([2], bed.Server.GetObject(GcsTestBed.Bucket, "counter")!.Data);
+    }
+
+    [Fact]
+    public async Task Lost_answer_to_a_refused_commit_still_reports_the_precondition_failure()
+    {
+        await using var bed = await GcsTestBed.StartAsync();
+        var existing = await bed.Storage.PutAsync("claim", new MemoryStream([1]));
+        var data = new byte[] { 7 };
+        bed.Server.Faults.Add(new FaultRule<FakeGcsRequest>
+        {
+            Kind = FaultKind.ResetAfterProcessing,
+            Matches = r =>
+            {
+                if (!IsFinalChunk(r))
                 {
                     return false;
                 }
 
-                bed.Server.Seed(GcsTestBed.Bucket, "claim", [1]);
+                bed.Server.Seed(GcsTestBed.Bucket, "claim", [9]);
                 return true;
             },
         });
 
         var error = await Assert.ThrowsAsync<PreconditionFailedException>(
-            () => bed.Storage.PutAsync("claim", new MemoryStream([7]), new PutObjectOptions { IfGenerationMatch = 0 }));
+            () => bed.Storage.PutAsync("claim", new MemoryStream(data), new PutObjectOptions { IfGenerationMatch = existing.Generation }));
 
         Assert.Equal(bed.Server.GetObject(GcsTestBed.Bucket, "claim")!.Generation, error.ActualGeneration);
-        Assert.Equal([1], bed.Server.GetObject(GcsTestBed.Bucket, "claim")!.Data);
+        Assert.Equal([9], bed.Server.GetObject(GcsTestBed.Bucket, "claim")!.Data);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Stagecraft.Gcp.Storage;
 namespace Stagecraft.Sdk.Gcp.Tests.Storage;
 
 /// <summary>A fake GCS server plus a client wired to it (bearer token, instant backoff, small chunks).</summary>
-internal sealed class GcsTestBed : IAsyncDisposable
+public sealed class GcsTestBed : IAsyncDisposable
 {
     public const string Token = "test-token";
     public const string Bucket = "test-bucket";

@@ -202,15 +202,16 @@ public sealed class GcsUploadTests
     }
 
     [Fact]
-    public async Task Conditional_multipart_upload_is_retried_after_a_503()
+    public async Task Conditional_small_upload_goes_through_a_session_and_is_retried_after_503s()
     {
         await using var bed = await GcsTestBed.StartAsync();
-        bed.Server.Faults.Add(new FaultRule<FakeGcsRequest> { Kind = FaultKind.Status, StatusCode = 503, MaxHits = 2, Matches = r => r.Operation == FakeGcsOperation.MultipartUpload });
+        bed.Server.Faults.Add(new FaultRule<FakeGcsRequest> { Kind = FaultKind.Status, StatusCode = 503, MaxHits = 2, Matches = IsChunk });
 
         var info = await bed.Storage.PutAsync("cas.bin", new MemoryStream([1, 2, 3]), new PutObjectOptions { IfGenerationMatch = 0 });
 
-        Assert.Equal(3, bed.Server.Requests.Count(r => r.Operation == FakeGcsOperation.MultipartUpload));
+        Assert.DoesNotContain(bed.Server.Requests, r => r.Operation == FakeGcsOperation.MultipartUpload);
         Assert.Equal(info.Generation, Assert.Single(bed.Server.Commits).Object.Generation);
+        Assert.Equal([1, 2, 3], bed.Server.GetObject(GcsTestBed.Bucket, "cas.bin")!.Data);
         Assert.Equal(2, bed.Time.RequestedDelays.Count);
     }
 

@@ -1,7 +1,7 @@
 namespace Stagecraft.Sdk.Gcp.Tests.Storage;
 
 /// <summary>A forward-only source (like a pipe or network stream), optionally reporting its position as it is read.</summary>
-internal sealed class NonSeekableStream(byte[] data, Action<long>? onPosition = null) : Stream
+public sealed class NonSeekableStream(byte[] data, Action<long>? onPosition = null) : Stream
 {
     private long _position;
 
