@@ -160,6 +160,16 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         try
         {
             await stream.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (stream.ExpectedLength <= _options.InMemoryReadThreshold)
+            {
+                // Small reads finish here (with resumption and the checksum check), so the caller's stream cannot
+                // fail later because the object was overwritten meanwhile.
+                var buffer = new MemoryStream((int)stream.ExpectedLength);
+                await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+                await stream.DisposeAsync().ConfigureAwait(false);
+                buffer.Position = 0;
+                return new ObjectReadResult(ToObjectInfo(resource), buffer);
+            }
         }
         catch
         {

@@ -41,6 +41,9 @@ internal sealed class GcsReadStream : Stream
         _length = Math.Max(0, lastByte - _start + 1);
     }
 
+    /// <summary>The number of bytes this stream will deliver (the range clipped to the object).</summary>
+    public long ExpectedLength => _length;
+
     public override bool CanRead => true;
 
     public override bool CanSeek => false;

@@ -36,6 +36,14 @@ public sealed record GcsStorageOptions
     /// <summary>Size of each resumable chunk; a multiple of <see cref="ResumableChunkGranularity"/>. Default 8 MiB.</summary>
     public int ResumableChunkSize { get; init; } = 8 * 1024 * 1024;
 
+    /// <summary>
+    /// Reads of at most this many bytes are completed (resumed and checksum-verified) inside <c>GetAsync</c> and
+    /// served from memory, so the stream returned survives later overwrites of the object. Larger reads stream;
+    /// if their connection breaks after the object was overwritten, the pinned generation is gone (a bucket
+    /// without versioning keeps no old generations) and reading throws <c>ObjectNotFoundException</c>. Default 1 MiB.
+    /// </summary>
+    public int InMemoryReadThreshold { get; init; } = 1024 * 1024;
+
     /// <summary>Backoff shape for retried requests.</summary>
     public GcpRetryOptions Retry { get; init; } = new();
 
@@ -58,6 +66,11 @@ public sealed record GcsStorageOptions
         if (ResumableChunkSize <= 0 || ResumableChunkSize % ResumableChunkGranularity != 0)
         {
             throw new ArgumentOutOfRangeException(nameof(ResumableChunkSize), ResumableChunkSize, $"ResumableChunkSize must be a positive multiple of {ResumableChunkGranularity} bytes (256 KiB), as Cloud Storage requires of non-final chunks.");
+        }
+
+        if (InMemoryReadThreshold < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InMemoryReadThreshold), InMemoryReadThreshold, "InMemoryReadThreshold must not be negative.");
         }
 
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));

@@ -10,6 +10,7 @@ public sealed record FaultRule<TRequest>
 {
     private int _matched;
     private int _hits;
+    private Random? _random;
 
     public required FaultKind Kind { get; init; }
 
@@ -27,6 +28,16 @@ public sealed record FaultRule<TRequest>
 
     /// <summary>Hit every n-th matching request after <see cref="Skip"/> (1 = each one).</summary>
     public int Every { get; init; } = 1;
+
+    /// <summary>
+    /// Instead of every <see cref="Every"/>-th: hit each matching request (after <see cref="Skip"/>) with this
+    /// probability, drawn from a generator seeded with <see cref="Seed"/>. Use it when several clients run
+    /// concurrently: a strict period can alias with their interleaving and hit the same client every time.
+    /// </summary>
+    public double? Probability { get; init; }
+
+    /// <summary>Seed for <see cref="Probability"/> draws (fixed, so a single-threaded run repeats exactly).</summary>
+    public int Seed { get; init; } = 1;
 
     /// <summary>Upper bound on hits (default 1).</summary>
     public int MaxHits { get; init; } = 1;
@@ -49,7 +60,18 @@ public sealed record FaultRule<TRequest>
         }
 
         var index = _matched++;
-        return index >= Skip && (index - Skip) % Math.Max(1, Every) == 0;
+        if (index < Skip)
+        {
+            return false;
+        }
+
+        if (Probability is { } p)
+        {
+            _random ??= new Random(Seed);
+            return _random.NextDouble() < p;
+        }
+
+        return (index - Skip) % Math.Max(1, Every) == 0;
     }
 
     /// <summary>Records that the rule fired. Called under the plan's lock.</summary>

@@ -80,6 +80,23 @@ public sealed class GcsDownloadTests
     }
 
     [Fact]
+    public async Task Small_read_is_completed_inside_get_and_survives_a_later_overwrite()
+    {
+        await using var bed = await GcsTestBed.StartAsync();
+        var first = GcsTestBed.RandomBytes(GcsTestBed.InMemoryReadThreshold, seed: 1);
+        bed.Server.Seed(GcsTestBed.Bucket, "small.bin", first);
+        bed.Server.Faults.Add(FaultRule<FakeGcsRequest>.OnNth(1, FaultKind.CutResponseBody, IsDownload, bytes: 1000));
+
+        await using var result = await bed.Storage.GetAsync("small.bin");
+        bed.Server.Seed(GcsTestBed.Bucket, "small.bin", [9]);
+        using var copy = new MemoryStream();
+        await result.Content.CopyToAsync(copy);
+
+        Assert.Equal(first, copy.ToArray());
+        Assert.Equal(2, bed.Server.Requests.Count(IsDownload));
+    }
+
+    [Fact]
     public async Task Download_gives_up_after_the_configured_number_of_consecutive_interruptions()
     {
         await using var bed = await GcsTestBed.StartAsync();

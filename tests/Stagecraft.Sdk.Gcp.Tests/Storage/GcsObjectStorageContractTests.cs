@@ -79,12 +79,13 @@ public sealed class GcsObjectStorageFaultInjectedContractTests : GcsObjectStorag
     {
         static bool Safe(FakeGcsRequest r) => r.IsRetrySafe && r.Operation != FakeGcsOperation.ResumableCancel;
 
-        faults.Add(new FaultRule<FakeGcsRequest> { Name = "503", Kind = FaultKind.Status, StatusCode = 503, Matches = Safe, Skip = 1, Every = 4, MaxHits = int.MaxValue });
-        faults.Add(new FaultRule<FakeGcsRequest> { Name = "429", Kind = FaultKind.Status, StatusCode = 429, Matches = Safe, Skip = 2, Every = 7, MaxHits = int.MaxValue });
-        faults.Add(new FaultRule<FakeGcsRequest> { Name = "reset", Kind = FaultKind.ResetBeforeProcessing, Matches = Safe, Skip = 4, Every = 9, MaxHits = int.MaxValue });
-        faults.Add(new FaultRule<FakeGcsRequest> { Name = "lost response", Kind = FaultKind.ResetAfterProcessing, Matches = Safe, Skip = 3, Every = 11, MaxHits = int.MaxValue });
-        faults.Add(new FaultRule<FakeGcsRequest> { Name = "cut download", Kind = FaultKind.CutResponseBody, Bytes = 100_003, Matches = r => r.Operation == FakeGcsOperation.Download, Every = 3, MaxHits = int.MaxValue });
-        faults.Add(new FaultRule<FakeGcsRequest> { Name = "cut chunk", Kind = FaultKind.CutRequestBody, Bytes = 300_000, Matches = r => r.Operation == FakeGcsOperation.ResumableChunk, Skip = 1, Every = 3, MaxHits = int.MaxValue });
+        // Random (seeded) rather than periodic: with concurrent workers a period aliases with their interleaving.
+        faults.Add(new FaultRule<FakeGcsRequest> { Name = "503", Kind = FaultKind.Status, StatusCode = 503, Matches = Safe, Probability = 0.12, Seed = 1, MaxHits = int.MaxValue });
+        faults.Add(new FaultRule<FakeGcsRequest> { Name = "429", Kind = FaultKind.Status, StatusCode = 429, Matches = Safe, Probability = 0.06, Seed = 2, MaxHits = int.MaxValue });
+        faults.Add(new FaultRule<FakeGcsRequest> { Name = "reset", Kind = FaultKind.ResetBeforeProcessing, Matches = Safe, Probability = 0.06, Seed = 3, MaxHits = int.MaxValue });
+        faults.Add(new FaultRule<FakeGcsRequest> { Name = "lost response", Kind = FaultKind.ResetAfterProcessing, Matches = Safe, Probability = 0.06, Seed = 4, MaxHits = int.MaxValue });
+        faults.Add(new FaultRule<FakeGcsRequest> { Name = "cut download", Kind = FaultKind.CutResponseBody, Bytes = 100_003, Matches = r => r.Operation == FakeGcsOperation.Download, Probability = 0.3, Seed = 5, MaxHits = int.MaxValue });
+        faults.Add(new FaultRule<FakeGcsRequest> { Name = "cut chunk", Kind = FaultKind.CutRequestBody, Bytes = 300_000, Matches = r => r.Operation == FakeGcsOperation.ResumableChunk, Probability = 0.3, Seed = 6, MaxHits = int.MaxValue });
     }
 
     protected override void AssertInvariants()

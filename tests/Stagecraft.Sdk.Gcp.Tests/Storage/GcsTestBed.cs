@@ -17,6 +17,9 @@ public sealed class GcsTestBed : IAsyncDisposable
 
     public const long Threshold = 512 * 1024;
 
+    /// <summary>Small, so the streaming read path runs on sub-MiB test data too.</summary>
+    public const int InMemoryReadThreshold = 64 * 1024;
+
     private GcsTestBed(FakeGcsServer server, GcsObjectStorage storage, ImmediateTimeProvider time)
     {
         Server = server;
@@ -53,6 +56,7 @@ public sealed class GcsTestBed : IAsyncDisposable
         Credential = GcpCredentials.FromAccessToken(Token),
         ResumableChunkSize = ChunkSize,
         ResumableUploadThreshold = Threshold,
+        InMemoryReadThreshold = InMemoryReadThreshold,
         TimeProvider = time,
         Retry = new GcpRetryOptions { MaxAttempts = 6, AttemptTimeout = TimeSpan.FromSeconds(60) },
     };
