@@ -13,7 +13,8 @@ public sealed partial class NpySignal : Signal
 {
     internal const string KindName = "npy";
 
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    // The first byte is 0x93 itself, not the UTF-8 encoding of U+0093.
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <param name="path">The file's path (made absolute).</param>
     public NpySignal(string path)

@@ -139,7 +139,7 @@ public sealed class PipelineFailureTests : IDisposable
         var graph = Pipeline(
             "Types",
             new StageDescriptor("Liar", null, "c", typeof(int), [], _ => new ValueTask<object?>("not an int")),
-            new StageDescriptor("NullSignal", null, "c", typeof(Signals.FileSignal), [], _ => new ValueTask<object?>((object?)null)));
+            new StageDescriptor("NullSignal", null, "c", typeof(Stagecraft.Signals.FileSignal), [], _ => new ValueTask<object?>((object?)null)));
         var result = await _fixture.CreateRunner().RunAsync(graph, NoInputs);
 
         Assert.Contains("returned a System.String, but its declared output type is System.Int32", result.Stages["Liar"].Reason, StringComparison.Ordinal);
@@ -149,21 +149,24 @@ public sealed class PipelineFailureTests : IDisposable
     [Fact]
     public async Task A_storage_failure_while_storing_an_output_fails_the_stage_and_leaves_no_cache_entry()
     {
-        var storage = new InMemoryObjectStorage();
-        using var fixture = new RunnerFixture(storage);
-        storage.BeforePut = key =>
+        using var temp = new Stagecraft.Testing.TempDirectory("flaky");
+        var storage = new InterceptingStorage(TestStorage.Create(temp.Combine("store")), key =>
         {
             if (key.EndsWith("/outputs/Flaky/value.json", StringComparison.Ordinal))
             {
                 throw new IOException("disk full");
             }
-        };
+        });
+        using var fixture = new RunnerFixture(storage);
         var graph = Pipeline("Flaky", Stage("Flaky", _ => 1));
 
         var result = await fixture.CreateRunner().RunAsync(graph, NoInputs);
 
         Assert.Equal(StageStatus.Failed, result.Stages["Flaky"].Status);
         Assert.StartsWith("storing its output failed: IOException: disk full", result.Stages["Flaky"].Reason, StringComparison.Ordinal);
-        Assert.DoesNotContain(storage.Keys, k => k.StartsWith(PipelinePaths.RootPrefix, StringComparison.Ordinal));
+        await foreach (var entry in storage.ListAsync(PipelinePaths.RootPrefix))
+        {
+            Assert.Fail($"a cache entry was written for a stage whose output was not stored: {entry.Object?.Key}");
+        }
     }
 }

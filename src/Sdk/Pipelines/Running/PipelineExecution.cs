@@ -344,11 +344,12 @@ internal sealed class PipelineExecution
             token.ThrowIfCancellationRequested();
             PipelineLog.StageStarted(_runner.Logger, stage.Name);
             Emit(StageEvent(PipelineEventKind.StageStarted, stage.Name, time.GetUtcNow()));
-            ResetDirectory(workDirectory);
             for (var p = 0; p < stage.Parameters.Length; p++)
             {
                 if (stage.Parameters[p].Kind == StageParameterKind.Context)
                 {
+                    // Only a stage that can see its work directory (through the context) gets one.
+                    ResetDirectory(workDirectory);
                     arguments[p] = new StageContext
                     {
                         RunId = _runId,
@@ -452,7 +453,11 @@ internal sealed class PipelineExecution
                 return null;
             }
 
-            ResetDirectory(workDirectory);
+            if (stored.Format != StoredValue.JsonFormat)
+            {
+                ResetDirectory(workDirectory);
+            }
+
             var value = await _runner.Values.LoadAsync(stored, stage.OutputType, workDirectory, token).ConfigureAwait(false);
             CheckOutput(stage, value);
             return new LoadedValue(value);
