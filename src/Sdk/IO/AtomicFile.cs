@@ -277,10 +277,10 @@ public static partial class AtomicFile
     {
         for (var attempt = 0; ; attempt++)
         {
-            temp = TemporaryNames.TemporaryFileFor(target);
+            temp = TemporaryNames.TemporaryFileFor(target, attempt);
             try
             {
-                // No preallocation: fallocate bypasses ext4's delayed allocation and made small replaces 2x slower.
+                // No preallocation: fallocate costs a syscall and bypasses delayed allocation, for no gain on whole-file writes.
                 // FileShare.Read avoids .NET's flock(LOCK_EX) emulation of FileShare.None (a wasted syscall here).
                 return File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
             }
