@@ -112,18 +112,6 @@ public sealed class ArtifactUri : IEquatable<ArtifactUri>, IParsable<ArtifactUri
     /// <summary>The same root and run, another artefact name.</summary>
     public ArtifactUri WithName(string name) => new(Scheme, Root, RunId, ValidateName(name));
 
-    /// <summary>For a <see cref="ArtifactUriScheme.File"/> URI, the artefact's path on this machine.</summary>
-    /// <exception cref="InvalidOperationException">The URI is not a file URI.</exception>
-    public string ToLocalPath()
-    {
-        if (Scheme != ArtifactUriScheme.File)
-        {
-            throw new InvalidOperationException($"'{this}' is a {Scheme} URI; only file URIs have a local path.");
-        }
-
-        return Path.GetFullPath(Path.Combine(Root, ObjectKey));
-    }
-
     /// <summary>Parses an artefact URI; throws <see cref="ArtifactUriFormatException"/> naming the text and the rule.</summary>
     public static ArtifactUri Parse(string text) =>
         TryParseCore(text, out var uri) is { } error ? throw error : uri!;

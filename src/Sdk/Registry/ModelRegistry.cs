@@ -324,7 +324,7 @@ public class ModelRegistry
             RegistryLog.HistoryWriteDeferred(_logger, ex, alias, written.Generation, next.Sequence);
         }
 
-        RegistryLog.AliasMoved(_logger, alias, next.FromRunId, runId, next.Sequence, written.Generation, reason);
+        RegistryLog.AliasMoved(_logger, alias, next.FromRunId ?? "(unset)", runId ?? "(unset)", next.Sequence, written.Generation, reason);
         return ToMove(next, written.Generation);
     }
 

@@ -98,7 +98,7 @@ public class ReferenceStoreProcessTests(ITestOutputHelper output)
     public async Task Sigkill_at_random_points_of_builds_and_commits_never_leaves_a_marker_over_a_wrong_tree()
     {
         // Several churning processes share the root, so kills also land while another process waits for or holds a lock.
-        var kills = KillRounds.Iterations(50);
+        var kills = KillRounds.Iterations(40);
         const int keyCount = 4;
         const int seed = 20261121;
         using var dir = new TempDirectory("refkill");

@@ -27,16 +27,13 @@ public class ArtifactUriTests
     }
 
     [Fact]
-    public void File_uri_round_trips_and_maps_to_local_path()
+    public void File_uri_round_trips_and_names_the_object_key()
     {
         var uri = ArtifactUri.ForFile("/var/lib/store/", "r-7", "dir with space/a#b.txt");
         Assert.Equal("file:///var/lib/store/runs/r-7/outputs/dir%20with%20space/a%23b.txt", uri.ToString());
         Assert.Equal("/var/lib/store", uri.Root);
         Assert.Equal(uri, ArtifactUri.Parse(uri.ToString()));
-        if (!OperatingSystem.IsWindows())
-        {
-            Assert.Equal("/var/lib/store/runs/r-7/outputs/dir with space/a#b.txt", uri.ToLocalPath());
-        }
+        Assert.Equal("runs/r-7/outputs/dir with space/a#b.txt", uri.ObjectKey);
     }
 
     [Fact]

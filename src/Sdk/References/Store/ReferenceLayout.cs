@@ -45,17 +45,21 @@ internal sealed class ReferenceLayout
     /// its two renames is put back (so a complete reference is never mistaken for a missing one), trash and stale
     /// staging trees are deleted (nobody else can be writing them while we hold the lock).
     /// </summary>
-    public void RepairUnderLock(string key)
+    public void RepairUnderLock(string key) => RepairDirectoryUnderLock(KeyDirectory(key));
+
+    /// <inheritdoc cref="RepairUnderLock(string)"/>
+    /// <param name="directory">A directory replaced only through <see cref="AtomicFile.ReplaceDirectory"/> under a lock the caller holds.</param>
+    public static void RepairDirectoryUnderLock(string directory)
     {
-        var directory = KeyDirectory(key);
         AtomicFile.RecoverDirectory(directory);
-        var stagingPrefix = "." + key + TemporaryNames.StagingMarker;
-        if (!Directory.Exists(RootDirectory))
+        var parent = Path.GetDirectoryName(directory);
+        if (parent is null || !Directory.Exists(parent))
         {
             return;
         }
 
-        foreach (var staging in new DirectoryInfo(RootDirectory).EnumerateDirectories(stagingPrefix + "*", HiddenIncluded))
+        var stagingPrefix = "." + Path.GetFileName(directory) + TemporaryNames.StagingMarker;
+        foreach (var staging in new DirectoryInfo(parent).EnumerateDirectories(stagingPrefix + "*", HiddenIncluded))
         {
             if (staging.Name.StartsWith(stagingPrefix, StringComparison.Ordinal))
             {
