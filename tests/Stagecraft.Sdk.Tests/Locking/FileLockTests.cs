@@ -227,13 +227,15 @@ public class FileLockTests
         for (var i = 0; i < 20; i++)
         {
             Assert.True(LockFilePrimitives.TryLock(holder, path));
-            var waiter = i % 2 == 0 ? FileLock.AcquireAsync(path) : FileLock.TryAcquireAsync(path, Generous);
+            var waiter = i % 2 == 0 ? AsNullable(FileLock.AcquireAsync(path)) : FileLock.TryAcquireAsync(path, Generous);
             Assert.False(waiter.IsCompleted);
             LockFilePrimitives.Unlock(holder);
             using var next = await waiter.WaitAsync(Generous);
             Assert.True(next!.IsHeld);
         }
     }
+
+    private static async Task<FileLockHandle?> AsNullable(Task<FileLockHandle> task) => await task;
 
     private static void InterlockedMax(ref int target, int value)
     {
