@@ -410,6 +410,11 @@ internal static class PipelineParser
         private void Bind(StageCandidate stage, ParameterCandidate parameter, Dictionary<string, StageCandidate> byName)
         {
             var type = parameter.Parameter.Type;
+            if (parameter.FromStage is not null && parameter.IsInput)
+            {
+                return; // Contradictory intent, already reported (SC1007); binding either way would add noise.
+            }
+
             if (parameter.FromStage is not null)
             {
                 BindFrom(stage, parameter, byName);
