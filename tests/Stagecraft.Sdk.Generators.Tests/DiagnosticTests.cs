@@ -308,6 +308,33 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void SC1009_stage_in_a_class_with_other_attributes()
+    {
+        DiagnosticAssert.Single(Prelude + """
+            [Obsolete("old helpers")]
+            public static class Helpers
+            {
+                [Stage] public static Model [|Train|](Features f) => new(f.N);
+            }
+            """,
+            "SC1009", 11, 33,
+            "[Stage] on 'Train' has no effect: its class 'Helpers' has no [Pipeline] attribute");
+    }
+
+    [Fact]
+    public void SC1009_is_not_reported_for_stages_of_a_pipeline_declared_on_another_part_or_through_an_alias()
+    {
+        var outcome = GeneratorHarness.Run(
+            Prelude + "[Pipeline] public static partial class P { [Stage] public static Features Load(int rows) => new(rows); }",
+            "using Stagecraft.Pipelines; public sealed record Out(int N); public static partial class P { [Stage] public static Out Use(Features f) => new(f.N); }",
+            "using Flow = Stagecraft.Pipelines.PipelineAttribute; using Stagecraft.Pipelines; [Flow] public static partial class Q { [Stage] public static Features Other(int rows) => new(rows); }");
+
+        Assert.Empty(outcome.Diagnostics);
+        Assert.Equal(2, outcome.Sources.Count);
+        Assert.Empty(outcome.CompilerDiagnostics);
+    }
+
+    [Fact]
     public void SC1009_stage_on_a_local_function()
     {
         DiagnosticAssert.Single(Prelude + """
