@@ -20,4 +20,7 @@ public sealed record StageRunResult
 
     /// <summary>The cache fingerprint of (code hash, version, inputs, parameters).</summary>
     public string? Fingerprint { get; init; }
+
+    /// <summary>For <see cref="StageStatus.Cached"/> stages: the run whose stored output was reused.</summary>
+    public string? CachedFromRunId { get; init; }
 }

@@ -17,4 +17,7 @@ public enum StageStatus
 
     /// <summary>Not run because an upstream stage failed or the run was cancelled.</summary>
     Skipped,
+
+    /// <summary>Started, then stopped by the run's cancellation (the caller's token, or <c>FailFast</c> after another stage failed).</summary>
+    Cancelled,
 }

@@ -71,6 +71,18 @@ public sealed class RunPaths
     /// <summary><c>runs/{runId}/post_run/{kind}/{shard}/{key}/</c></summary>
     public string PostRun(string kind, string shard, string key) => PostRunShard(kind, shard) + Segment(key, nameof(key)) + "/";
 
+    /// <summary><c>runs/{runId}/merge_report.json</c>: what the last post-run merge of this run did (merged, skipped, ignored).</summary>
+    public string MergeReport => Root + "merge_report.json";
+
+    /// <summary>
+    /// <c>runs/{runId}/reference_seed/{kind}/</c>: the optional reference seed the driver uploads at submit time,
+    /// one <c>{key}/</c> folder per reference. Immutable for the run, so workers read their seed snapshot from it.
+    /// </summary>
+    public string ReferenceSeed(string kind) => ObjectKey.Join(Root + "reference_seed/", Segment(kind, nameof(kind))) + "/";
+
+    /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
+    public string PipelineRecord => Root + "pipeline.json";
+
     /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
     public string Snapshot => Root + "snapshot.bin";
 

@@ -1,0 +1,626 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stagecraft.InFlight;
+using Stagecraft.IO;
+using Stagecraft.Local.Processes;
+using Stagecraft.Runs;
+using Stagecraft.Storage;
+
+namespace Stagecraft.Local.Runs;
+
+/// <summary>
+/// Runs each <see cref="RunSpec"/> as a child process on this machine, in its own session, behind a small supervisor
+/// that records the exit code even if this process dies (see <see cref="RunSupervisorScript"/>). Logs go to files in the
+/// run directory and are shipped to storage under <see cref="RunPaths"/> periodically and at the end; the exit code is
+/// then published to <see cref="RunPaths.ExitCode"/>, which is what status is read from.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Recovery: everything is found from the handle in O(1) — <see cref="RunPaths.RunRecord"/> and
+/// <see cref="RunPaths.ExitCode"/> in storage, and <c>{StateDirectory}/{runId}/{launchId}/</c> on this machine. A backend
+/// created in a new process reports status and logs of runs an earlier one launched, adopts the shipping of their logs,
+/// and publishes their exit codes. Runs outlive the backend: disposing it stops shipping, not the runs.
+/// </para>
+/// <para>Linux only (procfs, <c>setsid</c> and coreutils <c>timeout</c>); container images are not supported.</para>
+/// </remarks>
+public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
+{
+    /// <summary>The name in every handle this backend issues.</summary>
+    public const string BackendName = "local";
+
+    private static readonly ActivitySource Activities = new("Stagecraft.Local.Runs");
+    private static readonly TimeSpan FilePollInterval = TimeSpan.FromMilliseconds(20);
+
+    private readonly IObjectStorage _storage;
+    private readonly LocalRunBackendOptions _options;
+    private readonly LinuxProcessTable _processes;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly string _setsid;
+    private readonly string _timeout;
+    private readonly string _stateDirectory;
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _monitors = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _disposed = new();
+
+    /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
+    public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null, TimeProvider? timeProvider = null, ILogger<LocalRunBackend>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        _storage = storage;
+        _options = options ?? new LocalRunBackendOptions();
+        ArgumentException.ThrowIfNullOrEmpty(_options.StateDirectory, "options.StateDirectory");
+        foreach (var (value, name) in new[] { (_options.LogShipInterval, "LogShipInterval"), (_options.StatusPollInterval, "StatusPollInterval"), (_options.LaunchTimeout, "LaunchTimeout") })
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero, "options." + name);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.TerminationGracePeriod, TimeSpan.Zero, "options.TerminationGracePeriod");
+        _processes = new LinuxProcessTable(timeProvider);
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _setsid = FindTool("setsid", "util-linux");
+        _timeout = FindTool("timeout", "coreutils");
+        _stateDirectory = Path.GetFullPath(_options.StateDirectory);
+        Capabilities = new BackendCapabilities
+        {
+            Name = BackendName,
+            SupportsContainerImages = false,
+            SupportsSnapshots = true,
+            ExpectedLaunchDelay = TimeSpan.FromSeconds(5),
+            StatusPollInterval = _options.StatusPollInterval,
+            LogLatency = _options.LogShipInterval,
+            TerminationGracePeriod = _options.TerminationGracePeriod,
+            RecoversRunsAfterRestart = true,
+        };
+    }
+
+    public BackendCapabilities Capabilities { get; }
+
+    public async Task<RunHandle> LaunchAsync(RunSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (spec.Image is not null)
+        {
+            throw new InvalidRunSpecException(nameof(RunSpec.Image), spec.Image, "cannot be used: the local backend runs commands directly (BackendCapabilities.SupportsContainerImages is false)");
+        }
+
+        using var activity = Activities.StartActivity("LocalRunBackend.Launch");
+        activity?.SetTag("stagecraft.run_id", spec.RunId);
+        var handle = new RunHandle(BackendName, spec.RunId, RunHandle.NewLaunchId());
+        var dir = new LocalRunDirectory(_stateDirectory, handle);
+        var workDirectory = spec.WorkingDirectory ?? dir.WorkDirectory;
+        var record = new LocalRunRecord(
+            LocalRunRecord.CurrentVersion, BackendName, spec.RunId, handle.LaunchId, Environment.MachineName, dir.Path, _time.GetUtcNow(),
+            spec.Command, spec.Arguments, [.. spec.Environment.Keys.Order(StringComparer.Ordinal)], workDirectory, spec.Timeout?.TotalSeconds,
+            spec.ResourceProfile ?? _options.DefaultResourceProfile, spec.Labels, spec.InputPrefix, spec.EffectiveOutputPrefix);
+
+        // Claim the run id first: a second launch under the same id would share its logs and exit code (seed 001).
+        try
+        {
+            using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(record, LocalRunsJsonContext.Default.LocalRunRecord));
+            await _storage.PutAsync(handle.Paths.RunRecord, json, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException ex)
+        {
+            throw new RunAlreadyExistsException($"A run with id '{spec.RunId}' already exists; run ids are never reused.", ex);
+        }
+
+        dir.Create();
+        Directory.CreateDirectory(workDirectory);
+        var psi = new ProcessStartInfo(_setsid)
+        {
+            UseShellExecute = false,
+            WorkingDirectory = workDirectory,
+            // The supervisor re-points its stdio at files before doing anything; our ends are closed right away, so the
+            // run never holds this process's stdout open (a test host waiting for EOF would hang).
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        psi.ArgumentList.Add("/bin/sh");
+        foreach (var arg in RunSupervisorScript.Arguments(dir.Path, spec.Timeout, _options.TerminationGracePeriod, _setsid, _timeout, spec.Command, spec.Arguments))
+        {
+            psi.ArgumentList.Add(arg);
+        }
+
+        ConfigureEnvironment(psi, spec, handle, dir);
+        Process supervisor;
+        try
+        {
+            supervisor = Process.Start(psi) ?? throw new InvalidOperationException("Process.Start returned null.");
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            // Record why, so the run is Failed rather than forever Preparing.
+            await File.WriteAllTextAsync(dir.Stderr, $"Could not start the run supervisor: {ex.Message}\n", cancellationToken).ConfigureAwait(false);
+            dir.RecordExitIfAbsent(new RunExitRecord(127));
+            await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+            throw new RunBackendException($"Could not start run '{spec.RunId}': {ex.Message}", ex);
+        }
+
+        supervisor.StandardInput.Close();
+        supervisor.StandardOutput.Close();
+        supervisor.StandardError.Close();
+        _ = supervisor.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => supervisor.Dispose(), TaskScheduler.Default);
+
+        // Return once the command runs in its own session (or already ended), so Terminate can always find it.
+        var deadline = _time.GetUtcNow() + _options.LaunchTimeout;
+        while (!dir.CommandStarted && dir.ReadExit() is null && _time.GetUtcNow() < deadline)
+        {
+            if (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.ReadExit() is null)
+            {
+                break; // the supervisor died before starting the command; status will say Lost
+            }
+
+            await Task.Delay(FilePollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        LogLaunched(_logger, spec.RunId, handle.LaunchId, dir.Path);
+        EnsureMonitor(handle, dir);
+        return handle;
+    }
+
+    public async Task<RunStatus> GetStatusAsync(RunHandle handle, CancellationToken cancellationToken = default)
+    {
+        var (status, _) = await ResolveAsync(handle, cancellationToken).ConfigureAwait(false);
+        return status;
+    }
+
+    public async Task<RunStatus> TerminateAsync(RunHandle handle, CancellationToken cancellationToken = default)
+    {
+        var (status, record) = await ResolveAsync(handle, cancellationToken).ConfigureAwait(false);
+        if (status.IsTerminal)
+        {
+            return status;
+        }
+
+        if (!IsThisHost(record))
+        {
+            throw new RunBackendException($"Run '{handle.RunId}' runs on host '{record.Host}'; terminate it from there.");
+        }
+
+        using var activity = Activities.StartActivity("LocalRunBackend.Terminate");
+        activity?.SetTag("stagecraft.run_id", handle.RunId);
+        var dir = new LocalRunDirectory(_stateDirectory, handle);
+        dir.RequestTermination();
+        var spare = ProtectedProcesses.Resolve(_processes, _options.ProtectedProcessIds);
+        var deadline = _time.GetUtcNow() + _options.TerminationGracePeriod + TimeSpan.FromSeconds(30);
+        var killed = false;
+        while (dir.ReadExit() is null)
+        {
+            if (!killed && dir.CommandProcess(_setsid) is { } command)
+            {
+                // The command leads its own session: TERM to its group and tree, the grace period, then KILL.
+                var result = await _processes.KillTreeAsync(command, spare, _options.TerminationGracePeriod, cancellationToken).ConfigureAwait(false);
+                killed = !result.RootMismatch;
+                LogTerminated(_logger, handle.RunId, result.Killed.Count, result.Survivors.Count);
+                continue;
+            }
+
+            if (dir.LiveSupervisor() is null || _time.GetUtcNow() > deadline)
+            {
+                // Nobody is left to record the end (the supervisor died, or never started the command): record it here.
+                dir.RecordExitIfAbsent(new RunExitRecord(killed ? 137 : 143, RunExitReason.Terminated));
+                break;
+            }
+
+            await Task.Delay(FilePollInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        return (await ResolveAsync(handle, cancellationToken).ConfigureAwait(false)).Status;
+    }
+
+    public async IAsyncEnumerable<string> StreamLogsAsync(RunHandle handle, LogStream stream, bool follow = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var (status, record) = await ResolveAsync(handle, cancellationToken).ConfigureAwait(false);
+        var dir = new LocalRunDirectory(_stateDirectory, handle);
+        var lines = IsThisHost(record) && dir.Exists
+            ? FollowLocalFileAsync(handle, dir, stream, follow && !status.IsTerminal, cancellationToken)
+            : FollowStoredObjectAsync(handle, stream, follow && !status.IsTerminal, cancellationToken);
+        await foreach (var line in lines.ConfigureAwait(false))
+        {
+            yield return line;
+        }
+    }
+
+    /// <summary>Stops shipping logs for monitored runs. The runs themselves keep going; a new backend can adopt them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        foreach (var monitor in _monitors.Values)
+        {
+            try
+            {
+                await monitor.Value.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        _disposed.Dispose();
+    }
+
+    /// <summary>
+    /// The one place status is decided. The exit-code object in storage wins whenever it exists; otherwise the run
+    /// directory on this host says whether the run is preparing, running, finished-but-unpublished (then it is published
+    /// now) or lost.
+    /// </summary>
+    private async Task<(RunStatus Status, LocalRunRecord Record)> ResolveAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (handle.Backend != BackendName)
+        {
+            throw new ArgumentException($"Handle {handle} was issued by backend '{handle.Backend}', not '{BackendName}'.", nameof(handle));
+        }
+
+        var record = await ReadRecordAsync(handle, cancellationToken).ConfigureAwait(false);
+        if (await ReadPublishedExitAsync(handle, cancellationToken).ConfigureAwait(false) is { } published)
+        {
+            return (published.ToStatus(), record);
+        }
+
+        if (!IsThisHost(record))
+        {
+            return (new RunStatus(RunState.Running, null, $"Running on host '{record.Host}'; its status appears here once its exit code is published."), record);
+        }
+
+        var dir = new LocalRunDirectory(_stateDirectory, handle);
+        if (!dir.Exists)
+        {
+            return (new RunStatus(RunState.Lost, null, $"The run directory '{dir.Path}' is gone and no exit code was published."), record);
+        }
+
+        if (dir.ReadExit() is not null)
+        {
+            var exit = await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+            return (exit.ToStatus(), record);
+        }
+
+        var supervisor = dir.LiveSupervisor();
+        if (supervisor is null)
+        {
+            // The supervisor may have written the exit code and exited between the two reads.
+            if (dir.ReadExit() is not null)
+            {
+                var exit = await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+                return (exit.ToStatus(), record);
+            }
+
+            if (dir.CommandProcess(_setsid) is { } orphan)
+            {
+                // Still terminable (its identity was kept), but nobody will record how it ends.
+                return (new RunStatus(RunState.Running, null, string.Create(CultureInfo.InvariantCulture, $"The supervisor is gone but the command (pid {orphan.Pid}) still runs; its exit code cannot be recorded. Terminate it.")), record);
+            }
+
+            if (dir.SupervisorStarted || _time.GetUtcNow() - record.LaunchedAt > _options.LaunchTimeout)
+            {
+                return (new RunStatus(RunState.Lost, null, "The run's supervisor process is gone and recorded no exit code."), record);
+            }
+
+            return (new RunStatus(RunState.Preparing, null, "Starting the run's supervisor."), record);
+        }
+
+        EnsureMonitor(handle, dir);
+        return dir.CommandStarted
+            ? (new RunStatus(RunState.Running, null, string.Create(CultureInfo.InvariantCulture, $"Running under supervisor pid {supervisor.Pid}.")), record)
+            : (new RunStatus(RunState.Preparing, null, "Starting the command."), record);
+    }
+
+    private async Task<LocalRunRecord> ReadRecordAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
+        LocalRunRecord? record;
+        try
+        {
+            var read = await _storage.GetAsync(handle.Paths.RunRecord, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (read.ConfigureAwait(false))
+            {
+                record = await JsonSerializer.DeserializeAsync(read.Content, LocalRunsJsonContext.Default.LocalRunRecord, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ObjectNotFoundException)
+        {
+            throw new RunNotFoundException(handle.RunId, "no run record in storage (never launched here, or launched against another storage).");
+        }
+        catch (JsonException ex)
+        {
+            throw new RunBackendException($"The run record of '{handle.RunId}' is corrupt: {ex.Message}", ex);
+        }
+
+        if (record is null || record.RunId != handle.RunId || record.LaunchId != handle.LaunchId)
+        {
+            throw new RunNotFoundException(handle.RunId, $"the handle is for launch '{handle.LaunchId}', but the stored run is launch '{record?.LaunchId}'.");
+        }
+
+        return record;
+    }
+
+    private async Task<RunExitRecord?> ReadPublishedExitAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
+        string text;
+        try
+        {
+            var read = await _storage.GetAsync(handle.Paths.ExitCode, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (read.ConfigureAwait(false))
+            {
+                using var reader = new StreamReader(read.Content, Encoding.UTF8);
+                text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+
+        return RunExitRecord.TryParse(text, out var record)
+            ? record
+            : throw new RunBackendException($"The exit-code object of run '{handle.RunId}' is corrupt: '{text.Trim()}'.");
+    }
+
+    /// <summary>
+    /// Ships the final logs, then writes the exit-code object with a must-not-exist precondition (exactly one publisher
+    /// wins; the rest read the winner's). Logs first, so a reader that sees the exit code also sees complete logs.
+    /// </summary>
+    private async Task<RunExitRecord> PublishExitAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
+    {
+        var exit = dir.ReadExit() ?? throw new InvalidOperationException("No exit code to publish yet.");
+        var paths = handle.Paths;
+        await LogShipper.ShipFinalAsync(_storage, dir.Stdout, paths.Stdout, cancellationToken).ConfigureAwait(false);
+        await LogShipper.ShipFinalAsync(_storage, dir.Stderr, paths.Stderr, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var content = new MemoryStream(Encoding.ASCII.GetBytes(exit.Format()));
+            await _storage.PutAsync(paths.ExitCode, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
+            LogPublished(_logger, handle.RunId, exit.ExitCode, exit.Reason);
+            return exit;
+        }
+        catch (PreconditionFailedException)
+        {
+            return await ReadPublishedExitAsync(handle, cancellationToken).ConfigureAwait(false) ?? exit;
+        }
+    }
+
+    /// <summary>Starts (once per backend instance) the loop that ships a run's logs and publishes its exit code.</summary>
+    private void EnsureMonitor(RunHandle handle, LocalRunDirectory dir)
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var monitor = _monitors.GetOrAdd(handle.ToString(), _ => new Lazy<Task>(() => Task.Run(() => MonitorAsync(handle, dir, _disposed.Token))));
+        _ = monitor.Value;
+    }
+
+    private async Task MonitorAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
+    {
+        var paths = handle.Paths;
+        try
+        {
+            using var timer = new PeriodicTimer(_options.LogShipInterval, _time);
+            do
+            {
+                if (dir.ReadExit() is not null)
+                {
+                    await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
+                await LogShipper.ShipAsync(_storage, dir.Stdout, paths.Stdout, cancellationToken).ConfigureAwait(false);
+                await LogShipper.ShipAsync(_storage, dir.Stderr, paths.Stderr, cancellationToken).ConfigureAwait(false);
+
+                // Keeps the command's identity on disk while the supervisor can vouch for it, so the tree stays killable.
+                var command = dir.CommandProcess(_setsid);
+                if (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.ReadExit() is null && command is null)
+                {
+                    LogLost(_logger, handle.RunId);
+                    return;
+                }
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is StorageException or IOException)
+        {
+            // Any later status call or backend instance retries; the run itself is unaffected.
+            LogMonitorFailed(_logger, handle.RunId, ex);
+        }
+        finally
+        {
+            _monitors.TryRemove(handle.ToString(), out _);
+        }
+    }
+
+    private async IAsyncEnumerable<string> FollowLocalFileAsync(RunHandle handle, LocalRunDirectory dir, LogStream stream, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var path = dir.File(stream);
+        var splitter = new LogLineSplitter();
+        var buffer = new byte[64 * 1024];
+        FileStream? file = null;
+        try
+        {
+            while (true)
+            {
+                // Decide "finished" before reading: whatever the command wrote before it ended is then read below.
+                var finished = !follow || IsFinished(dir);
+                file ??= TryOpenShared(path);
+                var read = file is null ? 0 : await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+                if (read > 0)
+                {
+                    foreach (var line in splitter.Push(buffer.AsSpan(0, read)))
+                    {
+                        yield return line;
+                    }
+
+                    continue;
+                }
+
+                if (finished)
+                {
+                    break;
+                }
+
+                await Task.Delay(_options.StatusPollInterval < TimeSpan.FromMilliseconds(100) ? _options.StatusPollInterval : TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (splitter.Flush() is { } last)
+            {
+                yield return last;
+            }
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+
+        // A follower on this host is also a good moment to publish a finished run.
+        if (follow && dir.ReadExit() is not null)
+        {
+            await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool IsFinished(LocalRunDirectory dir) =>
+        dir.ReadExit() is not null || (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.CommandProcess(_setsid) is null);
+
+    private async IAsyncEnumerable<string> FollowStoredObjectAsync(RunHandle handle, LogStream stream, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var paths = handle.Paths;
+        var key = stream == LogStream.Stdout ? paths.Stdout : paths.Stderr;
+        var splitter = new LogLineSplitter();
+        long offset = 0;
+        while (true)
+        {
+            var finished = !follow || await _storage.StatAsync(paths.ExitCode, cancellationToken).ConfigureAwait(false) is not null;
+            var info = await _storage.StatAsync(key, cancellationToken).ConfigureAwait(false);
+            if (info is not null && info.Size > offset)
+            {
+                var read = await _storage.GetAsync(key, new GetObjectOptions { Range = new ByteRange(offset) }, cancellationToken).ConfigureAwait(false);
+                await using (read.ConfigureAwait(false))
+                {
+                    using var chunk = new MemoryStream();
+                    await read.Content.CopyToAsync(chunk, cancellationToken).ConfigureAwait(false);
+                    offset += chunk.Length;
+                    foreach (var line in splitter.Push(chunk.GetBuffer().AsSpan(0, (int)chunk.Length)))
+                    {
+                        yield return line;
+                    }
+                }
+
+                continue;
+            }
+
+            if (finished)
+            {
+                break;
+            }
+
+            await Task.Delay(_options.LogShipInterval, _time, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (splitter.Flush() is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    private static FileStream? TryOpenShared(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private void ConfigureEnvironment(ProcessStartInfo psi, RunSpec spec, RunHandle handle, LocalRunDirectory dir)
+    {
+        if (!_options.InheritEnvironment)
+        {
+            psi.Environment.Clear();
+            psi.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+        }
+
+        foreach (var (name, value) in spec.Environment)
+        {
+            psi.Environment[name] = value;
+        }
+
+        psi.Environment[RunEnvironmentVariables.RunId] = handle.RunId;
+        psi.Environment[RunEnvironmentVariables.OutputPrefix] = spec.EffectiveOutputPrefix;
+        psi.Environment[RunEnvironmentVariables.ResourceProfile] = spec.ResourceProfile ?? _options.DefaultResourceProfile;
+        psi.Environment.Remove(RunEnvironmentVariables.InputPrefix);
+        psi.Environment.Remove(RunEnvironmentVariables.SnapshotPath);
+        if (spec.InputPrefix is not null)
+        {
+            psi.Environment[RunEnvironmentVariables.InputPrefix] = spec.InputPrefix;
+        }
+
+        if (spec.Snapshot is { } snapshot)
+        {
+            AtomicFile.WriteAllBytes(dir.SnapshotFile, snapshot.Span);
+            psi.Environment[RunEnvironmentVariables.SnapshotPath] = dir.SnapshotFile;
+        }
+    }
+
+    private static bool IsThisHost(LocalRunRecord record) => string.Equals(record.Host, Environment.MachineName, StringComparison.Ordinal);
+
+    private static string FindTool(string name, string package)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("LocalRunBackend needs Linux (procfs, setsid, coreutils timeout).");
+        }
+
+        foreach (var dir in new[] { "/usr/bin", "/bin", "/usr/local/bin" })
+        {
+            var path = Path.Combine(dir, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        throw new PlatformNotSupportedException($"LocalRunBackend needs '{name}' (from {package}) in /usr/bin or /bin.");
+    }
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Launched run {RunId} (launch {LaunchId}) in {RunDirectory}")]
+    private static partial void LogLaunched(ILogger logger, string runId, string launchId, string runDirectory);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Terminated run {RunId}: {Killed} process(es) killed, {Survivors} survivor(s)")]
+    private static partial void LogTerminated(ILogger logger, string runId, int killed, int survivors);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Published exit code {ExitCode} ({Reason}) of run {RunId}")]
+    private static partial void LogPublished(ILogger logger, string runId, int exitCode, RunExitReason reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Run {RunId} is lost: its supervisor is gone and recorded no exit code")]
+    private static partial void LogLost(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Monitoring run {RunId} failed; a later status call will retry")]
+    private static partial void LogMonitorFailed(ILogger logger, string runId, Exception exception);
+}

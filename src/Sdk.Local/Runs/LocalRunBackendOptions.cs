@@ -1,0 +1,44 @@
+namespace Stagecraft.Local.Runs;
+
+/// <summary>Options for <see cref="LocalRunBackend"/>.</summary>
+public sealed record LocalRunBackendOptions
+{
+    /// <summary>
+    /// Where run directories live on this machine (<c>{StateDirectory}/{runId}/{launchId}/</c>: supervisor pids, local logs,
+    /// the exit code before it is published). A backend in a new process must use the same directory to recover runs.
+    /// Defaults to <c>$XDG_STATE_HOME/stagecraft/local-runs</c> (or <c>~/.local/state/stagecraft/local-runs</c>).
+    /// </summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory();
+
+    /// <summary>How often a monitored run's logs are shipped to storage (and its exit code looked for).</summary>
+    public TimeSpan LogShipInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often followers poll local log files and status waiters poll status.</summary>
+    public TimeSpan StatusPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Time between SIGTERM and SIGKILL, for <see cref="LocalRunBackend.TerminateAsync"/> and timeouts.</summary>
+    public TimeSpan TerminationGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long <see cref="LocalRunBackend.LaunchAsync"/> waits for the command to start.</summary>
+    public TimeSpan LaunchTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Whether runs inherit this process's environment (then the spec's variables are added on top).</summary>
+    public bool InheritEnvironment { get; init; } = true;
+
+    /// <summary>The resource profile recorded for specs that name none (locally it is informational).</summary>
+    public string DefaultResourceProfile { get; init; } = "local";
+
+    /// <summary>Pids that terminating a run must never signal, in addition to this process and its ancestors.</summary>
+    public IReadOnlyCollection<int> ProtectedProcessIds { get; init; } = [];
+
+    private static string DefaultStateDirectory()
+    {
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state))
+        {
+            state = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        }
+
+        return Path.Combine(state, "stagecraft", "local-runs");
+    }
+}

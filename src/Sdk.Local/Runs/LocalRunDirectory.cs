@@ -1,0 +1,142 @@
+using System.Globalization;
+using System.Text.Json;
+using Stagecraft.InFlight;
+using Stagecraft.IO;
+using Stagecraft.Local.Processes;
+using Stagecraft.Runs;
+
+namespace Stagecraft.Local.Runs;
+
+/// <summary>
+/// The machine-local directory of one launch (<c>{state}/{runId}/{launchId}/</c>): what the supervisor writes
+/// (pids, logs, the exit code) and what the backend leaves for it (the terminate request). Found in O(1) from a handle.
+/// </summary>
+internal sealed class LocalRunDirectory
+{
+    public LocalRunDirectory(string stateDirectory, RunHandle handle)
+    {
+        // Both parts were validated (run id: DNS label; launch id: [a-z0-9-]), so they cannot escape the state directory.
+        Path = System.IO.Path.Combine(stateDirectory, handle.RunId, handle.LaunchId);
+    }
+
+    public string Path { get; }
+
+    public string Stdout => File(LogStream.Stdout);
+
+    public string Stderr => File(LogStream.Stderr);
+
+    public string WorkDirectory => System.IO.Path.Combine(Path, "work");
+
+    public string SnapshotFile => System.IO.Path.Combine(Path, "snapshot.bin");
+
+    private string ExitCodeFile => System.IO.Path.Combine(Path, "exit_code");
+
+    private string TerminateMarker => System.IO.Path.Combine(Path, "terminate_requested");
+
+    private string CommandIdentityFile => System.IO.Path.Combine(Path, "command.identity.json");
+
+    public bool Exists => Directory.Exists(Path);
+
+    public string File(LogStream stream) => System.IO.Path.Combine(Path, stream == LogStream.Stdout ? "stdout.log" : "stderr.log");
+
+    public void Create() => Directory.CreateDirectory(Path);
+
+    /// <summary>The exit record the supervisor wrote, or null while the command runs.</summary>
+    public RunExitRecord? ReadExit()
+    {
+        var text = ReadSmallFile(ExitCodeFile);
+        return text is not null && RunExitRecord.TryParse(text, out var record) ? record : null;
+    }
+
+    /// <summary>The live supervisor (verified by its command line naming this directory), or null.</summary>
+    public ProcessIdentity? LiveSupervisor()
+    {
+        if (ReadPid("supervisor.pid") is not { } pid || ProcFs.ReadIdentity(pid) is not { } identity)
+        {
+            return null;
+        }
+
+        return identity.CommandLine.Contains(RunSupervisorScript.ProcessName, StringComparison.Ordinal)
+            && identity.CommandLine.Contains(Path, StringComparison.Ordinal) ? identity : null;
+    }
+
+    public bool SupervisorStarted => ReadPid("supervisor.pid") is not null;
+
+    /// <summary>
+    /// The command's process (the session leader the supervisor started), or null before it started or once it is gone.
+    /// While the supervisor lives, the command is recognised as its child that leads its own session and has finished
+    /// exec'ing past <c>setsid</c> (parentage survives the command exec'ing another program); that identity is kept in the
+    /// run directory, so the tree can still be found, with pid reuse ruled out, if the supervisor is gone.
+    /// </summary>
+    public ProcessIdentity? CommandProcess(string setsidPath)
+    {
+        if (ReadPid("command.pid") is { } pid && LiveSupervisor() is { } supervisor
+            && ProcFs.ReadStat(pid) is { HasExited: false } stat && stat.ParentPid == supervisor.Pid && stat.SessionId == pid
+            && ProcFs.ReadIdentity(pid) is { } identity
+            && !identity.CommandLine.StartsWith(setsidPath + " ", StringComparison.Ordinal))
+        {
+            if (!identity.Equals(ReadCachedCommand()))
+            {
+                AtomicFile.WriteAllBytes(CommandIdentityFile, JsonSerializer.SerializeToUtf8Bytes(identity, LocalRunsJsonContext.Default.ProcessIdentity));
+            }
+
+            return identity;
+        }
+
+        return ReadCachedCommand() is { } cached && cached.IsSameProcessAs(ProcFs.ReadIdentity(cached.Pid)) ? cached : null;
+    }
+
+    private ProcessIdentity? ReadCachedCommand()
+    {
+        if (ReadSmallFile(CommandIdentityFile) is not { } json)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(json, LocalRunsJsonContext.Default.ProcessIdentity);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public bool CommandStarted => ReadPid("command.pid") is not null;
+
+    /// <summary>Tells the supervisor that the end of the command is a termination (and not to start it if it has not yet).</summary>
+    public void RequestTermination() => AtomicFile.WriteAllText(TerminateMarker, "terminate\n");
+
+    /// <summary>Records an exit the supervisor could not (it is gone); never overwrites one it wrote.</summary>
+    public RunExitRecord RecordExitIfAbsent(RunExitRecord record)
+    {
+        if (ReadExit() is { } existing)
+        {
+            return existing;
+        }
+
+        AtomicFile.WriteAllText(ExitCodeFile, record.Format());
+        return record;
+    }
+
+    private int? ReadPid(string name) =>
+        ReadSmallFile(System.IO.Path.Combine(Path, name)) is { } text
+        && int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 1 ? pid : null;
+
+    private static string? ReadSmallFile(string path)
+    {
+        try
+        {
+            return System.IO.File.ReadAllText(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+}

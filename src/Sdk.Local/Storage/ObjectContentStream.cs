@@ -1,0 +1,98 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Stagecraft.Local.Storage;
+
+/// <summary>
+/// A read-only, seekable window <c>[start, start + length)</c> over an open object file. It owns the handle, so
+/// the version it was opened on stays readable even after a newer one is renamed over the path.
+/// </summary>
+internal sealed class ObjectContentStream(SafeFileHandle handle, long start, long length) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => !handle.IsClosed;
+
+    public override bool CanSeek => !handle.IsClosed;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => _position;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _position = value;
+        }
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var take = Window(buffer.Length, out var offset);
+        if (take == 0)
+        {
+            return 0;
+        }
+
+        var n = RandomAccess.Read(handle, buffer[..take], offset);
+        _position += n;
+        return n;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var take = Window(buffer.Length, out var offset);
+        if (take == 0)
+        {
+            return 0;
+        }
+
+        var n = await RandomAccess.ReadAsync(handle, buffer[..take], offset, cancellationToken).ConfigureAwait(false);
+        _position += n;
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            SeekOrigin.End => length + offset,
+            _ => throw new ArgumentOutOfRangeException(nameof(origin)),
+        };
+        return _position;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException("Object content is read-only.");
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("Object content is read-only.");
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            handle.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private int Window(int requested, out long fileOffset)
+    {
+        ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+        fileOffset = start + _position;
+        return (int)Math.Clamp(length - _position, 0, requested);
+    }
+}

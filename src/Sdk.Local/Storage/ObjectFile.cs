@@ -1,0 +1,131 @@
+using System.Buffers.Binary;
+using System.Collections.ObjectModel;
+using System.Text.Json;
+using Microsoft.Win32.SafeHandles;
+using Stagecraft.Storage;
+
+namespace Stagecraft.Local.Storage;
+
+/// <summary>
+/// One object on disk: <c>[content][header JSON][header length: uint32 LE]["SCOBJv01"]</c>. Content and header
+/// live in one file that is renamed into place whole, so a reader sees an old object or a new one, never a mix.
+/// The header goes last because the generation is only known once the content has been streamed and the key's
+/// lock is held; content at offset 0 keeps ranged reads a plain offset.
+/// </summary>
+internal sealed class ObjectFile : IDisposable
+{
+    public const int FixedTrailerLength = sizeof(uint) + 8;
+
+    private const int MaxHeaderLength = 1024 * 1024;
+
+    private ObjectFile(SafeFileHandle handle, ObjectInfo info)
+    {
+        Handle = handle;
+        Info = info;
+    }
+
+    private static ReadOnlySpan<byte> Magic => "SCOBJv01"u8;
+
+    public SafeFileHandle Handle { get; }
+
+    public ObjectInfo Info { get; }
+
+    /// <summary>Opens the object at <paramref name="path"/>; null when there is none.</summary>
+    /// <exception cref="StorageException">The file exists but is not a complete object file.</exception>
+    public static ObjectFile? TryOpen(string path)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            // Delete sharing: a writer may rename a new version over this path while we read the old one.
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new ObjectFile(handle, ReadInfo(handle, path));
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads just the object's information; null when there is no object at <paramref name="path"/>.</summary>
+    public static ObjectInfo? TryReadInfo(string path)
+    {
+        using var file = TryOpen(path);
+        return file?.Info;
+    }
+
+    /// <summary>The bytes appended after the content to complete an object file.</summary>
+    public static byte[] EncodeTrailer(StoredObjectHeader header)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(header, LocalStorageJsonContext.Default.StoredObjectHeader);
+        var trailer = new byte[json.Length + FixedTrailerLength];
+        json.CopyTo(trailer, 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(json.Length), (uint)json.Length);
+        Magic.CopyTo(trailer.AsSpan(json.Length + sizeof(uint)));
+        return trailer;
+    }
+
+    public static ObjectInfo ToInfo(StoredObjectHeader header) => new(
+        header.Key,
+        header.Size,
+        header.Generation,
+        header.Updated,
+        header.ContentType,
+        new ReadOnlyDictionary<string, string>(header.Metadata),
+        header.Md5,
+        header.Crc32c);
+
+    public void Dispose() => Handle.Dispose();
+
+    private static ObjectInfo ReadInfo(SafeFileHandle handle, string path)
+    {
+        var length = RandomAccess.GetLength(handle);
+        Span<byte> fixedPart = stackalloc byte[FixedTrailerLength];
+        if (length < FixedTrailerLength || RandomAccess.Read(handle, fixedPart, length - FixedTrailerLength) != FixedTrailerLength
+            || !fixedPart[sizeof(uint)..].SequenceEqual(Magic))
+        {
+            throw Corrupt(path, "no object trailer");
+        }
+
+        var headerLength = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart);
+        if (headerLength > MaxHeaderLength || headerLength > length - FixedTrailerLength)
+        {
+            throw Corrupt(path, $"header length {headerLength} does not fit");
+        }
+
+        var json = new byte[headerLength];
+        var headerOffset = length - FixedTrailerLength - headerLength;
+        if (RandomAccess.Read(handle, json, headerOffset) != json.Length)
+        {
+            throw Corrupt(path, "short header");
+        }
+
+        StoredObjectHeader? header;
+        try
+        {
+            header = JsonSerializer.Deserialize(json, LocalStorageJsonContext.Default.StoredObjectHeader);
+        }
+        catch (JsonException ex)
+        {
+            throw new StorageException($"Object file '{path}' is corrupt: unreadable header.", ex);
+        }
+
+        if (header is null || header.Size != headerOffset)
+        {
+            throw Corrupt(path, $"header says {header?.Size} content bytes, file holds {headerOffset}");
+        }
+
+        return ToInfo(header);
+    }
+
+    private static StorageException Corrupt(string path, string why) => new($"Object file '{path}' is corrupt: {why}.");
+}

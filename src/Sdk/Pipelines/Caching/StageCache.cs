@@ -1,0 +1,107 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Stagecraft.Storage;
+
+namespace Stagecraft.Pipelines;
+
+/// <summary>
+/// The cross-run stage cache. An entry is one object, written only after the output objects it points to are
+/// stored, so an interrupted stage leaves no entry; readers still check that those objects are the recorded
+/// generations before trusting an entry.
+/// </summary>
+internal sealed class StageCache(IObjectStorage storage, ILogger logger)
+{
+    public async Task<CachedEntry?> TryGetAsync(string pipeline, string stage, string fingerprint, CancellationToken cancellationToken)
+    {
+        var key = PipelinePaths.CacheEntry(pipeline, stage, fingerprint);
+        ObjectReadResult read;
+        try
+        {
+            read = await storage.GetAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+
+        await using (read.ConfigureAwait(false))
+        {
+            StageCacheEntry? entry;
+            try
+            {
+                entry = await JsonSerializer.DeserializeAsync(read.Content, PipelineJsonContext.Default.StageCacheEntry, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                PipelineLog.UnreadableCacheEntry(logger, key, ex);
+                return null;
+            }
+
+            // The key encodes pipeline, stage and fingerprint; an entry claiming anything else is not this one.
+            return entry is not null && entry.Pipeline == pipeline && entry.Stage == stage && entry.Fingerprint == fingerprint
+                ? new CachedEntry(entry, read.Info.Generation)
+                : null;
+        }
+    }
+
+    /// <summary>Writes the completion marker. When another run already stored this fingerprint, the first entry is kept.</summary>
+    public async Task PutAsync(StageCacheEntry entry, CancellationToken cancellationToken)
+    {
+        var key = PipelinePaths.CacheEntry(entry.Pipeline, entry.Stage, entry.Fingerprint);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(entry, PipelineJsonContext.Default.StageCacheEntry);
+        using var content = new MemoryStream(bytes, writable: false);
+        try
+        {
+            await storage.PutAsync(key, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // A concurrent run computed the same fingerprint; either output is valid, and keeping the first keeps readers stable.
+        }
+    }
+
+    /// <summary>Removes one entry if it is still the generation that was read (a stale entry found by a reader).</summary>
+    public async Task RemoveAsync(CachedEntry cached, CancellationToken cancellationToken)
+    {
+        var key = PipelinePaths.CacheEntry(cached.Entry.Pipeline, cached.Entry.Stage, cached.Entry.Fingerprint);
+        try
+        {
+            await storage.DeleteAsync(key, new DeleteObjectOptions { IfGenerationMatch = cached.Generation }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException)
+        {
+            // Someone replaced it meanwhile; theirs is newer and is checked on its own merits.
+        }
+        catch (ObjectNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>Deletes every cache entry of <paramref name="stage"/> (all fingerprints) and returns how many were removed.</summary>
+    public async Task<int> InvalidateAsync(string pipeline, string stage, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        var keys = new List<string>();
+        await foreach (var item in storage.ListAsync(PipelinePaths.StageCachePrefix(pipeline, stage), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Object is { } obj)
+            {
+                keys.Add(obj.Key);
+            }
+        }
+
+        foreach (var key in keys)
+        {
+            if (await storage.DeleteAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                removed++;
+            }
+        }
+
+        PipelineLog.CacheInvalidated(logger, pipeline, stage, removed);
+        return removed;
+    }
+
+    /// <summary>An entry and the generation it was read at.</summary>
+    public sealed record CachedEntry(StageCacheEntry Entry, long Generation);
+}

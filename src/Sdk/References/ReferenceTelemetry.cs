@@ -1,0 +1,23 @@
+using System.Diagnostics;
+
+namespace Stagecraft.References;
+
+/// <summary>The trace source of the reference store, seeding, upload-back and merge.</summary>
+public static class ReferenceTelemetry
+{
+    /// <summary>The <see cref="ActivitySource"/> name: <c>Stagecraft.References</c>.</summary>
+    public const string ActivitySourceName = "Stagecraft.References";
+
+    internal static readonly ActivitySource Source = new(ActivitySourceName);
+
+    internal static Activity? Start(string name, string? key = null)
+    {
+        var activity = Source.StartActivity(name);
+        if (key is not null)
+        {
+            activity?.SetTag("stagecraft.reference.key", key);
+        }
+
+        return activity;
+    }
+}

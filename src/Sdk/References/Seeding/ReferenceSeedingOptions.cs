@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+using Stagecraft.IO;
+using Stagecraft.Locking;
+using Stagecraft.Storage.Transfers;
+
+namespace Stagecraft.References;
+
+/// <summary>Options for <see cref="ReferenceSeeding"/>.</summary>
+public sealed record ReferenceSeedingOptions
+{
+    /// <summary>The defaults.</summary>
+    public static ReferenceSeedingOptions Default { get; } = new();
+
+    /// <summary>What is flushed before a downloaded tree goes live. Default: <see cref="Durability.File"/>.</summary>
+    public Durability Durability { get; init; } = Durability.File;
+
+    /// <summary>Parallelism of the downloads.</summary>
+    public TransferOptions TransferOptions { get; init; } = TransferOptions.Default;
+
+    /// <summary>Options of the per-key and per-artefact locks.</summary>
+    public FileLockOptions LockOptions { get; init; } = FileLockOptions.Default;
+
+    /// <summary>Receives what was installed, kept and ignored. Default: none.</summary>
+    public ILogger? Logger { get; init; }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Durability))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Durability), Durability, "Unknown durability.");
+        }
+
+        ArgumentNullException.ThrowIfNull(TransferOptions);
+        ArgumentNullException.ThrowIfNull(LockOptions);
+    }
+}

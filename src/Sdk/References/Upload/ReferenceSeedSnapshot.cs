@@ -1,0 +1,79 @@
+using System.Text;
+using Stagecraft.Storage;
+using Stagecraft.Storage.Transfers;
+
+namespace Stagecraft.References;
+
+/// <summary>
+/// The fingerprint of every key in a run's optional seed, read from storage: what the laptop already has. A worker
+/// uploads back only keys whose local marker differs from it.
+/// </summary>
+/// <remarks>
+/// Read it from storage (<see cref="ReadAsync"/>), never from the worker's disk: the reference root on a worker is
+/// shared by every process of the VM, so a replacement process would otherwise take a crashed peer's fresh build for
+/// seed content and never upload it. The seed prefix is written before any worker starts and is immutable for the run.
+/// </remarks>
+public sealed class ReferenceSeedSnapshot
+{
+    private readonly Dictionary<string, string> _fingerprints;
+
+    /// <summary>Creates a snapshot from known fingerprints (key → fingerprint).</summary>
+    public ReferenceSeedSnapshot(IReadOnlyDictionary<string, string> fingerprints)
+    {
+        ArgumentNullException.ThrowIfNull(fingerprints);
+        _fingerprints = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, fingerprint) in fingerprints)
+        {
+            _fingerprints[ReferenceKey.Validate(key, nameof(fingerprints))] = ReferenceFingerprint.Validate(fingerprint, nameof(fingerprints));
+        }
+    }
+
+    /// <summary>No seed: every key with a marker is eligible for upload.</summary>
+    public static ReferenceSeedSnapshot Empty { get; } = new(new Dictionary<string, string>());
+
+    /// <summary>Key → seed fingerprint.</summary>
+    public IReadOnlyDictionary<string, string> Fingerprints => _fingerprints;
+
+    /// <summary>The seed's fingerprint of <paramref name="key"/>, or <see langword="null"/> when the seed does not have it.</summary>
+    public string? FingerprintOf(string key) => _fingerprints.GetValueOrDefault(key);
+
+    /// <summary>
+    /// Reads <c>{seedPrefix}{key}/_reference_fp.txt</c> for every key under <paramref name="seedPrefix"/> (for example
+    /// <c>RunPaths.ReferenceSeed(kind)</c>). An empty prefix is an empty snapshot. Keys with invalid names or markers are left out.
+    /// </summary>
+    /// <exception cref="StorageException">Storage could not be read; a worker should not guess (see remarks).</exception>
+    public static async Task<ReferenceSeedSnapshot> ReadAsync(IObjectStorage storage, string seedPrefix, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(storage);
+        var prefix = TransferPaths.NormalizePrefix(seedPrefix);
+        var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var entry in storage.ListAsync(prefix, null, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Object is not { } info
+                || info.Key.Length <= prefix.Length + ReferenceFileNames.Marker.Length + 1
+                || !info.Key.EndsWith("/" + ReferenceFileNames.Marker, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var key = info.Key[prefix.Length..^(ReferenceFileNames.Marker.Length + 1)];
+            if (!ReferenceKey.IsValid(key))
+            {
+                continue;
+            }
+
+            var read = await storage.GetAsync(info.Key, new GetObjectOptions { IfGenerationMatch = info.Generation }, cancellationToken).ConfigureAwait(false);
+            await using (read.ConfigureAwait(false))
+            {
+                using var reader = new StreamReader(read.Content, new UTF8Encoding(false, throwOnInvalidBytes: false));
+                var fingerprint = (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).TrimEnd('\n', '\r');
+                if (ReferenceFingerprint.IsValid(fingerprint))
+                {
+                    fingerprints[key] = fingerprint;
+                }
+            }
+        }
+
+        return new ReferenceSeedSnapshot(fingerprints);
+    }
+}

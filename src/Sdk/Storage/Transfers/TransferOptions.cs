@@ -1,0 +1,43 @@
+using Stagecraft.IO;
+
+namespace Stagecraft.Storage.Transfers;
+
+/// <summary>Options for <see cref="ObjectStorageTransferExtensions"/>.</summary>
+public sealed record TransferOptions
+{
+    /// <summary>The default for <see cref="MaxParallelism"/>.</summary>
+    public const int DefaultMaxParallelism = 8;
+
+    /// <summary>The largest accepted <see cref="MaxParallelism"/>.</summary>
+    public const int MaxAllowedParallelism = 256;
+
+    /// <summary>The options used when none are given.</summary>
+    public static TransferOptions Default { get; } = new();
+
+    /// <summary>How many files are transferred at once (1 to <see cref="MaxAllowedParallelism"/>).</summary>
+    public int MaxParallelism { get; init; } = DefaultMaxParallelism;
+
+    /// <summary>How unchanged files are recognised and skipped.</summary>
+    public ChangeDetection ChangeDetection { get; init; } = ChangeDetection.SizeAndLastWriteTime;
+
+    /// <summary>What each downloaded file's atomic write fsyncs. Default: <see cref="Durability.None"/> (atomic against process crashes).</summary>
+    public Durability Durability { get; init; } = Durability.None;
+
+    internal void Validate()
+    {
+        if (MaxParallelism is < 1 or > MaxAllowedParallelism)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxParallelism), MaxParallelism, $"MaxParallelism must be between 1 and {MaxAllowedParallelism}.");
+        }
+
+        if (!Enum.IsDefined(ChangeDetection))
+        {
+            throw new ArgumentOutOfRangeException(nameof(ChangeDetection), ChangeDetection, "Unknown change detection mode.");
+        }
+
+        if (!Enum.IsDefined(Durability))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Durability), Durability, "Unknown durability.");
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace Stagecraft.Storage.Transfers;
+
+/// <summary>What a directory transfer did.</summary>
+/// <param name="TransferredKeys">Object keys copied, in key order.</param>
+/// <param name="SkippedKeys">Object keys found unchanged and not copied, in key order.</param>
+/// <param name="BytesTransferred">Bytes copied.</param>
+public sealed record TransferResult(
+    IReadOnlyList<string> TransferredKeys,
+    IReadOnlyList<string> SkippedKeys,
+    long BytesTransferred)
+{
+    public int FilesTransferred => TransferredKeys.Count;
+
+    public int FilesSkipped => SkippedKeys.Count;
+}

@@ -1,0 +1,3 @@
+using Stagecraft.Cli;
+
+return await StagecraftCli.RunAsync(args, Console.Out, Console.Error);

@@ -1,0 +1,63 @@
+namespace Stagecraft.Testing.Contracts;
+
+/// <summary>
+/// A forward-only stream over bytes, delivering at most <paramref name="chunk"/> bytes per read, like a network
+/// body: stores must not rely on Length, Seek or full reads. Optionally fails after <paramref name="failAfter"/> bytes.
+/// </summary>
+public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failAfter = null) : Stream
+{
+    private int _position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => throw new NotSupportedException();
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (failAfter is { } limit && _position >= limit)
+        {
+            throw new IOException($"Simulated failure after {limit} bytes.");
+        }
+
+        var n = Math.Min(Math.Min(buffer.Length, chunk), data.Length - _position);
+        if (failAfter is { } cap)
+        {
+            n = (int)Math.Min(n, Math.Max(cap - _position, 0));
+        }
+
+        data.AsSpan(_position, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Read(buffer.Span));
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
