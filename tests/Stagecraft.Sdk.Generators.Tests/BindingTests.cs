@@ -178,6 +178,38 @@ public sealed class BindingTests
     }
 
     [Fact]
+    public void Unusual_types_compile_and_describe_themselves_with_runtime_types()
+    {
+        var outcome = GeneratorHarness.Run(Types + """
+            [Pipeline] public static partial class P
+            {
+                public sealed class Nested { }
+                [Stage] public static (int Count, string Name) Tuple(int seed) => (seed, "x");
+                [Stage] public static dynamic Dynamic([From(nameof(Tuple))] (int Count, string Name) t) => t.Count;
+                [Stage] public static List<dynamic> Dynamics([From(nameof(Dynamic))] dynamic d) => [d];
+                [Stage] public static Model[] Models([From(nameof(Tuple))] (int, string) t) => [new(t.Item1)];
+                [Stage] public static Dictionary<string, Model[]> ByName(Model[] models) => new() { ["a"] = models };
+                [Stage] public static Score? MaybeScore(Dictionary<string, Model[]> byName) => null;
+                [Stage] public static Nested Nest(Score? score) => new();
+            }
+            """);
+
+        Assert.Empty(outcome.Diagnostics);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        using var loaded = LoadedAssembly.Emit(outcome.Output);
+        var graph = loaded.GetStaticProperty<PipelineGraph>("P", "Graph");
+        Assert.Equal(typeof(ValueTuple<int, string>), graph["Tuple"].OutputType);
+        Assert.Equal(typeof(object), graph["Dynamic"].OutputType);
+        Assert.Equal(typeof(List<object>), graph["Dynamics"].OutputType);
+        Assert.Equal(typeof(object), graph["Dynamics"].Parameters[0].Type);
+        Assert.Equal("Model[]", graph["Models"].OutputType.Name);
+        Assert.Equal(typeof(Nullable<>), graph["MaybeScore"].OutputType.GetGenericTypeDefinition());
+        Assert.Equal(("byName", StageParameterKind.Upstream, "ByName"), Describe(graph["MaybeScore"].Parameters[0]));
+        Assert.Equal(("score", StageParameterKind.Upstream, "MaybeScore"), Describe(graph["Nest"].Parameters[0]));
+        Assert.Equal("P+Nested", graph["Nest"].OutputType.FullName);
+    }
+
+    [Fact]
     public void Pipeline_attribute_on_two_parts_yields_the_compiler_error_and_one_generated_file()
     {
         var outcome = GeneratorHarness.Run(

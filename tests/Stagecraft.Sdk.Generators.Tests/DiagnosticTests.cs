@@ -364,7 +364,7 @@ public sealed class DiagnosticTests
             }
             """,
             "SC1010", 11, 12,
-            "Stage name 'train-model' of method 'Train' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs' and 'StageNames'");
+            "Stage name 'train-model' of method 'Train' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
     }
 
     [Fact]
@@ -378,7 +378,21 @@ public sealed class DiagnosticTests
             }
             """,
             "SC1010", 11, 12,
-            "Stage name 'Outputs' of method 'Train' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs' and 'StageNames'");
+            "Stage name 'Outputs' of method 'Train' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
+    }
+
+    [Fact]
+    public void SC1010_stage_named_like_a_member_of_object()
+    {
+        DiagnosticAssert.Single(Prelude + """
+            [Pipeline]
+            public static partial class P
+            {
+                [Stage] public static Model [|GetType|](Features f) => new(f.N);
+            }
+            """,
+            "SC1010", 11, 33,
+            "Stage name 'GetType' of method 'GetType' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
     }
 
     [Fact]

@@ -51,8 +51,14 @@ internal static class PipelineParser
     /// <summary>Members the generator adds; a pipeline class declaring one would not compile.</summary>
     private static readonly string[] GeneratedMemberNames = { "Graph", "Outputs", "StageNames", GeneratedClassName };
 
-    /// <summary>Stage names that would collide with the nested type declaring their generated member (CS0542).</summary>
-    private static readonly string[] ReservedStageNames = { "Outputs", "StageNames" };
+    /// <summary>
+    /// Stage names that cannot name generated members: the nested types declaring them (CS0542), and members of
+    /// <c>object</c>, which a <c>StageNames</c> constant would hide (CS0108).
+    /// </summary>
+    private static readonly string[] ReservedStageNames =
+    {
+        "Outputs", "StageNames", "Equals", "GetHashCode", "GetType", "ToString", "ReferenceEquals", "MemberwiseClone", "Finalize",
+    };
 
     /// <summary>The generated RunAsync's own parameters.</summary>
     private static readonly string[] ReservedInputNames = { "runner", "cancellationToken" };
@@ -389,12 +395,15 @@ internal static class PipelineParser
             var byName = new Dictionary<string, StageCandidate>(StringComparer.Ordinal);
             foreach (var stage in _stages)
             {
-                if (stage.HasExplicitName && (!SyntaxFacts.IsValidIdentifier(stage.Name) || Array.IndexOf(ReservedStageNames, stage.Name) >= 0))
+                // A method named Outputs or StageNames is already reported as a clash with a generated member.
+                var reserved = Array.IndexOf(ReservedStageNames, stage.Name) >= 0
+                    && (stage.HasExplicitName || Array.IndexOf(GeneratedMemberNames, stage.Name) < 0);
+                if (reserved || (stage.HasExplicitName && !SyntaxFacts.IsValidIdentifier(stage.Name)))
                 {
                     Report(
                         PipelineDiagnostics.InvalidName,
                         NameLocation(stage),
-                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs' and 'StageNames'");
+                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
                 }
 
                 if (byName.TryGetValue(stage.Name, out var first))
