@@ -220,8 +220,12 @@ public sealed class LocalObjectStorage : IObjectStorage
         do
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var activity = StartActivity("ListPage", prefix);
-            var page = ReadPage(prefix, delimiter, pageSize, cursor);
+            ListPage page;
+            using (StartActivity("ListPage", prefix))
+            {
+                page = ReadPage(prefix, delimiter, pageSize, cursor);
+            }
+
             foreach (var entry in page.Entries)
             {
                 yield return entry;

@@ -11,7 +11,12 @@ public interface IObjectStorage
     /// <summary>Writes an object. Throws <see cref="PreconditionFailedException"/> when <see cref="PutObjectOptions.IfGenerationMatch"/> does not hold.</summary>
     Task<ObjectInfo> PutAsync(string key, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Opens an object for reading (optionally a byte range). Throws <see cref="ObjectNotFoundException"/> when it does not exist.</summary>
+    /// <summary>
+    /// Opens an object for reading (optionally a byte range). Throws <see cref="ObjectNotFoundException"/> when it does not
+    /// exist (whatever the precondition) and <see cref="PreconditionFailedException"/> when <see cref="GetObjectOptions.IfGenerationMatch"/>
+    /// does not hold. The returned content is that of the returned <see cref="ObjectReadResult.Info"/>'s generation, even if
+    /// the object is replaced while it is read.
+    /// </summary>
     Task<ObjectReadResult> GetAsync(string key, GetObjectOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>Returns the object's metadata, or <see langword="null"/> when it does not exist.</summary>
@@ -25,8 +30,10 @@ public interface IObjectStorage
     IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, ListObjectsOptions? options = null, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Deletes an object. Returns <see langword="false"/> when it did not exist (and no precondition was given);
-    /// throws <see cref="PreconditionFailedException"/> when <see cref="DeleteObjectOptions.IfGenerationMatch"/> does not hold.
+    /// Deletes an object. Returns <see langword="false"/> when it did not exist (and no precondition, or
+    /// <c>IfGenerationMatch = 0</c>, was given); throws <see cref="PreconditionFailedException"/> when
+    /// <see cref="DeleteObjectOptions.IfGenerationMatch"/> does not hold (a non-zero expectation on a missing object
+    /// fails with actual generation 0).
     /// </summary>
     Task<bool> DeleteAsync(string key, DeleteObjectOptions? options = null, CancellationToken cancellationToken = default);
 

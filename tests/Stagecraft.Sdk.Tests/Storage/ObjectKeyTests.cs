@@ -74,4 +74,36 @@ public class ObjectKeyTests
         Assert.Equal(0xE3069283u, crc.Value);
         Assert.Equal("4waSgw==", crc.ToBase64());
     }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("", false)]
+    [InlineData("a/b", true)]
+    [InlineData("a/b/", false)]
+    public void IsValid_agrees_with_Validate(string? key, bool valid) => Assert.Equal(valid, ObjectKey.IsValid(key));
+
+    [Fact]
+    public void Errors_name_the_parameter_they_were_given()
+    {
+        Assert.Equal("sourceKey", Assert.Throws<ArgumentException>(() => ObjectKey.Validate("a//b", "sourceKey")).ParamName);
+        Assert.Equal("prefix", Assert.Throws<ArgumentException>(() => ObjectKey.ValidatePrefix("/")).ParamName);
+    }
+
+    [Fact]
+    public void Error_messages_keep_control_characters_visible_and_long_keys_short()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => ObjectKey.Validate("a\tb\u0007" + new string('x', 2000)));
+        Assert.DoesNotContain("\u0007", ex.Message, StringComparison.Ordinal);
+        var control = Assert.Throws<ArgumentException>(() => ObjectKey.Validate("bell\u0007"));
+        Assert.Contains("bell\\u0007", control.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Length < 400, ex.Message);
+    }
+
+    [Fact]
+    public void Join_refuses_control_characters_and_bad_prefixes()
+    {
+        Assert.Throws<ArgumentException>(() => ObjectKey.Join("p", "a\nb"));
+        Assert.Throws<ArgumentException>(() => ObjectKey.Join("/p", "a"));
+        Assert.Throws<ArgumentException>(() => ObjectKey.Join("p/", "a/"));
+    }
 }

@@ -85,8 +85,8 @@ public abstract class ObjectStorageContractTests : IAsyncLifetime
     [Fact]
     public async Task Invalid_key_message_names_the_key_and_the_rule()
     {
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Storage.PutAsync("runs/../etc", Bytes("x")));
-        Assert.Contains("runs/../etc", ex.Message, StringComparison.Ordinal);
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => Storage.PutAsync("data/../etc", Bytes("x")));
+        Assert.Contains("data/../etc", ex.Message, StringComparison.Ordinal);
         Assert.Contains("'..' segment", ex.Message, StringComparison.Ordinal);
     }
 
