@@ -260,16 +260,16 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
 
     public void Dispose() => _compute.Dispose();
 
-    /// <summary>137 and 143 name their likely cause: a hard kill (out of memory) versus SIGTERM (preemption or shutdown).</summary>
+    /// <summary>
+    /// The shared mapping (<see cref="RunExitRecord.ToStatus"/>, which already names SIGKILL for 137), plus the likely
+    /// cause of a SIGTERM on a VM: 143 not requested by <see cref="TerminateAsync"/> means the VM was preempted or shut down.
+    /// </summary>
     private static RunStatus Describe(RunExitRecord record)
     {
         var status = record.ToStatus();
-        return (record.Reason, record.ExitCode) switch
-        {
-            (RunExitReason.Exited, 137) => status with { Message = "Killed by SIGKILL (exit code 137): out of memory, or the VM was stopped without a grace period." },
-            (RunExitReason.Exited, 143) => status with { Message = "Stopped by SIGTERM (exit code 143): the VM was preempted or shut down." },
-            _ => status,
-        };
+        return record is { Reason: RunExitReason.Exited, ExitCode: 143 }
+            ? status with { Message = "Exit code 143: killed by SIGTERM — the VM was preempted or shut down (not a terminate request)." }
+            : status;
     }
 
     private async Task ClaimRunIdAsync(RunSpec spec, string launchId, CancellationToken cancellationToken)
