@@ -28,12 +28,17 @@ public static class SnapshotWorker
         var path = Environment.GetEnvironmentVariable(RunEnvironmentVariables.SnapshotPath);
         if (string.IsNullOrEmpty(path))
         {
-            throw new SnapshotException($"This process has no snapshot: {RunEnvironmentVariables.SnapshotPath} is not set. Launch it with RunSpec.Snapshot.");
+            throw new SnapshotException($"This run was launched without a snapshot: {RunEnvironmentVariables.SnapshotPath} is not set. Launch it with RunSpec.Snapshot.");
         }
 
         if (!File.Exists(path))
         {
             throw new SnapshotException($"The snapshot file '{path}' named by {RunEnvironmentVariables.SnapshotPath} does not exist.");
+        }
+
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new SnapshotException($"The snapshot file '{path}' named by {RunEnvironmentVariables.SnapshotPath} is empty: this run was launched without a snapshot. Launch it with RunSpec.Snapshot.");
         }
 
         return new HydratedStage(await SnapshotWireFormat.ReadFileAsync(path, options, cancellationToken).ConfigureAwait(false));

@@ -8,29 +8,25 @@ internal sealed class TransferTracker(int totalFiles, long totalBytes, IProgress
     private readonly List<string> _skipped = [];
     private long _bytes;
 
+    // Reported inside the lock: reported outside, two workers' snapshots can arrive in the opposite order and the
+    // last report a caller sees is not the final count (seen with network latency in the GCS contract run).
     public void Transferred(string key, long bytes)
     {
-        TransferProgress snapshot;
         lock (_gate)
         {
             _transferred.Add(key);
             _bytes += bytes;
-            snapshot = Snapshot(key);
+            progress?.Report(Snapshot(key));
         }
-
-        progress?.Report(snapshot);
     }
 
     public void Skipped(string key)
     {
-        TransferProgress snapshot;
         lock (_gate)
         {
             _skipped.Add(key);
-            snapshot = Snapshot(key);
+            progress?.Report(Snapshot(key));
         }
-
-        progress?.Report(snapshot);
     }
 
     public TransferResult ToResult()
