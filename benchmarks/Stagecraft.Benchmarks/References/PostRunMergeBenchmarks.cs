@@ -46,6 +46,7 @@ public class PostRunMergeBenchmarks
 
         _work = _data.NewWorkDirectory(_iteration++);
         HardLinks.CopyTree(_data.Pristine, _work);
+        HardLinks.SyncFileSystems();
     }
 
     /// <summary>The floor: read each picked object and write it with temp + rename (+ fsync when durable). Nothing else.</summary>

@@ -210,9 +210,9 @@ public class PostRunMergerTests
         var report = await bed.Merger(FastMerge with { Progress = progress }).MergeAsync(RunId, Kind, bed.Laptop);
 
         Assert.Equal([("merged", 3)], report.MergedKeys.Select(m => (m.Key, m.FileCount)));
-        Assert.Equal(
-            [new(1, 4, "cut-off", false), new(2, 4, "merged", true), new(3, 4, "newer-locally", false), new(4, 4, "unmarked", false)],
-            progress.Reports);
+        Assert.Equal([1, 2, 3, 4], progress.Reports.Select(p => p.KeysCompleted).Order());
+        Assert.All(progress.Reports, p => Assert.Equal(4, p.TotalKeys));
+        Assert.Equal([("cut-off", false), ("merged", true), ("newer-locally", false), ("unmarked", false)], progress.Reports.Select(p => (p.Key, p.Merged)).Order());
         Assert.Equal(
             [("cut-off", MergeSkipCode.NoCompleteUpload), ("newer-locally", MergeSkipCode.LocalIsNewer), ("unmarked", MergeSkipCode.NoCloudMarker)],
             report.SkippedKeys.Select(s => (s.Key, s.Code)));
@@ -416,6 +416,42 @@ public class PostRunMergerTests
     }
 
     [Fact]
+    public async Task A_slice_re_uploaded_while_it_is_merged_is_not_installed_half_old_half_new()
+    {
+        using var bed = new ReferenceBed();
+        await bed.PutTreeSliceAsync("h-1", "db", "cloud", T(5));
+        var reuploading = new ReuploadOnFirstContentRead(bed.Storage, bed.Paths.PostRun(Kind, "h-1", "db") + ReferenceFileNames.UploadComplete);
+
+        var report = await new PostRunMerger(reuploading, FastMerge).MergeAsync(RunId, Kind, bed.Laptop);
+
+        var skipped = Assert.Single(report.SkippedKeys);
+        Assert.Equal(MergeSkipCode.Failed, skipped.Code);
+        Assert.Contains("re-uploaded", skipped.Reason, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(bed.Laptop, "db")));
+        Assert.Single((await bed.MergeAsync()).MergedKeys); // the next merge takes the (now complete) new upload
+    }
+
+    [Fact]
+    public async Task A_missing_listed_file_drops_only_that_slice_and_another_complete_slice_of_the_fingerprint_is_used()
+    {
+        using var bed = new ReferenceBed();
+        var broken = new Dictionary<string, string>
+        {
+            ["a"] = "2026-01-01T00:09:00.0000000Z",
+            ["gone"] = "2026-01-01T00:09:00.0000000Z",
+            [ReferenceFileNames.Marker] = "2026-01-01T00:10:00.0000000Z",
+        };
+        await bed.PutSliceAsync("h-broken", "db", [("a", "A-newer", T(9)), (ReferenceFileNames.Marker, "fp", T(10))], sidecarOverride: broken);
+        await bed.PutSliceAsync("h-good", "db", [("a", "A", T(1)), (ReferenceFileNames.Marker, "fp", T(2))]);
+
+        var report = await bed.MergeAsync();
+
+        Assert.Equal(["h-good"], Assert.Single(report.MergedKeys).Shards);
+        Assert.Equal(("h-broken", IgnoredShardCode.MissingObject), Assert.Single(report.IgnoredShards) is var i ? (i.Shard, i.Code) : default);
+        Assert.Equal("A", File.ReadAllText(Path.Combine(bed.Laptop, "db", "a")));
+    }
+
+    [Fact]
     public async Task Stray_objects_and_invalid_key_folders_are_reported_not_merged()
     {
         using var bed = new ReferenceBed();
@@ -474,6 +510,22 @@ public class PostRunMergerTests
             await read.Content.CopyToAsync(buffer, cancellationToken);
             await read.DisposeAsync();
             return new ObjectReadResult(read.Info, new MemoryStream(buffer.ToArray(), 0, (int)buffer.Length / 2));
+        }
+    }
+
+    /// <summary>Rewrites a slice's completion marker (a new generation: a re-upload) when the first content file is read.</summary>
+    private sealed class ReuploadOnFirstContentRead(IObjectStorage inner, string uploadCompleteKey) : ObjectStorageDecorator(inner)
+    {
+        private int _done;
+
+        public override async Task<ObjectReadResult> GetAsync(string key, GetObjectOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (key.EndsWith(".bin", StringComparison.Ordinal) && Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                await Inner.PutAsync(uploadCompleteKey, new MemoryStream("{}"u8.ToArray()), null, cancellationToken);
+            }
+
+            return await base.GetAsync(key, options, cancellationToken);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -17,7 +18,8 @@ namespace Stagecraft.References;
 /// <list type="number">
 /// <item>Slices without <see cref="ReferenceFileNames.UploadComplete"/> or <see cref="ReferenceFileNames.SourceMtimes"/>, with a
 /// path escaping the key directory, or listing a file that is missing, are ignored and reported. The sidecar is the
-/// slice's manifest: objects it does not list (left by an earlier, interrupted upload) are not part of the slice.</item>
+/// slice's manifest: objects it does not list (left by an earlier, interrupted upload) are not part of the slice, and
+/// objects are never listed one by one (shards and keys are found by delimited listing).</item>
 /// <item>No cloud marker → the key is skipped. Otherwise the newest cloud marker (by source time) wins, and per file the
 /// newest source time wins among the slices built for that marker's fingerprint; slices of other fingerprints are ignored
 /// (reported), so files of two fingerprints are never mixed.</item>
@@ -33,12 +35,17 @@ namespace Stagecraft.References;
 /// key's lock removes, and a tree left aside by a kill between the two renames is restored before the local marker is
 /// compared (so a crash can never make an older cloud tree win).
 /// </para>
+/// <para>
+/// Every download is verified (length and CRC32C). A slice re-uploaded while it is being merged (its
+/// <see cref="ReferenceFileNames.UploadComplete"/> changed generation) makes the key skipped, not mixed.
+/// </para>
 /// </remarks>
 public sealed partial class PostRunMerger
 {
     private const int MaxMarkerBytes = (ReferenceFingerprint.MaxLength * 3) + 2;
     private const int MaxSidecarBytes = 64 * 1024 * 1024;
     private const int CopyBufferSize = 128 * 1024;
+    private const int MaxKeysAtOnce = 4;
 
     private readonly IObjectStorage _storage;
     private readonly PostRunMergerOptions _options;
@@ -92,23 +99,29 @@ public sealed partial class PostRunMerger
             }
         }
 
-        var merged = new List<MergedReferenceKey>();
-        var skipped = new List<SkippedReferenceKey>();
+        // Keys are merged a few at a time so one key's serial steps (lock, marker, swap, old-tree removal) overlap other
+        // keys' downloads; downloads of all keys share one limit.
         var keys = slices.Select(s => s.Key).Where(ReferenceKey.IsValid).Distinct().Order(StringComparer.Ordinal).ToList();
-        foreach (var key in keys)
+        var outcomes = new ConcurrentDictionary<string, KeyOutcome>(StringComparer.Ordinal);
+        var finished = 0;
+        using (var downloads = new SemaphoreSlim(_options.MaxParallelism))
         {
-            var outcome = await MergeKeyAsync(layout, key, complete.Where(c => c.Key == key).ToList(), ignored, cancellationToken).ConfigureAwait(false);
-            if (outcome.Merged is { } m)
-            {
-                merged.Add(m);
-            }
-            else
-            {
-                skipped.Add(outcome.Skipped!);
-            }
-
-            _options.Progress?.Report(new MergeProgress(merged.Count + skipped.Count, keys.Count, key, outcome.Merged is not null));
+            await Parallel.ForEachAsync(
+                keys,
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxKeysAtOnce, _options.MaxParallelism), CancellationToken = cancellationToken },
+                async (key, ct) =>
+                {
+                    var keyIgnored = ignored.Where(i => i.Key == key).ToList();
+                    var known = keyIgnored.Count;
+                    var (m, skip) = await MergeKeyAsync(layout, key, complete.Where(c => c.Key == key).ToList(), keyIgnored, downloads, ct).ConfigureAwait(false);
+                    outcomes[key] = new KeyOutcome(m, skip, keyIgnored.Skip(known).ToList());
+                    _options.Progress?.Report(new MergeProgress(Interlocked.Increment(ref finished), keys.Count, key, m is not null));
+                }).ConfigureAwait(false);
         }
+
+        var merged = keys.Select(k => outcomes[k].Merged).OfType<MergedReferenceKey>().ToList();
+        var skipped = keys.Select(k => outcomes[k].Skipped).OfType<SkippedReferenceKey>().ToList();
+        ignored.AddRange(keys.SelectMany(k => outcomes[k].Ignored));
 
         var report = new MergeReport(
             paths.RunId,
@@ -145,75 +158,74 @@ public sealed partial class PostRunMerger
     public static MergeReport DeserializeReport(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize(json, ReferencesJsonContext.Default.MergeReport) ?? throw new JsonException("The merge report is null.");
 
+    /// <summary>
+    /// Finds the key slices with two levels of delimited listing (shards, then keys per shard), so objects are never
+    /// listed one by one: the manifest says which files a slice has.
+    /// </summary>
     private async Task<(List<ListedSlice> Slices, List<IgnoredShard> Ignored)> ListSlicesAsync(string kindPrefix, CancellationToken cancellationToken)
     {
-        var slices = new Dictionary<(string Key, string Shard), Dictionary<string, ObjectInfo>>();
+        var folder = new ListObjectsOptions { Delimiter = "/" };
+        var shards = new List<string>();
         var strays = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        await foreach (var entry in _storage.ListAsync(kindPrefix, null, cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in _storage.ListAsync(kindPrefix, folder, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Object is not { } info)
+            if (entry.Prefix is { } shardPrefix)
             {
-                continue;
+                shards.Add(shardPrefix[kindPrefix.Length..^1]);
             }
-
-            var rest = info.Key[kindPrefix.Length..];
-            var shardEnd = rest.IndexOf('/', StringComparison.Ordinal);
-            var keyEnd = shardEnd < 0 ? -1 : rest.IndexOf('/', shardEnd + 1);
-            if (keyEnd < 0)
+            else if (entry.Object is { } stray)
             {
-                var shard = shardEnd < 0 ? rest : rest[..shardEnd];
-                strays[shard] = strays.GetValueOrDefault(shard) + 1;
-                continue;
+                var name = stray.Key[kindPrefix.Length..];
+                strays[name] = strays.GetValueOrDefault(name) + 1;
             }
-
-            var relative = rest[(keyEnd + 1)..];
-            if (relative.Length == 0)
-            {
-                continue; // a zero-byte folder placeholder
-            }
-
-            var id = (rest[(shardEnd + 1)..keyEnd], rest[..shardEnd]);
-            if (!slices.TryGetValue(id, out var objects))
-            {
-                slices[id] = objects = new Dictionary<string, ObjectInfo>(StringComparer.Ordinal);
-            }
-
-            objects[relative] = info;
         }
 
-        var listed = slices
-            .Select(s => new ListedSlice(s.Key.Shard, s.Key.Key, kindPrefix + s.Key.Shard + "/" + s.Key.Key + "/", s.Value))
-            .OrderBy(s => s.Key, StringComparer.Ordinal)
-            .ThenBy(s => s.Shard, StringComparer.Ordinal)
-            .ToList();
+        var slices = new List<ListedSlice>();
+        foreach (var shard in shards)
+        {
+            var shardPrefix = kindPrefix + shard + "/";
+            await foreach (var entry in _storage.ListAsync(shardPrefix, folder, cancellationToken).ConfigureAwait(false))
+            {
+                if (entry.Prefix is { } keyPrefix)
+                {
+                    slices.Add(new ListedSlice(shard, keyPrefix[shardPrefix.Length..^1], keyPrefix));
+                }
+                else
+                {
+                    strays[shard] = strays.GetValueOrDefault(shard) + 1;
+                }
+            }
+        }
+
         var ignored = strays
             .Select(s => new IgnoredShard(s.Key, null, IgnoredShardCode.StrayObjects, $"{s.Value} object(s) outside any key folder"))
             .ToList();
-        return (listed, ignored);
+        return ([.. slices.OrderBy(s => s.Key, StringComparer.Ordinal).ThenBy(s => s.Shard, StringComparer.Ordinal)], ignored);
     }
 
     private async Task<(CompleteSlice? Slice, IgnoredShard? Ignored)> ReadSliceAsync(ListedSlice slice, string localKeyDirectory, CancellationToken cancellationToken)
     {
         IgnoredShard Ignore(IgnoredShardCode code, string reason) => new(slice.Shard, slice.Key, code, reason);
 
-        if (!slice.Objects.ContainsKey(ReferenceFileNames.UploadComplete))
-        {
-            return (null, Ignore(IgnoredShardCode.MissingUploadComplete, $"no {ReferenceFileNames.UploadComplete}: the upload did not finish"));
-        }
-
-        if (!slice.Objects.TryGetValue(ReferenceFileNames.SourceMtimes, out var sidecar))
-        {
-            return (null, Ignore(IgnoredShardCode.MissingSidecar, $"no {ReferenceFileNames.SourceMtimes} sidecar"));
-        }
-
         try
         {
-            var mtimes = SourceMtimes.TryParse(await ReadSmallAsync(sidecar, MaxSidecarBytes, cancellationToken).ConfigureAwait(false), out var error);
+            if (await _storage.StatAsync(slice.Prefix + ReferenceFileNames.UploadComplete, cancellationToken).ConfigureAwait(false) is not { } complete)
+            {
+                return (null, Ignore(IgnoredShardCode.MissingUploadComplete, $"no {ReferenceFileNames.UploadComplete}: the upload did not finish"));
+            }
+
+            if (await TryReadSmallAsync(slice.Prefix + ReferenceFileNames.SourceMtimes, MaxSidecarBytes, cancellationToken).ConfigureAwait(false) is not { } sidecar)
+            {
+                return (null, Ignore(IgnoredShardCode.MissingSidecar, $"no {ReferenceFileNames.SourceMtimes} sidecar"));
+            }
+
+            var mtimes = SourceMtimes.TryParse(sidecar, out var error);
             if (mtimes is null || mtimes.Count == 0)
             {
                 return (null, Ignore(IgnoredShardCode.InvalidSidecar, error ?? $"{ReferenceFileNames.SourceMtimes} lists no file"));
             }
 
+            var source = new SliceSource(slice.Shard, slice.Key, slice.Prefix, complete.Generation);
             var files = new Dictionary<string, SliceFile>(StringComparer.Ordinal);
             foreach (var (relative, mtime) in mtimes)
             {
@@ -227,12 +239,7 @@ public sealed partial class PostRunMerger
                     return (null, Ignore(IgnoredShardCode.InvalidSidecar, $"{ReferenceFileNames.SourceMtimes} lists the bookkeeping file '{relative}'"));
                 }
 
-                if (!slice.Objects.TryGetValue(relative, out var info))
-                {
-                    return (null, Ignore(IgnoredShardCode.MissingObject, $"'{relative}' is listed in {ReferenceFileNames.SourceMtimes} but was not uploaded"));
-                }
-
-                files[relative] = new SliceFile(relative, info, mtime, slice);
+                files[relative] = new SliceFile(relative, mtime, source);
             }
 
             try
@@ -247,7 +254,12 @@ public sealed partial class PostRunMerger
             ReferenceMarker? marker = null;
             if (files.TryGetValue(ReferenceFileNames.Marker, out var markerFile))
             {
-                var text = Encoding.UTF8.GetString(await ReadSmallAsync(markerFile.Info, MaxMarkerBytes, cancellationToken).ConfigureAwait(false)).TrimEnd('\n', '\r');
+                if (await TryReadSmallAsync(slice.Prefix + ReferenceFileNames.Marker, MaxMarkerBytes, cancellationToken).ConfigureAwait(false) is not { } bytes)
+                {
+                    return (null, Ignore(IgnoredShardCode.MissingObject, $"'{ReferenceFileNames.Marker}' is listed in {ReferenceFileNames.SourceMtimes} but was not uploaded"));
+                }
+
+                var text = Encoding.UTF8.GetString(bytes).TrimEnd('\n', '\r');
                 if (ReferenceFingerprint.Explain(text) is { } bad)
                 {
                     return (null, Ignore(IgnoredShardCode.InvalidMarker, $"the marker is not a fingerprint: {bad}"));
@@ -256,7 +268,7 @@ public sealed partial class PostRunMerger
                 marker = new ReferenceMarker(text, markerFile.SourceMtime);
             }
 
-            return (new CompleteSlice(slice.Shard, slice.Key, slice.Prefix, files, marker), null);
+            return (new CompleteSlice(source, files, marker), null);
         }
         catch (Exception e) when (e is StorageException or IOException or InvalidDataException)
         {
@@ -293,58 +305,9 @@ public sealed partial class PostRunMerger
         string key,
         List<CompleteSlice> slices,
         List<IgnoredShard> ignored,
+        SemaphoreSlim downloads,
         CancellationToken cancellationToken)
     {
-        SkippedReferenceKey Skip(MergeSkipCode code, string reason) => new(key, code, reason);
-
-        if (slices.Count == 0)
-        {
-            var why = string.Join("; ", ignored.Where(i => i.Key == key).Select(i => $"shard {i.Shard}: {i.Reason}"));
-            return (null, Skip(MergeSkipCode.NoCompleteUpload, $"no shard has a complete upload of '{key}' ({why})"));
-        }
-
-        var marked = slices.Where(s => s.Marker is not null).ToList();
-        if (marked.Count == 0)
-        {
-            return (null, Skip(MergeSkipCode.NoCloudMarker, $"no cloud marker in {slices.Count} complete slice(s): the content is bound to no fingerprint"));
-        }
-
-        var winner = marked.MaxBy(s => (s.Marker!.LastWriteTimeUtc, s.Shard), MarkerOrder.Instance)!;
-        var fingerprint = winner.Marker!.Fingerprint;
-        var candidates = new List<CompleteSlice>();
-        foreach (var slice in slices)
-        {
-            if (slice.Marker is null)
-            {
-                ignored.Add(new IgnoredShard(slice.Shard, key, IgnoredShardCode.NoMarker, "complete but without a marker, while other slices of the key have one"));
-            }
-            else if (slice.Marker.Fingerprint != fingerprint)
-            {
-                ignored.Add(new IgnoredShard(slice.Shard, key, IgnoredShardCode.SupersededFingerprint,
-                    $"built for '{slice.Marker.Fingerprint}', superseded by the newer cloud marker '{fingerprint}' of shard {winner.Shard}"));
-            }
-            else
-            {
-                candidates.Add(slice);
-            }
-        }
-
-        // Per file, the newest source time wins among slices of the winning fingerprint (ties: the greater shard name).
-        var picks = candidates
-            .SelectMany(s => s.Files.Values)
-            .GroupBy(f => f.RelativePath, StringComparer.Ordinal)
-            .Select(g => g.MaxBy(f => (f.SourceMtime, f.Slice.Shard), MarkerOrder.Instance)!)
-            .ToList();
-        try
-        {
-            TransferPaths.EnsureNoFileDirectoryClash(layout.KeyDirectory(key), picks.Select(p => (p.Slice.Prefix + p.RelativePath, Path.Join(layout.KeyDirectory(key), p.RelativePath))));
-        }
-        catch (UnsafeObjectKeyException e)
-        {
-            return (null, Skip(MergeSkipCode.ConflictingPicks, e.Message));
-        }
-
-        var cloudMarkerTime = picks.Single(p => p.RelativePath == ReferenceFileNames.Marker).SourceMtime;
         var handle = await layout.LockAsync(key, _options.LockOptions, cancellationToken).ConfigureAwait(false);
         await using (handle.ConfigureAwait(false))
         {
@@ -352,62 +315,170 @@ public sealed partial class PostRunMerger
             layout.RepairUnderLock(key);
             if (layout.IsKeyDirectoryLink(key))
             {
-                return (null, Skip(MergeSkipCode.UnsafeLocalPath, $"the local directory '{layout.KeyDirectory(key)}' is a symbolic link; nothing is written through it"));
+                return (null, new SkippedReferenceKey(key, MergeSkipCode.UnsafeLocalPath, $"the local directory '{layout.KeyDirectory(key)}' is a symbolic link; nothing is written through it"));
             }
 
-            var local = layout.ReadMarker(key);
-            if (local is not null && cloudMarkerTime <= local.LastWriteTimeUtc)
+            // A slice whose manifest names a file that is not there is dropped and the choice made again without it.
+            while (true)
             {
-                return (null, Skip(MergeSkipCode.LocalIsNewer,
-                    $"the local marker '{local.Fingerprint}' ({local.LastWriteTimeUtc:O}) is not older than the cloud marker '{fingerprint}' ({cloudMarkerTime:O}); nothing touched"));
+                var choice = Choose(key, slices, ignored, layout);
+                if (choice.Skipped is { } skip)
+                {
+                    return (null, skip);
+                }
+
+                var (cloud, picks) = (choice.Winner!.Marker!, choice.Picks!);
+                var local = layout.ReadMarker(key);
+                if (local is not null && cloud.LastWriteTimeUtc <= local.LastWriteTimeUtc)
+                {
+                    return (null, new SkippedReferenceKey(key, MergeSkipCode.LocalIsNewer,
+                        $"the local marker '{local.Fingerprint}' ({local.LastWriteTimeUtc:O}) is not older than the cloud marker '{cloud.Fingerprint}' ({cloud.LastWriteTimeUtc:O}); nothing touched"));
+                }
+
+                var staging = layout.CreateStaging(key);
+                try
+                {
+                    await InstallAsync(layout, key, cloud.Fingerprint, picks, staging, downloads, cancellationToken).ConfigureAwait(false);
+                    var shards = picks.Select(p => p.Slice.Shard).Distinct().Order(StringComparer.Ordinal).ToList();
+                    return (new MergedReferenceKey(key, cloud.Fingerprint, picks.Count, shards), null);
+                }
+                catch (MissingSliceObjectException missing)
+                {
+                    ReferenceLayout.DeleteTreeQuietly(staging);
+                    ignored.Add(new IgnoredShard(missing.Slice.Shard, key, IgnoredShardCode.MissingObject,
+                        $"'{missing.RelativePath}' is listed in {ReferenceFileNames.SourceMtimes} but was not uploaded"));
+                    slices.RemoveAll(s => s.Source == missing.Slice);
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    ReferenceLayout.DeleteTreeQuietly(staging);
+                    return (null, new SkippedReferenceKey(key, MergeSkipCode.Failed, $"{e.GetType().Name}: {e.Message}; the local reference was left as it was"));
+                }
+                catch
+                {
+                    ReferenceLayout.DeleteTreeQuietly(staging);
+                    throw;
+                }
             }
+        }
+    }
 
-            var staging = layout.CreateStaging(key);
-            try
+    /// <summary>
+    /// Rule 5's choice for one key: the newest cloud marker wins; per file the newest source time among slices of that
+    /// marker's fingerprint (slices of other fingerprints, or without a marker, are reported as ignored).
+    /// </summary>
+    private static (CompleteSlice? Winner, List<SliceFile>? Picks, SkippedReferenceKey? Skipped) Choose(string key, List<CompleteSlice> slices, List<IgnoredShard> ignored, ReferenceLayout layout)
+    {
+        if (slices.Count == 0)
+        {
+            var why = string.Join("; ", ignored.Where(i => i.Key == key).Select(i => $"shard {i.Shard}: {i.Reason}"));
+            return (null, null, new SkippedReferenceKey(key, MergeSkipCode.NoCompleteUpload, $"no shard has a complete upload of '{key}' ({why})"));
+        }
+
+        var marked = slices.Where(s => s.Marker is not null).ToList();
+        if (marked.Count == 0)
+        {
+            return (null, null, new SkippedReferenceKey(key, MergeSkipCode.NoCloudMarker, $"no cloud marker in {slices.Count} complete slice(s): the content is bound to no fingerprint"));
+        }
+
+        var winner = marked.MaxBy(s => (s.Marker!.LastWriteTimeUtc, s.Source.Shard), NewestOrder.Instance)!;
+        var fingerprint = winner.Marker!.Fingerprint;
+        var candidates = new List<CompleteSlice>();
+        foreach (var slice in slices)
+        {
+            IgnoredShard? reason = slice.Marker is null
+                ? new IgnoredShard(slice.Source.Shard, key, IgnoredShardCode.NoMarker, "complete but without a marker, while other slices of the key have one")
+                : slice.Marker.Fingerprint != fingerprint
+                    ? new IgnoredShard(slice.Source.Shard, key, IgnoredShardCode.SupersededFingerprint,
+                        $"built for '{slice.Marker.Fingerprint}', superseded by the newer cloud marker '{fingerprint}' of shard {winner.Source.Shard}")
+                    : null;
+            if (reason is null)
             {
-                await Parallel.ForEachAsync(
-                    picks.Where(p => p.RelativePath != ReferenceFileNames.Marker),
-                    new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelism, CancellationToken = cancellationToken },
-                    (pick, ct) => DownloadAsync(pick, staging, ct)).ConfigureAwait(false);
-                if (_options.Durability != Durability.None)
-                {
-                    // Files were fsynced as they were written (in parallel, which overlaps the waits); their directories
-                    // now, all before the marker exists.
-                    FsyncDirectories(staging);
-                }
-
-                await DownloadAsync(picks.Single(p => p.RelativePath == ReferenceFileNames.Marker), staging, cancellationToken).ConfigureAwait(false);
-                if (ReferenceLayout.ReadMarkerIn(staging)?.Fingerprint != fingerprint)
-                {
-                    throw new InvalidDataException($"The downloaded marker of '{key}' does not hold '{fingerprint}'.");
-                }
-
-                if (_options.Durability != Durability.None)
-                {
-                    AtomicFile.FsyncDirectory(staging);
-                }
-
-                // The tree is already flushed as the durability asks, so the replace itself only renames.
-                await AtomicFile.ReplaceDirectoryAsync(staging, layout.KeyDirectory(key), Durability.None, cancellationToken).ConfigureAwait(false);
-                if (_options.Durability == Durability.FileAndDirectory)
-                {
-                    AtomicFile.FsyncDirectory(layout.RootDirectory);
-                }
+                candidates.Add(slice);
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            else if (!ignored.Contains(reason))
             {
-                ReferenceLayout.DeleteTreeQuietly(staging);
-                return (null, Skip(MergeSkipCode.Failed, $"{e.GetType().Name}: {e.Message}; the local reference was left as it was"));
-            }
-            catch
-            {
-                ReferenceLayout.DeleteTreeQuietly(staging);
-                throw;
+                ignored.Add(reason);
             }
         }
 
-        var shards = picks.Select(p => p.Slice.Shard).Distinct().Order(StringComparer.Ordinal).ToList();
-        return (new MergedReferenceKey(key, fingerprint, picks.Count, shards), null);
+        var picks = candidates
+            .SelectMany(s => s.Files.Values)
+            .GroupBy(f => f.RelativePath, StringComparer.Ordinal)
+            .Select(g => g.MaxBy(f => (f.SourceMtime, f.Slice.Shard), NewestOrder.Instance)!)
+            .ToList();
+        try
+        {
+            var keyDirectory = layout.KeyDirectory(key);
+            TransferPaths.EnsureNoFileDirectoryClash(keyDirectory, picks.Select(p => (p.Slice.Prefix + p.RelativePath, Path.Join(keyDirectory, p.RelativePath))));
+        }
+        catch (UnsafeObjectKeyException e)
+        {
+            return (null, null, new SkippedReferenceKey(key, MergeSkipCode.ConflictingPicks, e.Message));
+        }
+
+        return (winner, picks, null);
+    }
+
+    /// <summary>Downloads the picks into <paramref name="staging"/> (marker last), flushes as configured and swaps it in.</summary>
+    private async Task InstallAsync(ReferenceLayout layout, string key, string fingerprint, List<SliceFile> picks, string staging, SemaphoreSlim downloads, CancellationToken cancellationToken)
+    {
+        // Create the staging tree's directories once, not once per file.
+        foreach (var directory in picks.Select(p => Path.GetDirectoryName(TransferPaths.ToLocalPath(staging, p.Slice.Prefix, p.Slice.Prefix + p.RelativePath))!).Distinct(StringComparer.Ordinal))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        await Parallel.ForEachAsync(
+            picks.Where(p => p.RelativePath != ReferenceFileNames.Marker),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelism, CancellationToken = cancellationToken },
+            async (pick, ct) =>
+            {
+                await downloads.WaitAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await DownloadAsync(pick, staging, ct).ConfigureAwait(false);
+                }
+                finally
+                {
+                    downloads.Release();
+                }
+            }).ConfigureAwait(false);
+        if (_options.Durability != Durability.None)
+        {
+            // Files were fsynced as they were written (in parallel, which overlaps the waits); their directories now,
+            // all before the marker exists.
+            FsyncDirectories(staging);
+        }
+
+        await DownloadAsync(picks.Single(p => p.RelativePath == ReferenceFileNames.Marker), staging, cancellationToken).ConfigureAwait(false);
+        if (ReferenceLayout.ReadMarkerIn(staging)?.Fingerprint != fingerprint)
+        {
+            throw new InvalidDataException($"The downloaded marker of '{key}' does not hold '{fingerprint}'.");
+        }
+
+        // A worker re-uploading a slice deletes its _upload_complete first and writes a new one last: an unchanged
+        // generation means nothing we downloaded was replaced meanwhile.
+        foreach (var slice in picks.Select(p => p.Slice).Distinct())
+        {
+            var now = await _storage.StatAsync(slice.Prefix + ReferenceFileNames.UploadComplete, cancellationToken).ConfigureAwait(false);
+            if (now?.Generation != slice.UploadCompleteGeneration)
+            {
+                throw new InvalidDataException($"Shard {slice.Shard} re-uploaded '{key}' during the merge; merge again to take the new upload.");
+            }
+        }
+
+        if (_options.Durability != Durability.None)
+        {
+            AtomicFile.FsyncDirectory(staging);
+        }
+
+        // The tree is already flushed as the durability asks, so the replace itself only renames.
+        await AtomicFile.ReplaceDirectoryAsync(staging, layout.KeyDirectory(key), Durability.None, cancellationToken).ConfigureAwait(false);
+        if (_options.Durability == Durability.FileAndDirectory)
+        {
+            AtomicFile.FsyncDirectory(layout.RootDirectory);
+        }
     }
 
     /// <summary>
@@ -418,8 +489,16 @@ public sealed partial class PostRunMerger
     private async ValueTask DownloadAsync(SliceFile pick, string staging, CancellationToken cancellationToken)
     {
         var path = TransferPaths.ToLocalPath(staging, pick.Slice.Prefix, pick.Slice.Prefix + pick.RelativePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var read = await _storage.GetAsync(pick.Info.Key, new GetObjectOptions { IfGenerationMatch = pick.Info.Generation }, cancellationToken).ConfigureAwait(false);
+        ObjectReadResult read;
+        try
+        {
+            read = await _storage.GetAsync(pick.Slice.Prefix + pick.RelativePath, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException)
+        {
+            throw new MissingSliceObjectException(pick.Slice, pick.RelativePath);
+        }
+
         await using (read.ConfigureAwait(false))
         {
             var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
@@ -443,17 +522,27 @@ public sealed partial class PostRunMerger
         }
     }
 
-    private async Task<byte[]> ReadSmallAsync(ObjectInfo info, int limit, CancellationToken cancellationToken)
+    /// <summary>Reads a small object whole (verified), or null when it does not exist.</summary>
+    private async Task<byte[]?> TryReadSmallAsync(string key, int limit, CancellationToken cancellationToken)
     {
-        if (info.Size > limit)
+        ObjectReadResult read;
+        try
         {
-            throw new InvalidDataException($"'{info.Key}' is {info.Size} bytes, more than the {limit} expected.");
+            read = await _storage.GetAsync(key, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
         }
 
-        var read = await _storage.GetAsync(info.Key, new GetObjectOptions { IfGenerationMatch = info.Generation }, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
-            using var buffer = new MemoryStream((int)info.Size);
+            if (read.Info.Size > limit)
+            {
+                throw new InvalidDataException($"'{key}' is {read.Info.Size} bytes, more than the {limit} expected.");
+            }
+
+            using var buffer = new MemoryStream((int)read.Info.Size);
             await new VerifyingReadStream(read.Content, read.Info).CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
             return buffer.ToArray();
         }
@@ -510,16 +599,32 @@ public sealed partial class PostRunMerger
     [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "The merge report could not be written to {ReportKey}.")]
     private static partial void LogReportNotPersisted(ILogger logger, Exception exception, string reportKey);
 
-    private sealed record ListedSlice(string Shard, string Key, string Prefix, Dictionary<string, ObjectInfo> Objects);
+    private sealed record ListedSlice(string Shard, string Key, string Prefix);
 
-    private sealed record CompleteSlice(string Shard, string Key, string Prefix, Dictionary<string, SliceFile> Files, ReferenceMarker? Marker);
+    private sealed record KeyOutcome(MergedReferenceKey? Merged, SkippedReferenceKey? Skipped, List<IgnoredShard> Ignored);
 
-    private sealed record SliceFile(string RelativePath, ObjectInfo Info, DateTime SourceMtime, ListedSlice Slice);
+    /// <summary>A complete slice as read: where it is and the generation of its completion marker at that time.</summary>
+    private sealed record SliceSource(string Shard, string Key, string Prefix, long UploadCompleteGeneration);
+
+    private sealed record CompleteSlice(SliceSource Source, Dictionary<string, SliceFile> Files, ReferenceMarker? Marker)
+    {
+        public string Key => Source.Key;
+    }
+
+    private sealed record SliceFile(string RelativePath, DateTime SourceMtime, SliceSource Slice);
+
+    /// <summary>A file a slice's manifest lists could not be found: the slice is incomplete after all.</summary>
+    private sealed class MissingSliceObjectException(SliceSource slice, string relativePath) : Exception($"'{relativePath}' of shard {slice.Shard} is missing.")
+    {
+        public SliceSource Slice { get; } = slice;
+
+        public string RelativePath { get; } = relativePath;
+    }
 
     /// <summary>Newest time first, then the ordinally greater shard: a deterministic winner on equal times.</summary>
-    private sealed class MarkerOrder : IComparer<(DateTime Time, string Shard)>
+    private sealed class NewestOrder : IComparer<(DateTime Time, string Shard)>
     {
-        public static readonly MarkerOrder Instance = new();
+        public static readonly NewestOrder Instance = new();
 
         public int Compare((DateTime Time, string Shard) x, (DateTime Time, string Shard) y)
         {
