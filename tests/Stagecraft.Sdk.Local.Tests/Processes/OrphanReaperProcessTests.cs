@@ -84,4 +84,36 @@ public sealed class OrphanReaperProcessTests : IDisposable
         Assert.Empty(report.Reaped);
         Assert.Equal(ReapSkipReason.IdentityMismatch, Assert.Single(report.Skipped).Reason);
     }
+
+    [Fact]
+    public async Task The_tree_of_a_dispatcher_that_died_is_reaped_from_another_process()
+    {
+        var store = NewStore();
+        using var dispatcher = Stagecraft.Testing.TestChildProcess.Start("reaper-dispatch", store.Path, "dispatcher-9", "job-d", "shell", "stubborn");
+        var line = await dispatcher.WaitForLineAsync(l => l.StartsWith("recorded ", StringComparison.Ordinal), Generous);
+        var pids = line["recorded ".Length..].Split(' ').Select(p => int.Parse(p, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+
+        try
+        {
+            // The owner dies abruptly (only it: its tree is what the reaper must find).
+            // (Not WaitForExitAsync: the orphans still hold the dispatcher's inherited stderr pipe, so EOF never comes.)
+            ProcessSignals.Send(dispatcher.Id, PosixSignal.Kill);
+            Assert.Empty(await ChildProcessTree.SurvivorsAfterAsync([dispatcher.Id], Generous));
+            Assert.All(pids, pid => Assert.True(ChildProcessTree.IsAlive(pid)));
+
+            var report = await new OrphanReaper(store, _table, new OrphanReaperOptions { StaleAfter = TimeSpan.Zero, GracePeriod = TimeSpan.FromMilliseconds(500) }).ReapAsync();
+
+            Assert.Empty(await ChildProcessTree.SurvivorsAfterAsync(pids, Generous));
+            Assert.Equal(pids.Order(), report.Reaped.Select(r => r.Process.Pid).Order());
+            Assert.Empty((await store.ReadAsync()).Entries);
+        }
+        finally
+        {
+            // If an assertion failed before the reaper ran, do not leak the orphans (only pids this test's child started).
+            foreach (var pid in pids.Where(ChildProcessTree.IsAlive))
+            {
+                ProcessSignals.Send(pid, PosixSignal.Kill);
+            }
+        }
+    }
 }
