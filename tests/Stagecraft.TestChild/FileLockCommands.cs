@@ -5,7 +5,7 @@ using Stagecraft.Locking;
 namespace Stagecraft.TestChild;
 
 /// <summary>Child commands for FileLock race and crash tests.</summary>
-internal static class FileLockCommands
+public static class FileLockCommands
 {
     /// <summary>Exit code when a child saw another holder inside the critical section.</summary>
     public const int OverlapExitCode = 3;
@@ -13,6 +13,25 @@ internal static class FileLockCommands
     [ModuleInitializer]
     internal static void Register()
     {
+        // lock-pingpong <dir> <sync|async|try>: the peer of the handoff benchmark. With three locks the two
+        // processes strictly alternate, and every step is one kernel handoff: the peer takes L(j) as soon as
+        // the benchmark releases it, then releases L(j-1), which the benchmark is waiting for.
+        ChildCommands.Register("lock-pingpong", async args =>
+        {
+            var locks = Enumerable.Range(0, 3).Select(i => Path.Combine(args[0], $"pingpong-{i}.lock")).ToArray();
+            var mode = args[1];
+            var held = new FileLockHandle?[3];
+            held[2] = await AcquireAsync(locks[2], mode);
+            Console.WriteLine("ready");
+            for (var j = 0; ; j = (j + 1) % 3)
+            {
+                held[j] = await AcquireAsync(locks[j], mode);
+                var previous = (j + 2) % 3;
+                held[previous]!.Dispose();
+                held[previous] = null;
+            }
+        });
+
         // lock-hold <lockPath>: take the lock, print "held", then hold it until killed.
         ChildCommands.Register("lock-hold", async args =>
         {
@@ -55,4 +74,12 @@ internal static class FileLockCommands
             return 0;
         });
     }
+
+    /// <summary>Acquires with the API the benchmark measures: sync Acquire, AcquireAsync, or TryAcquireAsync with a timeout.</summary>
+    public static async Task<FileLockHandle> AcquireAsync(string path, string mode) => mode switch
+    {
+        "sync" => FileLock.Acquire(path),
+        "try" => await FileLock.TryAcquireAsync(path, TimeSpan.FromSeconds(30)) ?? throw new TimeoutException($"Handoff of {path} took over 30 s."),
+        _ => await FileLock.AcquireAsync(path),
+    };
 }

@@ -16,9 +16,14 @@ internal static class TemporaryNames
     // Leave room for the decorations inside the common 255-byte name limit.
     private const int MaxEmbeddedNameLength = 150;
 
-    /// <summary><c>.{name}.{random}.stagecraft-tmp</c> beside <paramref name="fullPath"/>.</summary>
-    public static string TemporaryFileFor(string fullPath) =>
-        Sibling(fullPath, $".{RandomToken()}{FileSuffix}");
+    /// <summary>
+    /// <c>.{name}.{token}.stagecraft-tmp</c> beside <paramref name="fullPath"/>. The first attempt's token is
+    /// this process's id, so repeated replaces of one file reuse one directory-entry name instead of churning
+    /// the directory with a fresh name per write; collisions (a concurrent writer in this process, or a
+    /// leftover of a dead process with a reused pid) retry with random tokens.
+    /// </summary>
+    public static string TemporaryFileFor(string fullPath, int attempt) =>
+        Sibling(fullPath, $".{(attempt == 0 ? ProcessToken : RandomToken())}{FileSuffix}");
 
     /// <summary><c>.{name}.stagecraft-aside-{utc ticks}-{random}</c>; ticks order several asides by age.</summary>
     public static string AsideFor(string fullPath) =>
@@ -54,6 +59,8 @@ internal static class TemporaryNames
     }
 
     private static string Embedded(string name) => name.Length <= MaxEmbeddedNameLength ? name : name[..MaxEmbeddedNameLength];
+
+    private static readonly string ProcessToken = "p" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
     // Uniqueness, not secrecy: creators use O_EXCL and retry on a collision.
     private static string RandomToken() =>

@@ -128,7 +128,7 @@ public static partial class FileLock
                 }
             }
 
-            var attempt = StartOrAdopt(key, options, mayWait: timeout != TimeSpan.Zero);
+            var attempt = StartOrAdopt(key, options, timeout == TimeSpan.Zero ? WaitMode.None : WaitMode.DedicatedThread);
             if (attempt.Handle is { } fast)
             {
                 handed = true;
@@ -202,7 +202,11 @@ public static partial class FileLock
                 }
             }
 
-            var attempt = StartOrAdopt(key, options, mayWait: timeout != TimeSpan.Zero);
+            // A synchronous caller that can neither time out nor cancel is itself the dedicated waiting thread.
+            var mode = timeout == TimeSpan.Zero ? WaitMode.None
+                : timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled ? WaitMode.CallerThread
+                : WaitMode.DedicatedThread;
+            var attempt = StartOrAdopt(key, options, mode);
             if (attempt.Handle is { } fast)
             {
                 handed = true;
@@ -272,11 +276,11 @@ public static partial class FileLock
 
     /// <summary>
     /// As the gate holder: adopt a parked kernel wait, or open the file and try once without blocking, then
-    /// (if <paramref name="mayWait"/>) start a kernel wait. Neither result set means "taken, not waiting".
+    /// wait as <paramref name="mode"/> says. Neither result set means "taken, not waiting".
     /// </summary>
-    private static (FileLockHandle? Handle, KernelLockWait? Wait) StartOrAdopt(LockKey key, FileLockOptions options, bool mayWait)
+    private static (FileLockHandle? Handle, KernelLockWait? Wait) StartOrAdopt(LockKey key, FileLockOptions options, WaitMode mode)
     {
-        if (mayWait && KernelLockWait.TryAdopt(key) is { } parked)
+        if (mode != WaitMode.None && KernelLockWait.TryAdopt(key) is { } parked)
         {
             return (null, parked);
         }
@@ -290,13 +294,17 @@ public static partial class FileLock
                 return (new FileLockHandle(key, file), null);
             }
 
-            if (!mayWait)
+            switch (mode)
             {
-                file.Dispose();
-                return (null, null);
+                case WaitMode.None:
+                    file.Dispose();
+                    return (null, null);
+                case WaitMode.CallerThread:
+                    LockFilePrimitives.Lock(file, key.Path);
+                    return (new FileLockHandle(key, file), null);
+                default:
+                    return (null, KernelLockWait.Start(key, file));
             }
-
-            return (null, KernelLockWait.Start(key, file));
         }
         catch
         {
@@ -337,6 +345,18 @@ public static partial class FileLock
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Lock file {LockPath} is on a network file system ({FileSystem}); exclusion across machines is not guaranteed.")]
     private static partial void LogNetworkFileSystem(ILogger logger, string lockPath, string fileSystem);
+
+    private enum WaitMode
+    {
+        /// <summary>Try once (zero timeout).</summary>
+        None,
+
+        /// <summary>Block in the kernel on the calling thread (synchronous, no timeout, no cancellation).</summary>
+        CallerThread,
+
+        /// <summary>Block in the kernel on a dedicated thread the caller can stop waiting for.</summary>
+        DedicatedThread,
+    }
 
     /// <summary>The caller's token plus an optional timeout on the caller's clock, created only once a wait is needed.</summary>
     private sealed class WaitBudget : IDisposable

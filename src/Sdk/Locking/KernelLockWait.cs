@@ -3,8 +3,8 @@ using System.Runtime.InteropServices;
 namespace Stagecraft.Locking;
 
 /// <summary>
-/// One blocking kernel lock request (<c>flock(LOCK_EX)</c> / <c>LockFileEx</c>) running on its own
-/// dedicated thread, so the waiter wakes at kernel speed when the holder releases.
+/// One blocking kernel lock request (<c>flock(LOCK_EX)</c> / <c>LockFileEx</c>) running on a dedicated
+/// thread from <see cref="KernelWaitThreads"/>, so the waiter wakes at kernel speed when the holder releases.
 /// </summary>
 /// <remarks>
 /// A thread blocked in <c>flock</c> cannot be interrupted portably: closing the descriptor does not wake
@@ -17,8 +17,6 @@ namespace Stagecraft.Locking;
 /// </remarks>
 internal sealed class KernelLockWait
 {
-    private const int StackSize = 256 * 1024;
-
     private readonly LockKey _key;
 
     // Continuations run inline on the wait thread: the handoff then costs one kernel wake-up and no
@@ -49,12 +47,7 @@ internal sealed class KernelLockWait
     public static KernelLockWait Start(LockKey key, SafeHandle file)
     {
         var wait = new KernelLockWait(key, file);
-        var thread = new Thread(wait.Run, StackSize)
-        {
-            IsBackground = true,
-            Name = "Stagecraft FileLock wait",
-        };
-        thread.Start();
+        KernelWaitThreads.Run(wait.Run);
         return wait;
     }
 

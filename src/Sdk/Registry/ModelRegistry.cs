@@ -192,7 +192,7 @@ public class ModelRegistry
         if (current.RunId is null)
         {
             promote = true;
-            explanation = string.Create(inv, $"alias '{alias}' had no champion; challenger '{challengerRunId}' ({policy.Metric}={challengerValue:R}) becomes champion");
+            explanation = string.Create(inv, $"alias '{alias}' had no champion; challenger '{challengerRunId}' ({policy.Metric}={challengerValue:G6}) becomes champion");
         }
         else if (current.RunId == challengerRunId)
         {
@@ -210,7 +210,7 @@ public class ModelRegistry
             var direction = policy.Direction == MetricDirection.HigherIsBetter ? "higher" : "lower";
             explanation = string.Create(
                 inv,
-                $"{policy.Metric} ({direction} is better): challenger '{challengerRunId}' {challengerValue:R} vs champion '{current.RunId}' {championValue:R}, improvement {improvement:R} {(promote ? ">" : "<=")} margin {policy.Margin:R}");
+                $"{policy.Metric} ({direction} is better): challenger '{challengerRunId}' {challengerValue:G6} vs champion '{current.RunId}' {championValue:G6}, improvement {improvement:G6} {(promote ? ">" : "<=")} margin {policy.Margin:G6}");
         }
 
         AliasMove? move = null;

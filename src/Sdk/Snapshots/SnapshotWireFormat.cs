@@ -302,7 +302,7 @@ public static class SnapshotWireFormat
         {
             var length = ReadVarUInt();
             var clamped = length > int.MaxValue ? long.MaxValue : (long)length;
-            if (_textBytes + clamped > limits.MaxTextBytes)
+            if (clamped > limits.MaxTextBytes - _textBytes)
             {
                 throw new SnapshotLimitExceededException("text size", limits.MaxTextBytes, _textBytes + clamped, $"Reading the {what}; raise {nameof(SnapshotLimits)}.{nameof(SnapshotLimits.MaxTextBytes)} if the snapshot is genuine.");
             }

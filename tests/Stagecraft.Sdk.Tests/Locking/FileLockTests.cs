@@ -201,6 +201,42 @@ public class FileLockTests
         Assert.True(handle.IsHeld);
     }
 
+    [Fact]
+    public async Task A_sync_uncancellable_acquirer_adopts_a_parked_wait_too()
+    {
+        using var dir = new TempDirectory("lock");
+        var path = dir.Combine("adopt-sync.lock");
+        using var holder = TestChildProcess.Start("lock-hold", path);
+        await holder.WaitForLineAsync(l => l == "held", Generous);
+
+        Assert.Null(FileLock.TryAcquire(path, TimeSpan.FromMilliseconds(50)));
+        var waiter = Task.Factory.StartNew(() => FileLock.Acquire(path), TaskCreationOptions.LongRunning);
+        holder.Kill();
+        using var handle = await waiter.WaitAsync(Generous);
+        Assert.True(handle.IsHeld);
+    }
+
+    [Fact]
+    public async Task Contended_kernel_waits_in_a_row_reuse_dedicated_threads_and_keep_working()
+    {
+        // The holder is a second descriptor of this process, outside FileLock's gate: every acquisition
+        // below really waits in the kernel, on a pooled dedicated thread.
+        using var dir = new TempDirectory("lock");
+        var path = dir.Combine("reuse.lock");
+        using var holder = LockFilePrimitives.Open(path);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.True(LockFilePrimitives.TryLock(holder, path));
+            var waiter = i % 2 == 0 ? AsNullable(FileLock.AcquireAsync(path)) : FileLock.TryAcquireAsync(path, Generous);
+            Assert.False(waiter.IsCompleted);
+            LockFilePrimitives.Unlock(holder);
+            using var next = await waiter.WaitAsync(Generous);
+            Assert.True(next!.IsHeld);
+        }
+    }
+
+    private static async Task<FileLockHandle?> AsNullable(Task<FileLockHandle> task) => await task;
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;
