@@ -73,7 +73,7 @@ internal static class PipelineDiagnostics
         "SC1010",
         "Invalid or reserved name",
         "{0}",
-        "Stage names become generated members (StageNames.X, Outputs.X), so they must be C# identifiers other than the generated type names; pipeline names cannot be blank; input names cannot be the RunAsync parameters 'runner' and 'cancellationToken'; and a pipeline class cannot declare members named like the generated ones (Graph, Outputs, StageNames).");
+        "Stage names become generated members (StageNames.X, Outputs.X), so they must be C# identifiers other than the generated type names and the members of object; pipeline names cannot be blank; input names cannot be the RunAsync parameters 'runner' and 'cancellationToken'; and a pipeline class cannot declare members named like the generated ones (Graph, Outputs, StageNames).");
 
     public static readonly DiagnosticDescriptor InputTypeConflict = Create(
         "SC1011",

@@ -37,7 +37,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
         var strayStageDiagnostics = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.StageAttributeMetadataName,
-                static (_, _) => true,
+                StrayStageParser.IsCandidate,
                 StrayStageParser.Parse)
             .WithTrackingName(TrackingNames.StrayStageDiagnostics);
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -45,11 +46,19 @@ internal static class PipelineParser
 
     private static readonly PipelineResult Nothing = new(null, EquatableArray<DiagnosticInfo>.Empty);
 
+    private static readonly List<StageCandidate> NoStages = new();
+
     /// <summary>Members the generator adds; a pipeline class declaring one would not compile.</summary>
     private static readonly string[] GeneratedMemberNames = { "Graph", "Outputs", "StageNames", GeneratedClassName };
 
-    /// <summary>Stage names that would collide with the nested type declaring their generated member (CS0542).</summary>
-    private static readonly string[] ReservedStageNames = { "Outputs", "StageNames" };
+    /// <summary>
+    /// Stage names that cannot name generated members: the nested types declaring them (CS0542), and members of
+    /// <c>object</c>, which a <c>StageNames</c> constant would hide (CS0108).
+    /// </summary>
+    private static readonly string[] ReservedStageNames =
+    {
+        "Outputs", "StageNames", "Equals", "GetHashCode", "GetType", "ToString", "ReferenceEquals", "MemberwiseClone", "Finalize",
+    };
 
     /// <summary>The generated RunAsync's own parameters.</summary>
     private static readonly string[] ReservedInputNames = { "runner", "cancellationToken" };
@@ -81,6 +90,11 @@ internal static class PipelineParser
     /// </summary>
     private static bool IsPrimaryDeclaration(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
     {
+        if (type.DeclaringSyntaxReferences.Length == 1)
+        {
+            return true;
+        }
+
         foreach (var attribute in type.GetAttributes())
         {
             if (KnownTypes.IsPipelineAttribute(attribute.AttributeClass))
@@ -104,6 +118,10 @@ internal static class PipelineParser
         private readonly List<DiagnosticInfo> _diagnostics = new();
         private readonly List<StageCandidate> _stages = new();
         private readonly Dictionary<string, InputUse> _inputs = new(StringComparer.Ordinal);
+
+        // Each type is usually rendered several times (one stage's output is the next stage's parameter).
+        private readonly Dictionary<ITypeSymbol, (string Annotated, string TypeOf)> _typeNames = new(SymbolEqualityComparer.IncludeNullability);
+        private Dictionary<ITypeSymbol, List<StageCandidate>>? _producersByType;
         private string _pipelineName = "";
 
         public Parser(INamedTypeSymbol type, TypeDeclarationSyntax declaration, AttributeData pipelineAttribute, Compilation compilation, CancellationToken cancellationToken)
@@ -215,7 +233,6 @@ internal static class PipelineParser
 
         private void ReadStages()
         {
-            using var hasher = new StageCodeHasher();
             foreach (var member in _type.GetMembers())
             {
                 _cancellationToken.ThrowIfCancellationRequested();
@@ -227,12 +244,12 @@ internal static class PipelineParser
                 var attribute = method.GetAttributes().FirstOrDefault(a => KnownTypes.IsStageAttribute(a.AttributeClass));
                 if (attribute is not null)
                 {
-                    _stages.Add(ReadStage(method, attribute, hasher));
+                    _stages.Add(ReadStage(method, attribute));
                 }
             }
         }
 
-        private StageCandidate ReadStage(IMethodSymbol method, AttributeData attribute, StageCodeHasher hasher)
+        private StageCandidate ReadStage(IMethodSymbol method, AttributeData attribute)
         {
             var explicitName = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string : null;
             string? version = null;
@@ -244,17 +261,9 @@ internal static class PipelineParser
                 }
             }
 
-            var methodLocation = LocationInfo.From(method.Locations.Length > 0 ? method.Locations[0] : null);
-            var stage = new StageCandidate(
-                method,
-                _stages.Count,
-                explicitName ?? method.Name,
-                explicitName is null ? methodLocation : AttributeArgumentLocation(attribute, 0) ?? methodLocation,
-                explicitName is not null,
-                version);
-
+            var stage = new StageCandidate(method, _stages.Count, explicitName ?? method.Name, attribute, explicitName is not null, version);
             var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
-            stage.CodeHash = syntax is null ? "" : hasher.Hash(syntax);
+            stage.CodeHash = syntax is null ? "" : StageCodeHasher.Hash(syntax);
 
             CheckMethod(stage, syntax as MethodDeclarationSyntax);
             foreach (var parameter in method.Parameters)
@@ -330,14 +339,14 @@ internal static class PipelineParser
         private ParameterCandidate ReadParameter(StageCandidate stage, IParameterSymbol parameter)
         {
             string? from = null;
-            LocationInfo? fromLocation = null;
+            AttributeData? fromAttribute = null;
             var isInput = false;
-            foreach (var attribute in parameter.GetAttributes())
+            foreach (var attribute in HasAttributeSyntax(parameter) ? parameter.GetAttributes() : ImmutableArray<AttributeData>.Empty)
             {
                 if (KnownTypes.IsFromAttribute(attribute.AttributeClass))
                 {
                     from = attribute.ConstructorArguments.Length == 1 ? attribute.ConstructorArguments[0].Value as string ?? "" : "";
-                    fromLocation = AttributeArgumentLocation(attribute, 0);
+                    fromAttribute = attribute;
                 }
                 else if (KnownTypes.IsInputAttribute(attribute.AttributeClass))
                 {
@@ -345,7 +354,7 @@ internal static class PipelineParser
                 }
             }
 
-            var candidate = new ParameterCandidate(parameter, from, fromLocation ?? LocationInfo.From(parameter.Locations.FirstOrDefault()), isInput);
+            var candidate = new ParameterCandidate(parameter, from, fromAttribute, isInput);
             if (parameter.RefKind != RefKind.None)
             {
                 var how = parameter.RefKind switch
@@ -386,17 +395,20 @@ internal static class PipelineParser
             var byName = new Dictionary<string, StageCandidate>(StringComparer.Ordinal);
             foreach (var stage in _stages)
             {
-                if (stage.HasExplicitName && (!SyntaxFacts.IsValidIdentifier(stage.Name) || Array.IndexOf(ReservedStageNames, stage.Name) >= 0))
+                // A method named Outputs or StageNames is already reported as a clash with a generated member.
+                var reserved = Array.IndexOf(ReservedStageNames, stage.Name) >= 0
+                    && (stage.HasExplicitName || Array.IndexOf(GeneratedMemberNames, stage.Name) < 0);
+                if (reserved || (stage.HasExplicitName && !SyntaxFacts.IsValidIdentifier(stage.Name)))
                 {
                     Report(
                         PipelineDiagnostics.InvalidName,
-                        stage.NameLocation,
-                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs' and 'StageNames'");
+                        NameLocation(stage),
+                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
                 }
 
                 if (byName.TryGetValue(stage.Name, out var first))
                 {
-                    Report(PipelineDiagnostics.DuplicateStageName, stage.NameLocation, _pipelineName, stage.Name, first.Method.Name);
+                    Report(PipelineDiagnostics.DuplicateStageName, NameLocation(stage), _pipelineName, stage.Name, first.Method.Name);
                 }
                 else
                 {
@@ -410,6 +422,11 @@ internal static class PipelineParser
         private void Bind(StageCandidate stage, ParameterCandidate parameter, Dictionary<string, StageCandidate> byName)
         {
             var type = parameter.Parameter.Type;
+            if (parameter.FromStage is not null && parameter.IsInput)
+            {
+                return; // Contradictory intent, already reported (SC1007); binding either way would add noise.
+            }
+
             if (parameter.FromStage is not null)
             {
                 BindFrom(stage, parameter, byName);
@@ -439,7 +456,7 @@ internal static class PipelineParser
                 return;
             }
 
-            var producers = _stages.Where(s => s.OutputType is not null && SymbolEqualityComparer.Default.Equals(s.OutputType, type)).ToList();
+            var producers = Producers(type);
             if (producers.Count == 0)
             {
                 BindInput(stage, parameter);
@@ -479,9 +496,46 @@ internal static class PipelineParser
             BindUpstream(stage, parameter, others[0]);
         }
 
+        /// <summary>The stages whose output is exactly <paramref name="type"/> (nullable annotations ignored), in declaration order.</summary>
+        private List<StageCandidate> Producers(ITypeSymbol type)
+        {
+            if (_producersByType is null)
+            {
+                _producersByType = new Dictionary<ITypeSymbol, List<StageCandidate>>(SymbolEqualityComparer.Default);
+                foreach (var candidate in _stages)
+                {
+                    if (candidate.OutputType is null)
+                    {
+                        continue;
+                    }
+
+                    if (!_producersByType.TryGetValue(candidate.OutputType, out var list))
+                    {
+                        _producersByType.Add(candidate.OutputType, list = new List<StageCandidate>(1));
+                    }
+
+                    list.Add(candidate);
+                }
+            }
+
+            return _producersByType.TryGetValue(type, out var producers) ? producers : NoStages;
+        }
+
+        private (string Annotated, string TypeOf) TypeNames(ITypeSymbol type)
+        {
+            if (!_typeNames.TryGetValue(type, out var names))
+            {
+                names = (TypeFacts.Annotated(type), TypeFacts.TypeOf(type));
+                _typeNames.Add(type, names);
+            }
+
+            return names;
+        }
+
         private void BindFrom(StageCandidate stage, ParameterCandidate parameter, Dictionary<string, StageCandidate> byName)
         {
             var name = parameter.FromStage!;
+            var fromLocation = AttributeArgumentLocation(parameter.FromAttribute!, 0) ?? parameter.Location;
             if (!byName.TryGetValue(name, out var producer))
             {
                 // nameof(Method) gives the method name; accept it when exactly one stage has that method name.
@@ -492,7 +546,7 @@ internal static class PipelineParser
             if (producer is null)
             {
                 var known = _stages.Count == 0 ? "(none)" : string.Join(", ", _stages.Select(s => s.Name).Distinct(StringComparer.Ordinal));
-                Report(PipelineDiagnostics.UnknownUpstreamStage, parameter.FromLocation, name, parameter.Parameter.Name, stage.Name, _pipelineName, known);
+                Report(PipelineDiagnostics.UnknownUpstreamStage, fromLocation, name, parameter.Parameter.Name, stage.Name, _pipelineName, known);
                 return;
             }
 
@@ -603,8 +657,8 @@ internal static class PipelineParser
                 var parameters = new List<StageParameterModel>(stage.Parameters.Count);
                 foreach (var parameter in stage.Parameters)
                 {
-                    var type = parameter.Parameter.Type;
-                    parameters.Add(new StageParameterModel(parameter.Parameter.Name, TypeFacts.Annotated(type), TypeFacts.TypeOf(type), parameter.Kind!.Value, parameter.Source));
+                    var (annotated, typeOf) = TypeNames(parameter.Parameter.Type);
+                    parameters.Add(new StageParameterModel(parameter.Parameter.Name, annotated, typeOf, parameter.Kind!.Value, parameter.Source));
                     if (parameter.Kind == ParameterBindingKind.PipelineInput)
                     {
                         if (!inputStages.TryGetValue(parameter.Source!, out var readers))
@@ -621,13 +675,14 @@ internal static class PipelineParser
                 }
 
                 var output = stage.OutputType!;
+                var outputNames = TypeNames(output);
                 stages.Add(new StageModel(
                     stage.Name,
                     TypeFacts.EscapeIdentifier(stage.Method.Name),
                     stage.Version,
                     stage.CodeHash,
-                    TypeFacts.Annotated(output),
-                    TypeFacts.TypeOf(output),
+                    outputNames.Annotated,
+                    outputNames.TypeOf,
                     stage.ReturnKind,
                     TypeFacts.MemberKeyword(TypeFacts.EffectiveAccessibility(output)),
                     parameters.ToEquatableArray()));
@@ -639,7 +694,8 @@ internal static class PipelineParser
             {
                 var type = _inputs[name].Parameter.Type;
                 runAsyncAccessibility = TypeFacts.Narrower(runAsyncAccessibility, TypeFacts.EffectiveAccessibility(type));
-                inputs.Add(new PipelineInputModel(name, TypeFacts.Annotated(type), TypeFacts.TypeOf(type), inputStages[name].ToEquatableArray()));
+                var (annotated, typeOf) = TypeNames(type);
+                inputs.Add(new PipelineInputModel(name, annotated, typeOf, inputStages[name].ToEquatableArray()));
             }
 
             var containing = new List<TypeDeclarationModel>();
@@ -658,6 +714,24 @@ internal static class PipelineParser
                 stages.ToEquatableArray(),
                 inputs.ToEquatableArray(),
                 TypeFacts.MemberKeyword(runAsyncAccessibility) ?? "private");
+        }
+
+        /// <summary>Where a stage's name is written: the <c>[Stage("name")]</c> argument, or the method name.</summary>
+        private LocationInfo? NameLocation(StageCandidate stage) =>
+            (stage.HasExplicitName ? AttributeArgumentLocation(stage.Attribute, 0) : null) ?? stage.MethodLocation;
+
+        /// <summary>Attributes are bound only where some are written: binding an empty list still costs.</summary>
+        private bool HasAttributeSyntax(IParameterSymbol parameter)
+        {
+            foreach (var reference in parameter.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(_cancellationToken) is not ParameterSyntax syntax || syntax.AttributeLists.Count > 0)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         private LocationInfo? AttributeArgumentLocation(AttributeData attribute, int position)

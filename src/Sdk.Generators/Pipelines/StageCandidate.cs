@@ -7,16 +7,17 @@ namespace Stagecraft.Generators.Pipelines;
 
 /// <summary>
 /// A <c>[Stage]</c> method while <see cref="PipelineParser"/> works on it. Holds symbols, so it never leaves the
-/// transform: only <see cref="StageModel"/> and <see cref="DiagnosticInfo"/> do.
+/// transform: only <see cref="StageModel"/> and <see cref="DiagnosticInfo"/> do. Locations are computed only when
+/// a diagnostic needs one (most runs report nothing).
 /// </summary>
 internal sealed class StageCandidate
 {
-    public StageCandidate(IMethodSymbol method, int index, string name, LocationInfo? nameLocation, bool hasExplicitName, string? version)
+    public StageCandidate(IMethodSymbol method, int index, string name, AttributeData attribute, bool hasExplicitName, string? version)
     {
         Method = method;
         Index = index;
         Name = name;
-        NameLocation = nameLocation;
+        Attribute = attribute;
         HasExplicitName = hasExplicitName;
         Version = version;
     }
@@ -28,8 +29,8 @@ internal sealed class StageCandidate
 
     public string Name { get; }
 
-    /// <summary>The <c>[Stage("name")]</c> argument, or the method name when the name is implicit.</summary>
-    public LocationInfo? NameLocation { get; }
+    /// <summary>The <c>[Stage]</c> application (for the location of an explicit name).</summary>
+    public AttributeData Attribute { get; }
 
     public bool HasExplicitName { get; }
 
@@ -59,11 +60,11 @@ internal sealed class StageCandidate
 /// <summary>One parameter of a <see cref="StageCandidate"/> and, once bound, its binding.</summary>
 internal sealed class ParameterCandidate
 {
-    public ParameterCandidate(IParameterSymbol parameter, string? fromStage, LocationInfo? fromLocation, bool isInput)
+    public ParameterCandidate(IParameterSymbol parameter, string? fromStage, AttributeData? fromAttribute, bool isInput)
     {
         Parameter = parameter;
         FromStage = fromStage;
-        FromLocation = fromLocation;
+        FromAttribute = fromAttribute;
         IsInput = isInput;
     }
 
@@ -72,7 +73,8 @@ internal sealed class ParameterCandidate
     /// <summary>The <c>[From]</c> argument, if any.</summary>
     public string? FromStage { get; }
 
-    public LocationInfo? FromLocation { get; }
+    /// <summary>The <c>[From]</c> application (for the location of its argument).</summary>
+    public AttributeData? FromAttribute { get; }
 
     /// <summary>Marked <c>[Input]</c>.</summary>
     public bool IsInput { get; }

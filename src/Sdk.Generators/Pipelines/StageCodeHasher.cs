@@ -1,4 +1,6 @@
+using System;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -6,35 +8,58 @@ using Microsoft.CodeAnalysis;
 namespace Stagecraft.Generators.Pipelines;
 
 /// <summary>
-/// Computes a stage's code hash: SHA-256 over the method declaration's tokens (attributes, modifiers, signature and
-/// body), each written as <c>&lt;length&gt;:&lt;text&gt;</c>. Trivia is skipped, so whitespace, line breaks, comments,
-/// doc comments, <c>#region</c>s and code disabled by <c>#if</c> never change the hash; any token edit does (the
-/// length prefix keeps different token sequences from concatenating to the same text). Code outside the method
-/// (helpers it calls, types it uses) is not covered: <c>StageAttribute.Version</c> is the knob for that.
+/// Computes a stage's code hash: SHA-256 (lowercase hex) over the method declaration's tokens (attributes,
+/// modifiers, signature and body), each written as <c>&lt;length&gt;:&lt;text&gt;</c>. Trivia is skipped, so
+/// whitespace, line breaks, comments, doc comments, <c>#region</c>s and code disabled by <c>#if</c> never change the
+/// hash; any token edit does (the length prefix keeps different token sequences from concatenating to the same
+/// text). Code outside the method (helpers it calls, types it uses) is not covered: <c>StageAttribute.Version</c>
+/// is the knob for that.
 /// </summary>
-internal sealed class StageCodeHasher : System.IDisposable
+/// <remarks>
+/// The transform that asks for hashes re-runs on every compilation change, but a syntax tree that did not change
+/// keeps its node instances, so hashes are memoised per node: the hash is a pure function of an immutable node, and
+/// the table holds nodes weakly, so it neither changes results nor keeps trees alive.
+/// </remarks>
+internal static class StageCodeHasher
 {
-    private readonly SHA256 _sha = SHA256.Create();
-    private readonly StringBuilder _text = new();
+    private static readonly ConditionalWeakTable<SyntaxNode, string> Hashes = new();
+    private static readonly ConditionalWeakTable<SyntaxNode, string>.CreateValueCallback Compute = ComputeHash;
 
-    public string Hash(SyntaxNode declaration)
+    [ThreadStatic]
+    private static StringBuilder? t_text;
+
+    public static string Hash(SyntaxNode declaration) => Hashes.GetValue(declaration, Compute);
+
+    private static string ComputeHash(SyntaxNode declaration)
     {
-        _text.Clear();
+        var text = t_text ??= new StringBuilder();
+        text.Clear();
         foreach (var token in declaration.DescendantTokens())
         {
-            var text = token.Text;
-            _text.Append(text.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(text);
+            var tokenText = token.Text;
+            text.Append(tokenText.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(tokenText);
         }
 
-        var digest = _sha.ComputeHash(Encoding.UTF8.GetBytes(_text.ToString()));
-        var hex = new StringBuilder(digest.Length * 2);
-        foreach (var b in digest)
+        byte[] digest;
+        using (var sha = SHA256.Create())
         {
-            hex.Append(b.ToString("x2", CultureInfo.InvariantCulture));
+            digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString()));
         }
 
-        return hex.ToString();
+        var hex = new char[digest.Length * 2];
+        for (var i = 0; i < digest.Length; i++)
+        {
+            hex[2 * i] = HexDigit(digest[i] >> 4);
+            hex[(2 * i) + 1] = HexDigit(digest[i] & 0xF);
+        }
+
+        if (text.Capacity > 64 * 1024)
+        {
+            t_text = null; // Do not pin a huge buffer after one giant method.
+        }
+
+        return new string(hex);
     }
 
-    public void Dispose() => _sha.Dispose();
+    private static char HexDigit(int value) => (char)(value < 10 ? '0' + value : 'a' + value - 10);
 }

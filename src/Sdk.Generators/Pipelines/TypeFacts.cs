@@ -16,7 +16,9 @@ internal static class TypeFacts
     /// <summary>How the compiler shows types in its own messages.</summary>
     public static readonly SymbolDisplayFormat MessageFormat = SymbolDisplayFormat.CSharpErrorMessageFormat;
 
-    public static string TypeOf(ITypeSymbol type) => type.ToDisplayString(TypeOfFormat);
+    /// <summary>The type as <c>typeof(...)</c> accepts it: <c>dynamic</c> is <c>object</c> at run time, and <c>typeof(dynamic)</c> is CS1962.</summary>
+    public static string TypeOf(ITypeSymbol type) =>
+        type.TypeKind == TypeKind.Dynamic ? "object" : type.ToDisplayString(TypeOfFormat);
 
     public static string Annotated(ITypeSymbol type) => type.ToDisplayString(AnnotatedFormat);
 
