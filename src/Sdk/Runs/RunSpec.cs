@@ -206,7 +206,8 @@ public sealed class RunSpec
     /// </summary>
     public ReadOnlyMemory<byte>? Snapshot
     {
-        get => _snapshot is null ? null : new ReadOnlyMemory<byte>(_snapshot.ToArray());
+        // The cast matters: without it the conditional's type is ReadOnlyMemory<byte> and null becomes an empty, non-null snapshot.
+        get => _snapshot is null ? (ReadOnlyMemory<byte>?)null : new ReadOnlyMemory<byte>(_snapshot.ToArray());
         init
         {
             if (value is { Length: > MaxSnapshotBytes } v)
@@ -214,7 +215,8 @@ public sealed class RunSpec
                 throw Invalid(nameof(Snapshot), $"{v.Length} bytes", $"exceeds the limit of {MaxSnapshotBytes} bytes");
             }
 
-            _snapshot = value?.ToArray();
+            // A null byte[] converts implicitly to an empty ReadOnlyMemory; no snapshot has zero bytes, so empty means none.
+            _snapshot = value is { Length: > 0 } bytes ? bytes.ToArray() : null;
         }
     }
 

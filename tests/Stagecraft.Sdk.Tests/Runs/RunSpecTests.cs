@@ -160,6 +160,17 @@ public class RunSpecTests
     }
 
     [Fact]
+    public void A_spec_without_a_snapshot_reports_none_rather_than_an_empty_one()
+    {
+        // Regression: the getter's conditional once had type ReadOnlyMemory<byte>, so "no snapshot" read back as an
+        // empty one and the local backend wrote an empty snapshot.bin for every run.
+        Assert.Null(new RunSpec("r", "true").Snapshot);
+        Assert.Null(new RunSpec("r", "true") { Snapshot = (byte[]?)null }.Snapshot);
+        Assert.False(new RunSpec("r", "true") { Snapshot = (byte[]?)null }.HasSnapshot);
+        Assert.Null(new RunSpec("r", "true") { Snapshot = Array.Empty<byte>() }.Snapshot);
+    }
+
+    [Fact]
     public void Environment_dictionary_is_copied_so_later_caller_changes_do_not_leak_in()
     {
         var env = new Dictionary<string, string> { ["A"] = "1" };
