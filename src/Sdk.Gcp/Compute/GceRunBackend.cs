@@ -1,0 +1,420 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Stagecraft.Runs;
+using Stagecraft.Storage;
+
+namespace Stagecraft.Gcp.Compute;
+
+/// <summary>
+/// Runs each <see cref="RunSpec"/> on a fresh Compute Engine VM whose startup script (<see cref="StartupScriptBuilder"/>)
+/// executes the command and writes logs and the exit code to the run's <see cref="RunPaths"/> in object storage.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Launch: claims the run id with a create-only run record, generates the script (validating every env name before any
+/// VM exists), then inserts the instance zone by zone in <see cref="GceRunBackendOptions.Zones"/> order, moving on when a
+/// zone is out of capacity and failing with <see cref="GceQuotaExceededException"/> on a quota error. Each zone's insert
+/// carries a <c>requestId</c> derived from the launch id, so a retried request never creates a second VM.
+/// </para>
+/// <para>
+/// Status: the exit-code object wins (the VM may stay up after its job); otherwise the instance state maps to
+/// Preparing/Running, and a missing instance without an exit code is <see cref="RunState.Lost"/>.
+/// Terminate records <c>143 terminated</c> (create-only, so a run that already finished keeps its code) and deletes the VM.
+/// </para>
+/// </remarks>
+public sealed class GceRunBackend : IRunBackend, IDisposable
+{
+    /// <summary>The backend's name in handles.</summary>
+    public const string BackendName = "gce";
+
+    /// <summary>Label carrying the run id on every VM.</summary>
+    public const string RunIdLabel = "stagecraft-run-id";
+
+    /// <summary>Label carrying <see cref="GceRunBackendOptions.Owner"/> on every VM.</summary>
+    public const string OwnerLabel = "stagecraft-owner";
+
+    private const string ZoneProperty = "zone";
+    private const string NotFoundReason = "the gce backend has no record of this launch";
+    private const string InstanceProperty = "instance";
+
+    private readonly GceRunBackendOptions _options;
+    private readonly IObjectStorage _storage;
+    private readonly ComputeEngineClient _compute;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, string> _verifiedLaunches = new(StringComparer.Ordinal);
+
+    /// <param name="options">Project, zones, profiles, bucket, endpoints.</param>
+    /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
+    /// <param name="transport">The HTTP handler for Compute API calls (tests; null for the default).</param>
+    /// <param name="loggerFactory">Logging.</param>
+    public GceRunBackend(GceRunBackendOptions options, IObjectStorage storage, HttpMessageHandler? transport = null, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _storage = storage ?? throw new ArgumentNullException(nameof(storage));
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GceRunBackend>();
+        _compute = new ComputeEngineClient(options, transport, _logger);
+        Capabilities = new BackendCapabilities
+        {
+            Name = BackendName,
+            SupportsContainerImages = true,
+            SupportsSnapshots = false,
+            ExpectedLaunchDelay = TimeSpan.FromMinutes(3),
+            StatusPollInterval = TimeSpan.FromSeconds(Math.Max(1, options.LogShipInterval.TotalSeconds)),
+            LogLatency = options.LogShipInterval + options.LogPollInterval,
+            TerminationGracePeriod = options.TerminationGracePeriod,
+            RecoversRunsAfterRestart = true,
+        };
+    }
+
+    /// <inheritdoc />
+    public BackendCapabilities Capabilities { get; }
+
+    /// <summary>The instance name for a run: <c>sc-{runId}</c>, shortened with a hash when longer than 63 characters.</summary>
+    public static string InstanceName(string runId)
+    {
+        RunId.Validate(runId);
+        var name = "sc-" + runId;
+        if (name.Length <= 63)
+        {
+            return name;
+        }
+
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(runId)))[..8];
+        return name[..(63 - 9)].TrimEnd('-') + "-" + hash;
+    }
+
+    /// <inheritdoc />
+    public async Task<RunHandle> LaunchAsync(RunSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.HasSnapshot)
+        {
+            throw new InvalidRunSpecException(nameof(RunSpec.Snapshot), "snapshot", "is not supported by the gce backend (Capabilities.SupportsSnapshots is false)");
+        }
+
+        var profileName = spec.ResourceProfile ?? _options.DefaultProfile;
+        if (!_options.Profiles.TryGetValue(profileName, out var profile))
+        {
+            throw new InvalidRunSpecException(nameof(RunSpec.ResourceProfile), profileName, "is not a configured profile (" + string.Join(", ", _options.Profiles.Keys) + ")");
+        }
+
+        // Generated (and every env name validated) before anything exists in the cloud.
+        var script = new StartupScriptBuilder(spec, _options.Bucket)
+        {
+            Bundle = _options.Bundle,
+            StorageEndpoint = _options.VmStorageEndpoint,
+            LogShipInterval = _options.LogShipInterval,
+            TerminationGracePeriod = _options.TerminationGracePeriod,
+            ResourceProfile = profileName,
+        }.Build();
+
+        var launchId = RunHandle.NewLaunchId();
+        var paths = spec.Paths;
+        await ClaimRunIdAsync(spec, launchId, cancellationToken).ConfigureAwait(false);
+
+        var name = InstanceName(spec.RunId);
+        var stockedOut = new List<string>();
+        foreach (var zone in _options.Zones)
+        {
+            var body = InstanceBody(spec, name, zone, profile, script);
+            var operation = await _compute.InsertInstanceAsync(zone, body, RequestId(launchId, "insert", zone), cancellationToken).ConfigureAwait(false);
+            operation = await _compute.WaitAsync(operation, cancellationToken).ConfigureAwait(false);
+            if (operation.ErrorCode is null && operation.ErrorMessage is null)
+            {
+                _verifiedLaunches[spec.RunId] = launchId;
+                return new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name });
+            }
+
+            if (operation.IsQuotaExceeded)
+            {
+                throw new GceQuotaExceededException($"Cannot launch run '{spec.RunId}' ({profileName}: {profile.MachineType}) in zone {zone}: quota exceeded. {operation.ErrorMessage}", zone);
+            }
+
+            if (!operation.IsStockout)
+            {
+                throw new ComputeEngineException($"Launching run '{spec.RunId}' in zone {zone} failed: {operation.ErrorCode}: {operation.ErrorMessage}", operation.ErrorCode, operation.HttpErrorStatusCode);
+            }
+
+            _logger.LogWarning("Zone {Zone} has no capacity for {MachineType} ({Code}); trying the next zone.", zone, profile.MachineType, operation.ErrorCode);
+            stockedOut.Add(zone);
+        }
+
+        throw new GceCapacityExhaustedException($"Cannot launch run '{spec.RunId}': no capacity for {profile.MachineType} in any configured zone ({string.Join(", ", stockedOut)}).", stockedOut);
+    }
+
+    /// <inheritdoc />
+    public async Task<RunStatus> GetStatusAsync(RunHandle handle, CancellationToken cancellationToken = default)
+    {
+        var (zone, instance) = await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
+        if (await ReadExitRecordAsync(handle.Paths, cancellationToken).ConfigureAwait(false) is { } record)
+        {
+            return Describe(record);
+        }
+
+        var resource = await _compute.GetInstanceAsync(zone, instance, cancellationToken).ConfigureAwait(false);
+        if (resource is null || resource.Value.GetProperty("status").GetString() is "TERMINATED" or "STOPPED" or "SUSPENDED")
+        {
+            // The exit code may have landed between the two reads.
+            if (await ReadExitRecordAsync(handle.Paths, cancellationToken).ConfigureAwait(false) is { } late)
+            {
+                return Describe(late);
+            }
+
+            return new RunStatus(RunState.Lost, null, resource is null
+                ? $"The VM {instance} in {zone} is gone and the run never recorded an exit code (deleted, or preempted spot VM)."
+                : $"The VM {instance} in {zone} stopped before the run recorded an exit code (preempted or shut down).");
+        }
+
+        return resource.Value.GetProperty("status").GetString() switch
+        {
+            "PROVISIONING" or "STAGING" or "PENDING" => new RunStatus(RunState.Preparing, null, $"The VM {instance} in {zone} is starting."),
+            _ => new RunStatus(RunState.Running, null, $"Running on {instance} in {zone}."),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<RunStatus> TerminateAsync(RunHandle handle, CancellationToken cancellationToken = default)
+    {
+        var (zone, instance) = await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
+        var paths = handle.Paths;
+        if (await ReadExitRecordAsync(paths, cancellationToken).ConfigureAwait(false) is null)
+        {
+            // Recorded first and create-only: if the run finished meanwhile its own code stays.
+            try
+            {
+                using var content = new MemoryStream(Encoding.ASCII.GetBytes(new RunExitRecord(143, RunExitReason.Terminated).Format()));
+                await _storage.PutAsync(paths.ExitCode, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PreconditionFailedException)
+            {
+            }
+        }
+
+        var operation = await _compute.DeleteInstanceAsync(zone, instance, RequestId(handle.LaunchId, "delete", zone), cancellationToken).ConfigureAwait(false);
+        if (operation is not null)
+        {
+            operation = await _compute.WaitAsync(operation, cancellationToken).ConfigureAwait(false);
+            if (operation.ErrorCode is { } code && code != "RESOURCE_NOT_FOUND")
+            {
+                throw new ComputeEngineException($"Deleting VM {instance} in {zone} failed: {code}: {operation.ErrorMessage}", code, operation.HttpErrorStatusCode);
+            }
+        }
+
+        return await ReadExitRecordAsync(paths, cancellationToken).ConfigureAwait(false) is { } record
+            ? Describe(record)
+            : new RunStatus(RunState.Terminated, 143, "Terminated on request.");
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<string> StreamLogsAsync(RunHandle handle, LogStream stream, bool follow = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
+        var paths = handle.Paths;
+        var splitter = new LogChunkLineSplitter();
+        long index = 0;
+        var finalPass = false;
+        while (true)
+        {
+            var chunk = await ReadObjectAsync(paths.LogChunk(stream, index), cancellationToken).ConfigureAwait(false);
+            if (chunk is not null)
+            {
+                index++;
+                foreach (var line in splitter.Push(chunk))
+                {
+                    yield return line;
+                }
+
+                continue;
+            }
+
+            // The VM writes every chunk before the exit code, so once the exit code exists one more miss means the end.
+            if (!follow || finalPass)
+            {
+                break;
+            }
+
+            var status = await GetStatusAsync(handle, cancellationToken).ConfigureAwait(false);
+            if (status.IsTerminal)
+            {
+                finalPass = true;
+                continue;
+            }
+
+            await Task.Delay(_options.LogPollInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (splitter.Flush() is { } last)
+        {
+            yield return last;
+        }
+    }
+
+    public void Dispose() => _compute.Dispose();
+
+    /// <summary>
+    /// The shared mapping (<see cref="RunExitRecord.ToStatus"/>, which already names SIGKILL for 137), plus the likely
+    /// cause of a SIGTERM on a VM: 143 not requested by <see cref="TerminateAsync"/> means the VM was preempted or shut down.
+    /// </summary>
+    private static RunStatus Describe(RunExitRecord record)
+    {
+        var status = record.ToStatus();
+        return record is { Reason: RunExitReason.Exited, ExitCode: 143 }
+            ? status with { Message = "Exit code 143: killed by SIGTERM — the VM was preempted or shut down (not a terminate request)." }
+            : status;
+    }
+
+    private async Task ClaimRunIdAsync(RunSpec spec, string launchId, CancellationToken cancellationToken)
+    {
+        var record = new JsonObject { ["runId"] = spec.RunId, ["launchId"] = launchId, ["backend"] = BackendName }.ToJsonString();
+        try
+        {
+            using var content = new MemoryStream(Encoding.UTF8.GetBytes(record));
+            await _storage.PutAsync(spec.Paths.RunRecord, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PreconditionFailedException ex)
+        {
+            throw new RunAlreadyExistsException($"A run with id '{spec.RunId}' already exists; run ids are never reused.", ex);
+        }
+    }
+
+    /// <summary>Checks that the handle names a launch of this backend recorded in storage (O(1): one read, then cached).</summary>
+    private async Task<(string Zone, string Instance)> VerifyAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        if (handle.Backend != BackendName
+            || !handle.Properties.TryGetValue(ZoneProperty, out var zone) || !_options.Zones.Contains(zone)
+            || !handle.Properties.TryGetValue(InstanceProperty, out var instance) || instance != InstanceName(handle.RunId))
+        {
+            throw new RunNotFoundException(handle.RunId, NotFoundReason);
+        }
+
+        if (!_verifiedLaunches.TryGetValue(handle.RunId, out var launchId))
+        {
+            var bytes = await ReadObjectAsync(handle.Paths.RunRecord, cancellationToken).ConfigureAwait(false) ?? throw new RunNotFoundException(handle.RunId, NotFoundReason);
+            try
+            {
+                using var document = JsonDocument.Parse(bytes);
+                launchId = document.RootElement.GetProperty("launchId").GetString() ?? string.Empty;
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                throw new RunNotFoundException(handle.RunId, NotFoundReason);
+            }
+
+            _verifiedLaunches.TryAdd(handle.RunId, launchId);
+        }
+
+        return launchId == handle.LaunchId ? (zone, instance) : throw new RunNotFoundException(handle.RunId, NotFoundReason);
+    }
+
+    private async Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
+        await ReadObjectAsync(paths.ExitCode, cancellationToken).ConfigureAwait(false) is { } bytes && RunExitRecord.TryParse(Encoding.UTF8.GetString(bytes), out var record)
+            ? record
+            : null;
+
+    private async Task<byte[]?> ReadObjectAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var result = await _storage.GetAsync(key, null, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            await result.Content.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return buffer.ToArray();
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private JsonObject InstanceBody(RunSpec spec, string name, string zone, GceMachineProfile profile, string script)
+    {
+        var labels = new JsonObject();
+        foreach (var (key, value) in spec.Labels)
+        {
+            labels[key] = value;
+        }
+
+        labels[RunIdLabel] = spec.RunId;
+        labels[OwnerLabel] = _options.Owner;
+
+        var scheduling = new JsonObject
+        {
+            // GPUs cannot live-migrate: host maintenance must stop the VM.
+            ["onHostMaintenance"] = profile.GpuType is not null || profile.Spot ? "TERMINATE" : "MIGRATE",
+            ["automaticRestart"] = false,
+        };
+        if (profile.Spot)
+        {
+            scheduling["provisioningModel"] = "SPOT";
+            scheduling["instanceTerminationAction"] = "DELETE";
+        }
+
+        var body = new JsonObject
+        {
+            ["name"] = name,
+            ["machineType"] = $"zones/{zone}/machineTypes/{profile.MachineType}",
+            ["labels"] = labels,
+            ["scheduling"] = scheduling,
+            ["disks"] = new JsonArray
+            {
+                new JsonObject
+                {
+                    ["boot"] = true,
+                    ["autoDelete"] = true,
+                    ["initializeParams"] = new JsonObject
+                    {
+                        ["sourceImage"] = _options.BootImage,
+                        ["diskSizeGb"] = profile.BootDiskSizeGb.ToString(CultureInfo.InvariantCulture),
+                    },
+                },
+            },
+            ["networkInterfaces"] = new JsonArray { new JsonObject { ["network"] = "global/networks/default", ["accessConfigs"] = new JsonArray { new JsonObject { ["type"] = "ONE_TO_ONE_NAT", ["name"] = "External NAT" } } } },
+            ["serviceAccounts"] = new JsonArray { new JsonObject { ["email"] = _options.ServiceAccount, ["scopes"] = new JsonArray([.. _options.ServiceAccountScopes.Select(s => (JsonNode)s)]) } },
+            ["metadata"] = new JsonObject
+            {
+                ["items"] = new JsonArray
+                {
+                    new JsonObject { ["key"] = "startup-script", ["value"] = script },
+                    new JsonObject { ["key"] = "stagecraft-run-spec", ["value"] = SpecSummary(spec) },
+                },
+            },
+        };
+        if (profile.GpuType is { } gpu)
+        {
+            body["guestAccelerators"] = new JsonArray { new JsonObject { ["acceleratorType"] = $"zones/{zone}/acceleratorTypes/{gpu}", ["acceleratorCount"] = profile.GpuCount } };
+        }
+
+        return body;
+    }
+
+    /// <summary>The run spec as a metadata item, for people inspecting the VM (the script is what executes).</summary>
+    private static string SpecSummary(RunSpec spec) => new JsonObject
+    {
+        ["runId"] = spec.RunId,
+        ["command"] = spec.Command,
+        ["arguments"] = new JsonArray([.. spec.Arguments.Select(a => (JsonNode)a)]),
+        ["image"] = spec.Image,
+        ["environmentNames"] = new JsonArray([.. spec.Environment.Keys.Select(k => (JsonNode)k)]),
+        ["resourceProfile"] = spec.ResourceProfile,
+        ["timeoutSeconds"] = spec.Timeout?.TotalSeconds,
+    }.ToJsonString();
+
+    /// <summary>A UUID (the API's format for <c>requestId</c>) fixed by launch, action and zone, so retries repeat it.</summary>
+    private static string RequestId(string launchId, string action, string zone)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(launchId + "/" + action + "/" + zone));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString("D");
+    }
+}

@@ -1,0 +1,174 @@
+using System.Text;
+using Stagecraft.Gcp.Compute;
+using Stagecraft.Gcp.Emulation.Compute;
+using Stagecraft.Gcp.Emulation.Faults;
+using Stagecraft.Gcp.Storage;
+using Stagecraft.Runs;
+
+namespace Stagecraft.Sdk.Gcp.Tests.Compute;
+
+/// <summary>Launch behaviour specific to Compute Engine: zone fallback, quota errors, retried inserts, the instance body.</summary>
+public sealed class GceRunBackendTests : IAsyncLifetime
+{
+    private GceTestBed _bed = null!;
+    private GcsObjectStorage _storage = null!;
+    private GceRunBackend _backend = null!;
+
+    public async Task InitializeAsync()
+    {
+        _bed = await GceTestBed.StartAsync();
+        _storage = _bed.CreateStorage();
+        _backend = _bed.CreateBackend(_storage);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _backend.Dispose();
+        _storage.Dispose();
+        await _bed.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_stockout_in_the_first_zone_lands_the_vm_in_the_next_one()
+    {
+        _bed.Compute.SetStockout("zone-a");
+
+        var handle = await _backend.LaunchAsync(new RunSpec("stockout-fallback", "/bin/sh", ["-c", "echo landed"]));
+        var status = await _backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
+
+        Assert.Equal("zone-b", handle.Properties["zone"]);
+        Assert.Equal(RunState.Succeeded, status.State);
+        Assert.Equal("zone-b", Assert.Single(_bed.Compute.CreatedInstances).Zone);
+    }
+
+    [Fact]
+    public async Task When_every_zone_is_stocked_out_the_launch_fails_naming_the_zones()
+    {
+        foreach (var zone in _bed.Compute.Options.Zones)
+        {
+            _bed.Compute.SetStockout(zone);
+        }
+
+        var ex = await Assert.ThrowsAsync<GceCapacityExhaustedException>(() => _backend.LaunchAsync(new RunSpec("no-capacity", "/bin/true")));
+        Assert.Equal(_bed.Compute.Options.Zones, ex.Zones);
+        Assert.Empty(_bed.Compute.CreatedInstances);
+    }
+
+    [Fact]
+    public async Task Quota_exceeded_fails_clearly_without_trying_other_zones()
+    {
+        _bed.Compute.SetQuotaExceeded("zone-a", "CPUS");
+
+        var ex = await Assert.ThrowsAsync<GceQuotaExceededException>(() => _backend.LaunchAsync(new RunSpec("no-quota", "/bin/true")));
+
+        Assert.Contains("CPUS", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("zone-a", ex.Zone);
+        Assert.DoesNotContain(_bed.Compute.Requests, r => r.IsInsert && r.Zone != "zone-a");
+    }
+
+    [Fact]
+    public async Task An_insert_whose_response_is_lost_is_retried_with_the_same_request_id_and_creates_one_vm()
+    {
+        var rule = _bed.Compute.Faults.Add(FaultRule<FakeComputeRequest>.OnNth(1, FaultKind.ResetAfterProcessing, r => r.IsInsert));
+
+        var handle = await _backend.LaunchAsync(new RunSpec("lost-insert", "/bin/sh", ["-c", "echo once"]));
+        var status = await _backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
+
+        Assert.Equal(1, rule.Hits);
+        var inserts = _bed.Compute.Requests.Where(r => r.IsInsert).ToList();
+        Assert.Equal(2, inserts.Count);
+        Assert.Equal(inserts[0].RequestId, inserts[1].RequestId);
+        Assert.Single(_bed.Compute.CreatedInstances);
+        Assert.Equal(RunState.Succeeded, status.State);
+    }
+
+    [Fact]
+    public async Task Invalid_environment_names_are_rejected_before_any_vm_exists()
+    {
+        Assert.Throws<InvalidRunSpecException>(() => new RunSpec("bad-name", "/bin/true") { Environment = new Dictionary<string, string> { ["BAD;touch x"] = "v" } });
+        var snapshot = new RunSpec("snapshot-run", "/bin/true") { Snapshot = new byte[] { 1 } };
+        await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(snapshot));
+        await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(new RunSpec("unknown-profile", "/bin/true") { ResourceProfile = "tpu-huge" }));
+        Assert.Empty(_bed.Compute.Requests);
+    }
+
+    [Fact]
+    public async Task The_instance_carries_labels_metadata_and_gpu_and_spot_scheduling()
+    {
+        var options = _bed.Options() with { Owner = "ci" };
+        using var backend = _bed.CreateBackend(_storage, options);
+        var spec = new RunSpec("gpu-spot", "/bin/true") { ResourceProfile = "h100-spot", Labels = new Dictionary<string, string> { ["team"] = "vision" } };
+
+        var handle = await backend.LaunchAsync(spec);
+        await backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
+
+        var resource = Assert.Single(_bed.Compute.CreatedInstances).Resource;
+        Assert.Equal("gpu-spot", resource["labels"]!["stagecraft-run-id"]!.GetValue<string>());
+        Assert.Equal("ci", resource["labels"]!["stagecraft-owner"]!.GetValue<string>());
+        Assert.Equal("vision", resource["labels"]!["team"]!.GetValue<string>());
+        Assert.Equal("TERMINATE", resource["scheduling"]!["onHostMaintenance"]!.GetValue<string>());
+        Assert.Equal("SPOT", resource["scheduling"]!["provisioningModel"]!.GetValue<string>());
+        Assert.Equal("DELETE", resource["scheduling"]!["instanceTerminationAction"]!.GetValue<string>());
+        Assert.EndsWith("acceleratorTypes/nvidia-h100-80gb", resource["guestAccelerators"]![0]!["acceleratorType"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.EndsWith("machineTypes/a3-highgpu-1g", resource["machineType"]!.GetValue<string>(), StringComparison.Ordinal);
+        var items = resource["metadata"]!["items"]!.AsArray().Select(i => i!["key"]!.GetValue<string>()).ToList();
+        Assert.Contains("startup-script", items);
+        Assert.Contains("stagecraft-run-spec", items);
+    }
+
+    [Fact]
+    public async Task A_preempted_vm_records_143_and_the_status_says_preempted()
+    {
+        var handle = await _backend.LaunchAsync(new RunSpec("preempted", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        await WaitForLineAsync(handle, "up");
+
+        await _bed.Compute.PreemptAsync(handle.Properties["zone"], handle.Properties["instance"]);
+        var status = await _backend.GetStatusAsync(handle);
+
+        Assert.Equal((RunState.Failed, 143), (status.State, status.ExitCode));
+        Assert.Contains("preempted", status.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_deleted_vm_without_an_exit_code_is_lost_and_terminate_of_a_gone_vm_succeeds()
+    {
+        var handle = await _backend.LaunchAsync(new RunSpec("vanished", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        await WaitForLineAsync(handle, "up");
+        var instance = _bed.Compute.GetInstance(handle.Properties["zone"], handle.Properties["instance"])!;
+
+        // The VM dies hard (no shutdown script), then disappears: nobody wrote an exit code.
+        await instance.Vm!.StopAsync(TimeSpan.Zero);
+        await _storage.DeleteAsync(handle.Paths.ExitCode);
+        using (var http = new HttpClient())
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(_bed.Compute.Endpoint, $"compute/v1/projects/{_bed.Compute.Options.Project}/zones/{handle.Properties["zone"]}/instances/{handle.Properties["instance"]}"));
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GceTestBed.ComputeToken);
+            (await http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+
+        var deadline = Timeout();
+        while (_bed.Compute.GetInstance(handle.Properties["zone"], handle.Properties["instance"]) is not null)
+        {
+            await Task.Delay(50, deadline);
+        }
+
+        await _storage.DeleteAsync(handle.Paths.ExitCode);
+        Assert.Equal(RunState.Lost, (await _backend.GetStatusAsync(handle)).State);
+        Assert.Equal(RunState.Terminated, (await _backend.TerminateAsync(handle)).State);
+    }
+
+    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token;
+
+    private async Task WaitForLineAsync(RunHandle handle, string line)
+    {
+        await foreach (var l in _backend.StreamLogsAsync(handle, LogStream.Stdout, follow: true, Timeout()))
+        {
+            if (l == line)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"The run ended without printing '{line}'.");
+    }
+}
