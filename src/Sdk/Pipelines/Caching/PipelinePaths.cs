@@ -39,6 +39,20 @@ public static class PipelinePaths
         return ObjectKey.Join(run.InputsPrefix, Segment(input, nameof(input))) + "/";
     }
 
+    /// <summary><c>runs/{backendRunId}/inputs/stage-task.json</c>: the stage a backend worker run must execute, with its stored arguments.</summary>
+    public static string StageTask(RunPaths backendRun)
+    {
+        ArgumentNullException.ThrowIfNull(backendRun);
+        return ObjectKey.Join(backendRun.InputsPrefix, "stage-task.json");
+    }
+
+    /// <summary><c>runs/{backendRunId}/outputs/stage-result.json</c>: what the worker reports back (the stored output, or the error).</summary>
+    public static string StageTaskResult(RunPaths backendRun)
+    {
+        ArgumentNullException.ThrowIfNull(backendRun);
+        return backendRun.Output("stage-result.json");
+    }
+
     /// <summary>A single key segment: a valid key without <c>/</c>.</summary>
     internal static string Segment(string value, string paramName)
     {

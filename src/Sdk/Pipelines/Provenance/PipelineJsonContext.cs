@@ -10,4 +10,6 @@ namespace Stagecraft.Pipelines;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PipelineRunRecord))]
 [JsonSerializable(typeof(StageCacheEntry))]
+[JsonSerializable(typeof(StageTask))]
+[JsonSerializable(typeof(StageTaskResult))]
 internal sealed partial class PipelineJsonContext : JsonSerializerContext;

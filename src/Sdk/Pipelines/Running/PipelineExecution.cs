@@ -203,6 +203,7 @@ internal sealed class PipelineExecution
         state.Status = outcome.Status;
         state.Output = outcome.Output;
         state.OutputFingerprint = outcome.Stored?.Fingerprint;
+        state.Stored = outcome.Stored;
         state.Result = new StageRunResult
         {
             Stage = stage.Name,
@@ -229,10 +230,12 @@ internal sealed class PipelineExecution
             FinishedAt = outcome.StartedAt + outcome.Duration,
             Duration = outcome.Duration,
             Host = _runner.HostName,
-            Backend = PipelineRunner.InProcessBackend,
+            Backend = outcome.Status == StageStatus.Cached ? null : _runner.BackendName,
             Attempt = _attempt,
             ErrorType = outcome.Error?.GetType().FullName,
             Error = outcome.Error?.ToString(),
+            BackendRunId = outcome.BackendRunId,
+            ExitCode = outcome.ExitCode,
         });
 
         var timestamp = _runner.TimeProvider.GetUtcNow();
@@ -364,16 +367,36 @@ internal sealed class PipelineExecution
 
             phase = "running";
             object? value;
+            StoredValue stored;
+            string? backendRunId = null;
+            int? exitCode = null;
             using (var activity = PipelineTelemetry.Source.StartActivity("pipeline.stage"))
             {
                 activity?.SetTag("stagecraft.stage", stage.Name);
                 activity?.SetTag("stagecraft.fingerprint", fingerprint);
-                value = await stage.Invoker(arguments).ConfigureAwait(false);
+                if (_runner.Backend is { } backend)
+                {
+                    backendRunId = BackendStageExecutor.NewRunId(_runId, index, _attempt);
+                    activity?.SetTag("stagecraft.backend_run_id", backendRunId);
+                    (stored, exitCode) = await backend.RunAsync(CreateTask(stage, fingerprint), backendRunId, token).ConfigureAwait(false);
+                    phase = "reading its output";
+                    if (stored.Format != StoredValue.JsonFormat)
+                    {
+                        ResetDirectory(workDirectory);
+                    }
+
+                    value = await _runner.Values.LoadAsync(stored, stage.OutputType, workDirectory, token).ConfigureAwait(false);
+                    CheckOutput(stage, value);
+                }
+                else
+                {
+                    value = await stage.Invoker(arguments).ConfigureAwait(false);
+                    CheckOutput(stage, value);
+                    phase = "storing its output";
+                    stored = await _runner.Values.StoreAsync(value, stage.OutputType, PipelinePaths.StageOutputPrefix(_paths, stage.Name), token).ConfigureAwait(false);
+                }
             }
 
-            CheckOutput(stage, value);
-            phase = "storing its output";
-            var stored = await _runner.Values.StoreAsync(value, stage.OutputType, PipelinePaths.StageOutputPrefix(_paths, stage.Name), token).ConfigureAwait(false);
             if (_runner.CacheEnabled)
             {
                 // The completion marker goes last: until it exists, nothing trusts the objects stored above.
@@ -392,7 +415,13 @@ internal sealed class PipelineExecution
                     token).ConfigureAwait(false);
             }
 
-            return new StageOutcome(StageStatus.Succeeded, fingerprint, inputs, startedAt, time.GetElapsedTime(started)) { Output = value, Stored = stored };
+            return new StageOutcome(StageStatus.Succeeded, fingerprint, inputs, startedAt, time.GetElapsedTime(started))
+            {
+                Output = value,
+                Stored = stored,
+                BackendRunId = backendRunId,
+                ExitCode = exitCode,
+            };
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -403,7 +432,13 @@ internal sealed class PipelineExecution
 #pragma warning restore CA1031
         {
             var reason = phase == "running" ? $"{ex.GetType().Name}: {ex.Message}" : $"{phase} failed: {ex.GetType().Name}: {ex.Message}";
-            return new StageOutcome(StageStatus.Failed, fingerprint, inputs, startedAt, time.GetElapsedTime(started)) { Error = ex, Reason = reason };
+            return new StageOutcome(StageStatus.Failed, fingerprint, inputs, startedAt, time.GetElapsedTime(started))
+            {
+                Error = ex,
+                Reason = reason,
+                BackendRunId = (ex as StageWorkerException)?.BackendRunId,
+                ExitCode = (ex as StageWorkerException)?.ExitCode,
+            };
         }
     }
 
@@ -508,7 +543,22 @@ internal sealed class PipelineExecution
         return inputs.ToImmutable();
     }
 
-    private static void CheckOutput(StageDescriptor stage, object? value)
+    /// <summary>The task a backend worker needs: the stored value of every upstream output and pipeline input the stage reads.</summary>
+    private StageTask CreateTask(StageDescriptor stage, string fingerprint) => new()
+    {
+        Pipeline = _graph.Name,
+        PipelineRunId = _runId,
+        Stage = stage.Name,
+        CodeHash = stage.CodeHash,
+        Fingerprint = fingerprint,
+        Arguments = [.. stage.Parameters
+            .Where(p => p.Kind is StageParameterKind.Upstream or StageParameterKind.PipelineInput)
+            .Select(p => new StageTaskArgument(
+                p.Name,
+                p.Kind == StageParameterKind.Upstream ? _states[_indexByName[p.Source!]].Stored! : _inputRecords[p.Source!].Value))],
+    };
+
+    internal static void CheckOutput(StageDescriptor stage, object? value)
     {
         if (value is null)
         {
@@ -667,7 +717,7 @@ internal sealed class PipelineExecution
             StartedAt = _prior?.Record.StartedAt ?? _startedAt,
             FinishedAt = finishedAt,
             Host = _runner.HostName,
-            Backend = PipelineRunner.InProcessBackend,
+            Backend = _runner.BackendName,
             CacheEnabled = _runner.CacheEnabled,
             FailFast = _runner.FailFast,
             MaxParallelism = _runner.MaxParallelism,
@@ -726,6 +776,8 @@ internal sealed class PipelineExecution
 
         public string? OutputFingerprint { get; set; }
 
+        public StoredValue? Stored { get; set; }
+
         public StageRunRecord Record { get; set; } = record;
 
         public StageRunResult? Result { get; set; }
@@ -742,6 +794,10 @@ internal sealed class PipelineExecution
         public Exception? Error { get; init; }
 
         public string? Reason { get; init; }
+
+        public string? BackendRunId { get; init; }
+
+        public int? ExitCode { get; init; }
     }
 
     private sealed record ReusedOutput(object? Value, StoredValue Stored, string SourceRunId);

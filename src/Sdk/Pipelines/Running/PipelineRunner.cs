@@ -52,6 +52,10 @@ public sealed class PipelineRunner : IPipelineRunner
         Values = new StageValueStore(Storage, JsonOptions);
         Cache = new StageCache(Storage, Logger);
         Records = new PipelineRunStore(Storage);
+        if (options.Backend is { } backend)
+        {
+            Backend = new BackendStageExecutor(Storage, backend, options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess(), TimeProvider);
+        }
     }
 
     internal IObjectStorage Storage { get; }
@@ -83,6 +87,12 @@ public sealed class PipelineRunner : IPipelineRunner
     internal StageCache Cache { get; }
 
     internal PipelineRunStore Records { get; }
+
+    /// <summary>Runs stages on a backend; null runs them in process.</summary>
+    internal BackendStageExecutor? Backend { get; }
+
+    /// <summary>The name recorded as where stages ran.</summary>
+    internal string BackendName => Backend?.Name ?? InProcessBackend;
 
     /// <inheritdoc/>
     public Task<PipelineRunResult> RunAsync(PipelineGraph graph, IReadOnlyDictionary<string, object?> inputs, CancellationToken cancellationToken = default) =>
@@ -120,6 +130,28 @@ public sealed class PipelineRunner : IPipelineRunner
         }
 
         return await new PipelineExecution(this, graph, runId, prior, runProgress: null).RunAsync(inputs: null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The worker entry point for backend execution. Call it first in the experiment's <c>Main</c> with a runner
+    /// configured like the coordinator's (same storage): when <paramref name="args"/> contain
+    /// <see cref="PipelineWorkerCommand.WorkerArgument"/>, it runs the one stage its backend run was launched for
+    /// (found through the <c>STAGECRAFT_RUN_ID</c> environment variable) and returns the exit code; otherwise it
+    /// returns null and the program continues normally.
+    /// </summary>
+    /// <example><c>if (await runner.RunWorkerIfRequestedAsync(args, [Admissions.Graph]) is { } exitCode) return exitCode;</c></example>
+    public async Task<int?> RunWorkerIfRequestedAsync(IReadOnlyList<string> args, IEnumerable<PipelineGraph> graphs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(graphs);
+        if (!args.Contains(PipelineWorkerCommand.WorkerArgument))
+        {
+            return null;
+        }
+
+        var backendRunId = Environment.GetEnvironmentVariable(RunEnvironmentVariables.RunId)
+            ?? throw new InvalidOperationException($"Started with {PipelineWorkerCommand.WorkerArgument} but {RunEnvironmentVariables.RunId} is not set: worker mode is for processes launched by a run backend.");
+        return await new PipelineWorker(this).RunAsync(RunId.Validate(backendRunId), [.. graphs], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Reads the provenance record of a run.</summary>

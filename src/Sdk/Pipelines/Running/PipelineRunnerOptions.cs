@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stagecraft.Runs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Pipelines;
@@ -45,6 +46,16 @@ public sealed class PipelineRunnerOptions
 
     /// <summary>How often a running pipeline's record is rewritten at most (it is always written at start and end). Default: 1 second.</summary>
     public TimeSpan RecordFlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Where stages execute: null (the default) runs them in this process; a run backend runs each stage as a
+    /// separate run of <see cref="WorkerCommand"/>, with inputs and outputs travelling through <see cref="Storage"/>
+    /// (the worker must open the same storage).
+    /// </summary>
+    public IRunBackend? Backend { get; set; }
+
+    /// <summary>The experiment's executable for <see cref="Backend"/> runs. Default: <see cref="PipelineWorkerCommand.CurrentProcess"/>.</summary>
+    public PipelineWorkerCommand? WorkerCommand { get; set; }
 
     /// <summary>The host name recorded in provenance. Default: <see cref="Environment.MachineName"/>.</summary>
     public string HostName { get; set; } = Environment.MachineName;
