@@ -21,7 +21,7 @@ public class OptionalSeedCrashTests(ITestOutputHelper output)
     private static string Key(int i) => string.Create(CultureInfo.InvariantCulture, $"k{i}");
 
     [Fact]
-    public async Task Sigkill_at_random_points_of_optional_seed_merges_never_leaves_a_marker_over_a_wrong_tree_nor_clobbers_a_local_reference()
+    public async Task Rule1_sigkill_at_random_points_of_optional_seed_merges_never_leaves_a_marker_over_a_wrong_tree_nor_clobbers_a_local_reference()
     {
         var kills = KillRounds.Iterations(35);
         const int seed = 815;

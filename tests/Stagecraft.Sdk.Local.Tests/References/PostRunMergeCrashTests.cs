@@ -21,7 +21,7 @@ public class PostRunMergeCrashTests(ITestOutputHelper output)
     private static string Key(int i) => string.Create(CultureInfo.InvariantCulture, $"k{i}");
 
     [Fact]
-    public async Task Sigkill_at_random_points_of_post_run_merges_never_leaves_a_marker_over_a_wrong_tree()
+    public async Task Rule1_sigkill_at_random_points_of_post_run_merges_never_leaves_a_marker_over_a_wrong_tree()
     {
         var kills = KillRounds.Iterations(40);
         const int seed = 4711;

@@ -31,6 +31,22 @@ public class PostRunMergerTests
         Assert.Empty(report.IgnoredShards);
     }
 
+    [Theory]
+    [InlineData(Stagecraft.IO.Durability.File)]
+    [InlineData(Stagecraft.IO.Durability.FileAndDirectory)]
+    public async Task A_durable_merge_installs_the_same_tree(Stagecraft.IO.Durability durability)
+    {
+        using var bed = new ReferenceBed();
+        await BuildAsync(bed.Laptop, "db", "local", T(1));
+        await bed.PutTreeSliceAsync("h-1", "db", "cloud", T(10), T(9));
+
+        var report = await bed.Merger(new PostRunMergerOptions { Durability = durability }).MergeAsync(RunId, Kind, bed.Laptop);
+
+        Assert.Single(report.MergedKeys);
+        await ReferenceTreeContent.AssertTreeAsync(Path.Combine(bed.Laptop, "db"), "cloud");
+        Assert.All(Snapshot(Path.Combine(bed.Laptop, "db")), f => Assert.Equal(f.Key == ReferenceFileNames.Marker ? T(10) : T(9), f.Value.Mtime));
+    }
+
     [Fact]
     public async Task Bug_mtime_lost_on_replace_every_replaced_file_keeps_its_source_mtime()
     {
@@ -161,7 +177,7 @@ public class PostRunMergerTests
     }
 
     [Fact]
-    public async Task Bug_partial_shards_silently_vanishing_a_key_whose_only_slice_is_partial_is_reported_as_skipped()
+    public async Task Rule7_Bug_partial_shards_silently_vanishing_a_key_whose_only_slice_is_partial_is_reported_as_skipped()
     {
         // Seed round 7: one actor uploaded db_a fully and died mid-upload of db_b; db_b vanished from the report.
         using var bed = new ReferenceBed();
@@ -179,10 +195,39 @@ public class PostRunMergerTests
         Assert.False(Directory.Exists(Path.Combine(bed.Laptop, "db_b")));
     }
 
+    [Fact]
+    public async Task Rule7_the_report_lists_merged_keys_with_file_counts_skipped_keys_and_ignored_shards_with_reasons()
+    {
+        using var bed = new ReferenceBed();
+        await bed.PutSliceAsync("h-1", "merged", [("a", "A", T(5)), ("b/c", "C", T(5)), (ReferenceFileNames.Marker, "fp", T(6))]);
+        await BuildAsync(bed.Laptop, "newer-locally", "local", T(90));
+        await bed.PutTreeSliceAsync("h-1", "newer-locally", "cloud", T(10));
+        await bed.PutSliceAsync("h-2", "unmarked", [("a", "A", T(5))]);
+        await bed.PutTreeSliceAsync("h-2", "cut-off", "fp", T(5), complete: false);
+        await bed.PutAsync(bed.Paths.PostRunShard(Kind, "h-3") + "stray", "x"u8.ToArray());
+        var progress = new RecordingProgress<MergeProgress>();
+
+        var report = await bed.Merger(FastMerge with { Progress = progress }).MergeAsync(RunId, Kind, bed.Laptop);
+
+        Assert.Equal([("merged", 3)], report.MergedKeys.Select(m => (m.Key, m.FileCount)));
+        Assert.Equal(
+            [new(1, 4, "cut-off", false), new(2, 4, "merged", true), new(3, 4, "newer-locally", false), new(4, 4, "unmarked", false)],
+            progress.Reports);
+        Assert.Equal(
+            [("cut-off", MergeSkipCode.NoCompleteUpload), ("newer-locally", MergeSkipCode.LocalIsNewer), ("unmarked", MergeSkipCode.NoCloudMarker)],
+            report.SkippedKeys.Select(s => (s.Key, s.Code)));
+        Assert.All(report.SkippedKeys, s => Assert.False(string.IsNullOrWhiteSpace(s.Reason)));
+        Assert.Equal(
+            [("h-2", "cut-off", IgnoredShardCode.MissingUploadComplete), ("h-3", null, IgnoredShardCode.StrayObjects)],
+            report.IgnoredShards.Select(i => (i.Shard, i.Key, i.Code)));
+        Assert.All(report.IgnoredShards, i => Assert.False(string.IsNullOrWhiteSpace(i.Reason)));
+        Assert.Equal(3, report.SlicesRead);
+    }
+
     [Theory]
     [InlineData(false, true, IgnoredShardCode.MissingUploadComplete)]
     [InlineData(true, false, IgnoredShardCode.MissingSidecar)]
-    public async Task Slices_without_upload_complete_or_sidecar_are_ignored_and_reported(bool complete, bool sidecar, IgnoredShardCode code)
+    public async Task Rule5_slices_without_upload_complete_or_sidecar_are_ignored_and_reported(bool complete, bool sidecar, IgnoredShardCode code)
     {
         using var bed = new ReferenceBed();
         await bed.PutSliceAsync("h-cut", "db", TreeFiles("cut", T(90), T(90)), complete, sidecar);
@@ -196,7 +241,7 @@ public class PostRunMergerTests
     }
 
     [Fact]
-    public async Task Per_file_the_newest_source_mtime_wins_across_complete_shards_of_the_winning_fingerprint()
+    public async Task Rule5_per_file_the_newest_source_mtime_wins_across_complete_shards_of_the_winning_fingerprint()
     {
         using var bed = new ReferenceBed();
         await bed.PutSliceAsync("h-1", "db", [("a", "a-from-1", T(5)), ("b", "b-from-1", T(9)), ("only1", "1", T(1)), (ReferenceFileNames.Marker, "fp", T(10))]);
@@ -261,7 +306,7 @@ public class PostRunMergerTests
     }
 
     [Fact]
-    public async Task A_key_without_a_cloud_marker_is_skipped_with_the_reason()
+    public async Task Rule5_a_key_without_a_cloud_marker_is_skipped_with_the_reason()
     {
         using var bed = new ReferenceBed();
         await BuildAsync(bed.Laptop, "db", "local", T(1));
@@ -281,7 +326,7 @@ public class PostRunMergerTests
     [InlineData("/etc/escape.txt")]
     [InlineData("a\\..\\..\\escape.txt")]
     [InlineData("./a")]
-    public async Task A_path_escaping_the_key_directory_is_rejected_and_reported_and_nothing_is_written_outside_the_root(string path)
+    public async Task Rule6_a_path_escaping_the_key_directory_is_rejected_and_reported_and_nothing_is_written_outside_the_root(string path)
     {
         using var bed = new ReferenceBed();
         var sidecar = new Dictionary<string, string>
@@ -302,7 +347,7 @@ public class PostRunMergerTests
     }
 
     [Fact]
-    public async Task A_symbolic_link_inside_the_local_key_directory_is_never_followed()
+    public async Task Rule6_a_symbolic_link_inside_the_local_key_directory_is_never_followed()
     {
         using var bed = new ReferenceBed();
         using var outside = new TempDirectory("refoutside");
@@ -321,7 +366,7 @@ public class PostRunMergerTests
     }
 
     [Fact]
-    public async Task A_local_key_directory_that_is_a_symbolic_link_is_skipped()
+    public async Task Rule6_a_local_key_directory_that_is_a_symbolic_link_is_skipped()
     {
         using var bed = new ReferenceBed();
         using var outside = new TempDirectory("refoutside");
@@ -399,7 +444,7 @@ public class PostRunMergerTests
     }
 
     [Fact]
-    public async Task Merge_takes_the_same_per_key_lock_as_builds()
+    public async Task Rule4_merge_takes_the_same_per_key_lock_as_builds()
     {
         using var bed = new ReferenceBed();
         await bed.PutTreeSliceAsync("h-1", "db", "cloud", T(5));

@@ -20,11 +20,11 @@ public class ReferenceStoreProcessTests(ITestOutputHelper output)
     private const int ReusedPeerCommitEvent = 2;
 
     [Fact]
-    public Task Peer_commit_while_we_wait_for_the_lock_is_reused_and_our_build_is_never_called() =>
+    public Task Rule2_peer_commit_while_we_wait_for_the_lock_is_reused_and_our_build_is_never_called() =>
         PeerCommitsWhileWeWaitAsync(markerlessScrapFirst: false);
 
     [Fact]
-    public Task Markerless_scrap_never_makes_us_rebuild_a_peers_fresh_commit() =>
+    public Task Rule3_Bug_markerless_scrap_made_us_rebuild_a_peers_fresh_commit() =>
         // The seed's bug: `force or target.exists()` turned a crashed build's scrap into a forced rebuild that threw
         // away the peer's commit made while we waited.
         PeerCommitsWhileWeWaitAsync(markerlessScrapFirst: true);
@@ -95,7 +95,7 @@ public class ReferenceStoreProcessTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Sigkill_at_random_points_of_builds_and_commits_never_leaves_a_marker_over_a_wrong_tree()
+    public async Task Rule1_sigkill_at_random_points_of_builds_and_commits_never_leaves_a_marker_over_a_wrong_tree()
     {
         // Several churning processes share the root, so kills also land while another process waits for or holds a lock.
         var kills = KillRounds.Iterations(40);

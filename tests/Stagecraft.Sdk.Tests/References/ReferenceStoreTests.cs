@@ -41,7 +41,7 @@ public class ReferenceStoreTests
     }
 
     [Fact]
-    public async Task Force_means_only_the_user_asked_it_rebuilds_even_when_the_marker_matches()
+    public async Task Rule3_force_means_only_the_user_asked_it_rebuilds_even_when_the_marker_matches()
     {
         using var dir = new TempDirectory("refstore");
         var store = new ReferenceStore(dir.Path, Fast);
@@ -55,7 +55,7 @@ public class ReferenceStoreTests
     }
 
     [Fact]
-    public async Task Markerless_leftover_directory_is_scrap_removed_at_commit()
+    public async Task Rule3_markerless_leftover_directory_is_scrap_removed_at_commit()
     {
         using var dir = new TempDirectory("refstore");
         dir.WriteFile("db/half-written.bin", "scrap");
@@ -69,7 +69,7 @@ public class ReferenceStoreTests
     }
 
     [Fact]
-    public async Task A_build_that_throws_leaves_the_previous_reference_and_no_visible_scrap()
+    public async Task Rule1_a_build_that_throws_leaves_the_previous_reference_and_no_visible_scrap()
     {
         using var dir = new TempDirectory("refstore");
         var store = new ReferenceStore(dir.Path, Fast);
@@ -106,7 +106,7 @@ public class ReferenceStoreTests
     }
 
     [Fact]
-    public async Task While_a_build_runs_the_live_tree_is_the_previous_complete_reference_and_the_build_sees_an_empty_directory()
+    public async Task Rule4_a_build_fills_an_empty_temp_sibling_and_the_live_tree_stays_the_previous_complete_reference_until_the_rename()
     {
         using var dir = new TempDirectory("refstore");
         var store = new ReferenceStore(dir.Path, Fast);
@@ -115,7 +115,8 @@ public class ReferenceStoreTests
         await store.EnsureAsync("db", "v2", async (d, ct) =>
         {
             Assert.Empty(d.EnumerateFileSystemInfos());
-            Assert.NotEqual(dir.Combine("db"), d.FullName);
+            Assert.Equal(dir.Path, d.Parent!.FullName); // a sibling: the commit is a rename on one file system
+            Assert.StartsWith(".db.", d.Name, StringComparison.Ordinal);
             await ReferenceTreeContent.WriteAsync(d.FullName, "v2", ct);
             Assert.Equal("v1", store.GetMarker("db")!.Fingerprint);
             await ReferenceTreeContent.AssertTreeAsync(dir.Combine("db"), "v1");

@@ -94,7 +94,8 @@ public sealed partial class PostRunMerger
 
         var merged = new List<MergedReferenceKey>();
         var skipped = new List<SkippedReferenceKey>();
-        foreach (var key in slices.Select(s => s.Key).Where(ReferenceKey.IsValid).Distinct().Order(StringComparer.Ordinal))
+        var keys = slices.Select(s => s.Key).Where(ReferenceKey.IsValid).Distinct().Order(StringComparer.Ordinal).ToList();
+        foreach (var key in keys)
         {
             var outcome = await MergeKeyAsync(layout, key, complete.Where(c => c.Key == key).ToList(), ignored, cancellationToken).ConfigureAwait(false);
             if (outcome.Merged is { } m)
@@ -105,6 +106,8 @@ public sealed partial class PostRunMerger
             {
                 skipped.Add(outcome.Skipped!);
             }
+
+            _options.Progress?.Report(new MergeProgress(merged.Count + skipped.Count, keys.Count, key, outcome.Merged is not null));
         }
 
         var report = new MergeReport(
@@ -366,13 +369,30 @@ public sealed partial class PostRunMerger
                     picks.Where(p => p.RelativePath != ReferenceFileNames.Marker),
                     new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelism, CancellationToken = cancellationToken },
                     (pick, ct) => DownloadAsync(pick, staging, ct)).ConfigureAwait(false);
+                if (_options.Durability != Durability.None)
+                {
+                    // Files were fsynced as they were written (in parallel, which overlaps the waits); their directories
+                    // now, all before the marker exists.
+                    FsyncDirectories(staging);
+                }
+
                 await DownloadAsync(picks.Single(p => p.RelativePath == ReferenceFileNames.Marker), staging, cancellationToken).ConfigureAwait(false);
                 if (ReferenceLayout.ReadMarkerIn(staging)?.Fingerprint != fingerprint)
                 {
                     throw new InvalidDataException($"The downloaded marker of '{key}' does not hold '{fingerprint}'.");
                 }
 
-                await AtomicFile.ReplaceDirectoryAsync(staging, layout.KeyDirectory(key), _options.Durability, cancellationToken).ConfigureAwait(false);
+                if (_options.Durability != Durability.None)
+                {
+                    AtomicFile.FsyncDirectory(staging);
+                }
+
+                // The tree is already flushed as the durability asks, so the replace itself only renames.
+                await AtomicFile.ReplaceDirectoryAsync(staging, layout.KeyDirectory(key), Durability.None, cancellationToken).ConfigureAwait(false);
+                if (_options.Durability == Durability.FileAndDirectory)
+                {
+                    AtomicFile.FsyncDirectory(layout.RootDirectory);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -391,8 +411,9 @@ public sealed partial class PostRunMerger
     }
 
     /// <summary>
-    /// Writes one picked file into the private staging tree with its source time. No temp+rename per file: the staging
-    /// tree becomes visible only as a whole, and only after every download was verified (length and CRC32C).
+    /// Writes one picked file into the private staging tree with its source time (and fsyncs it when durable). No
+    /// temp+rename per file: the staging tree becomes visible only as a whole, and only after every download was
+    /// verified (length and CRC32C).
     /// </summary>
     private async ValueTask DownloadAsync(SliceFile pick, string staging, CancellationToken cancellationToken)
     {
@@ -406,7 +427,19 @@ public sealed partial class PostRunMerger
             {
                 await new VerifyingReadStream(read.Content, read.Info).CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
                 File.SetLastWriteTimeUtc(file.SafeFileHandle, pick.SourceMtime);
+                if (_options.Durability != Durability.None)
+                {
+                    file.Flush(flushToDisk: true);
+                }
             }
+        }
+    }
+
+    private static void FsyncDirectories(string root)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(root, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true }))
+        {
+            AtomicFile.FsyncDirectory(directory);
         }
     }
 

@@ -29,6 +29,9 @@ public sealed record PostRunMergerOptions
     /// <summary>Clock for the report. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Receives progress after each key. Default: none.</summary>
+    public IProgress<MergeProgress>? Progress { get; init; }
+
     /// <summary>Receives one message per merged, skipped and ignored item. Default: none.</summary>
     public ILogger? Logger { get; init; }
 

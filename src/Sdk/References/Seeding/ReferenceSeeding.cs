@@ -112,6 +112,12 @@ public sealed partial class ReferenceSeeding
         using var activity = ReferenceTelemetry.Start("reference.optional_seed");
         activity?.SetTag("stagecraft.storage.prefix", seedPrefix);
 
+        var gate = Path.Join(layout.RootDirectory, ReferenceFileNames.OptionalSeedComplete);
+        if (await IsGateForAsync(gate, seedPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            return new OptionalSeedResult(OptionalSeedOutcome.AlreadyMerged, [], [], new Dictionary<string, string>());
+        }
+
         // Look before touching anything local: an empty optional seed is a no-op.
         var folders = new List<string>();
         var strays = 0;
@@ -133,11 +139,10 @@ public sealed partial class ReferenceSeeding
         }
 
         Directory.CreateDirectory(layout.RootDirectory);
-        var gate = Path.Join(layout.RootDirectory, ReferenceFileNames.OptionalSeedComplete);
         var seedLock = await FileLock.AcquireAsync(Path.Join(layout.RootDirectory, OptionalSeedLockName), _options.LockOptions, cancellationToken).ConfigureAwait(false);
         await using (seedLock.ConfigureAwait(false))
         {
-            if (File.Exists(gate) && await File.ReadAllTextAsync(gate, cancellationToken).ConfigureAwait(false) == seedPrefix)
+            if (await IsGateForAsync(gate, seedPrefix, cancellationToken).ConfigureAwait(false))
             {
                 return new OptionalSeedResult(OptionalSeedOutcome.AlreadyMerged, [], [], new Dictionary<string, string>());
             }
@@ -189,6 +194,19 @@ public sealed partial class ReferenceSeeding
             }
 
             return new OptionalSeedResult(failed ? OptionalSeedOutcome.Incomplete : OptionalSeedOutcome.Merged, installed, kept, ignored);
+        }
+    }
+
+    /// <summary>Whether the gate file exists and names <paramref name="seedPrefix"/> (it is written atomically, so it is whole or absent).</summary>
+    private static async Task<bool> IsGateForAsync(string gate, string seedPrefix, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(gate, cancellationToken).ConfigureAwait(false) == seedPrefix;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
         }
     }
 
