@@ -527,10 +527,7 @@ public sealed class DiagnosticTests
         Assert.All(descriptors, d => Assert.EndsWith("#" + d.Id.ToLowerInvariant(), d.HelpLinkUri, StringComparison.Ordinal));
 
         // The release-tracking file lists the same ids with the same severities (RS2008 keeps it honest at build time).
-        var unshipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "Sdk.Generators", "AnalyzerReleases.Unshipped.md"));
+        var unshipped = File.ReadAllText(Stagecraft.Testing.RepositoryLayout.Combine("src", "Sdk.Generators", "AnalyzerReleases.Unshipped.md"));
         Assert.All(descriptors, d => Assert.Contains($"{d.Id} | {d.Category} | {d.DefaultSeverity} |", unshipped, StringComparison.Ordinal));
     }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
 }

@@ -122,14 +122,24 @@ public sealed class TestChildProcess : IDisposable
                 }
             }
 
-            var exited = Process.WaitForExitAsync();
-            var done = await Task.WhenAny(tcs.Task, exited, Task.Delay(timeout));
+            // Wait for the line, or for stdout to close (the child exited and every line it wrote has been delivered).
+            // Process exit alone is not enough: the async reader may still be delivering the awaited line.
+            var done = await Task.WhenAny(tcs.Task, _stdoutClosed.Task, Task.Delay(timeout));
             if (done == tcs.Task)
             {
                 return await tcs.Task;
             }
 
-            throw new TimeoutException($"Child did not print the expected line within {timeout} (exited: {Process.HasExited}).\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
+            foreach (var line in StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (predicate(line))
+                {
+                    return line;
+                }
+            }
+
+            var why = done == _stdoutClosed.Task ? "closed its output without printing" : $"did not print within {timeout}";
+            throw new TimeoutException($"Child {why} the expected line (exited: {Process.HasExited}).\nstdout:\n{StandardOutput}\nstderr:\n{StandardError}");
         }
         finally
         {

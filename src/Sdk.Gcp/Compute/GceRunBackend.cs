@@ -219,7 +219,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     {
         await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
         var paths = handle.Paths;
-        var splitter = new LogChunkLineSplitter();
+        var splitter = new LogLineSplitter();
         long index = 0;
         var finalPass = false;
         while (true)

@@ -284,11 +284,18 @@ public static partial class AtomicFile
                 // FileShare.Read avoids .NET's flock(LOCK_EX) emulation of FileShare.None (a wasted syscall here).
                 return File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.Read);
             }
-            catch (IOException) when (attempt < 8 && File.Exists(temp))
+            catch (IOException ex) when (attempt < 8 && (IsAlreadyExists(ex) || File.Exists(temp)))
             {
+                // A concurrent writer of the same target in this process holds (or just renamed away) the same name:
+                // checking File.Exists alone lost that race, so the errno decides.
             }
         }
     }
+
+    /// <summary>EEXIST on Unix (.NET puts the raw errno in HResult), ERROR_FILE_EXISTS on Windows.</summary>
+    private static bool IsAlreadyExists(IOException ex) =>
+        ex is not DirectoryNotFoundException
+        && (OperatingSystem.IsWindows() ? ex.HResult == unchecked((int)0x80070050) : ex.HResult == 17);
 
     /// <summary>Last-write time after the last byte (writes bump mtime), then fsync if asked.</summary>
     private static void Seal(SafeFileHandle handle, AtomicWriteOptions options)

@@ -22,12 +22,12 @@ internal sealed class BoundedReadStream(Stream inner, long limit, Func<long, lon
 
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => throw new NotSupportedException("BoundedReadStream is a forward-only, read-only stream.");
 
     public override long Position
     {
         get => Consumed;
-        set => throw new NotSupportedException();
+        set => throw new NotSupportedException("BoundedReadStream is a forward-only, read-only stream.");
     }
 
     /// <summary>Throws the over-limit error when <paramref name="count"/> more bytes would pass the limit.</summary>
@@ -81,9 +81,9 @@ internal sealed class BoundedReadStream(Stream inner, long limit, Func<long, lon
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("BoundedReadStream is a forward-only, read-only stream.");
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException("BoundedReadStream is a forward-only, read-only stream.");
 
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("BoundedReadStream is a forward-only, read-only stream.");
 }

@@ -157,6 +157,68 @@ public sealed class GceRunBackendTests : IAsyncLifetime
         Assert.Equal(RunState.Terminated, (await _backend.TerminateAsync(handle)).State);
     }
 
+    [Fact]
+    public async Task An_app_bundle_of_a_dotnet_program_runs_end_to_end_in_an_emulated_vm()
+    {
+        // The bundle is the TestChild console app's build output (what `dotnet publish` of an experiment would upload).
+        var bundleBytes = TestChildBundle();
+        var bundle = AppBundle.ForDigest(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bundleBytes)));
+        using (var content = new MemoryStream(bundleBytes))
+        {
+            await _storage.PutAsync(bundle.Key, content);
+        }
+
+        using var backend = _bed.CreateBackend(_storage, _bed.Options() with { Bundle = bundle });
+        var handle = await backend.LaunchAsync(new RunSpec("bundled-dotnet", "dotnet", ["Stagecraft.TestChild.dll", "echo", "hello from", "the bundle"]));
+        var status = await backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
+
+        var stdout = new List<string>();
+        await foreach (var line in backend.StreamLogsAsync(handle, LogStream.Stdout))
+        {
+            stdout.Add(line);
+        }
+
+        Assert.True(status.State == RunState.Succeeded, status + "\n" + string.Join("\n", stdout));
+        Assert.Equal(["hello from the bundle"], stdout);
+    }
+
+    private static byte[] TestChildBundle()
+    {
+        // The files the app needs: its own three, plus every runtime assembly its deps.json names, taken from the
+        // TestChild project's own output (this test project gets some of them from the ASP.NET shared framework instead).
+        var sep = Path.DirectorySeparatorChar;
+        var dir = AppContext.BaseDirectory.Replace($"{sep}Stagecraft.Sdk.Gcp.Tests{sep}bin{sep}", $"{sep}Stagecraft.TestChild{sep}bin{sep}", StringComparison.Ordinal);
+        var files = new SortedSet<string>(StringComparer.Ordinal) { "Stagecraft.TestChild.dll", "Stagecraft.TestChild.deps.json", "Stagecraft.TestChild.runtimeconfig.json" };
+        using (var deps = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "Stagecraft.TestChild.deps.json"))))
+        {
+            foreach (var target in deps.RootElement.GetProperty("targets").EnumerateObject())
+            {
+                foreach (var library in target.Value.EnumerateObject())
+                {
+                    if (library.Value.TryGetProperty("runtime", out var runtime))
+                    {
+                        foreach (var asset in runtime.EnumerateObject())
+                        {
+                            files.Add(Path.GetFileName(asset.Name));
+                        }
+                    }
+                }
+            }
+        }
+
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var tar = new System.Formats.Tar.TarWriter(gzip, System.Formats.Tar.TarEntryFormat.Pax, leaveOpen: true))
+        {
+            foreach (var file in files)
+            {
+                tar.WriteEntry(Path.Combine(dir, file), file);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
     private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token;
 
     private async Task WaitForLineAsync(RunHandle handle, string line)

@@ -137,7 +137,8 @@ public sealed class GcsAuthAndEndpointTests
         using var dir = new TempDirectory("gcs-key");
         var keyFile = dir.WriteFile("user.json", """{"type":"authorized_user","client_id":"a","client_secret":"b","refresh_token":"c"}""");
 
-        await Assert.ThrowsAnyAsync<Exception>(() => GcpCredentials.FromServiceAccountKeyFileAsync(keyFile));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GcpCredentials.FromServiceAccountKeyFileAsync(keyFile));
+        Assert.Contains("authorized_user", error.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<FileNotFoundException>(() => GcpCredentials.FromServiceAccountKeyFileAsync(dir.Combine("absent.json")));
     }
 

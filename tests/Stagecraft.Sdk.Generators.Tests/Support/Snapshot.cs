@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using Stagecraft.Testing;
 
 namespace Stagecraft.Sdk.Generators.Tests.Support;
 
@@ -11,9 +11,9 @@ internal static class Snapshot
 {
     public const string AcceptVariable = "STAGECRAFT_ACCEPT";
 
-    public static void Verify(string actual, string name, [CallerFilePath] string callerFile = "")
+    public static void Verify(string actual, string name)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
+        var directory = RepositoryLayout.Combine("tests", "Stagecraft.Sdk.Generators.Tests", "Snapshots");
         var verified = Path.Combine(directory, name + ".verified.cs");
         var received = Path.Combine(directory, name + ".received.cs");
         actual = Normalize(actual);

@@ -75,6 +75,9 @@ public class PostRunMergeCrashTests(ITestOutputHelper output)
         output.WriteLine($"{kills} SIGKILLs during post-run merges (seed {seed}): after the rounds {cloudSeen} keys held the cloud tree, " +
                          $"{localSeen} the local tree, {unmarked} none (a kill between the two renames); {finishedEarly} exited early; {violations.Count} violations.");
         Assert.Empty(violations);
-        Assert.True(cloudSeen > 0 && localSeen > 0, "kills should land both before and after commits");
+        // Coverage, not luck: the proof is worthless if every child finished before its kill. (Whether a key still held
+        // its local tree is luck of the first round only — after it every key holds the cloud tree — so it is reported, not asserted.)
+        Assert.True(finishedEarly < kills, $"every one of the {kills} children finished its merge before the kill; no kill landed mid-merge");
+        Assert.True(cloudSeen > 0, "no merge ever committed between kills");
     }
 }

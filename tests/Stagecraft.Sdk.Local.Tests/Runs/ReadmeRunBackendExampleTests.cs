@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using Stagecraft.Local.Runs;
 using Stagecraft.Local.Storage;
@@ -45,19 +44,17 @@ public partial class ReadmeRunBackendExampleTests
     [Fact]
     public void The_readme_shows_exactly_the_tested_example()
     {
-        var source = File.ReadAllLines(ThisFile());
+        var source = File.ReadAllLines(RepositoryLayout.Combine("tests", "Stagecraft.Sdk.Local.Tests", "Runs", "ReadmeRunBackendExampleTests.cs"));
         var begin = Array.FindIndex(source, l => l.Trim() == "// README: run-backends begin");
         var end = Array.FindIndex(source, l => l.Trim() == "// README: run-backends end");
         var tested = Dedent(source[(begin + 1)..end]);
 
-        var readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(ThisFile())!, "..", "..", "..", "README.md"));
+        var readme = File.ReadAllText(RepositoryLayout.Combine("README.md"));
         var section = readme[readme.IndexOf("## Run backends", StringComparison.Ordinal)..];
         var shown = CodeBlock().Match(section).Groups["code"].Value.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n');
 
         Assert.Equal(tested, shown);
     }
-
-    private static string ThisFile([CallerFilePath] string path = "") => path;
 
     private static string[] Dedent(string[] lines)
     {

@@ -37,6 +37,30 @@ public class AtomicFileTests
     }
 
     [Fact]
+    public async Task Concurrent_writers_of_one_target_in_one_process_never_collide_on_the_temporary()
+    {
+        // Regression (seen once in CI, from LocalRunDirectory): the first temporary name is per process, and a writer
+        // that lost the O_EXCL race only retried if the winner's temporary still existed — a winner that had already
+        // renamed it away made the loser throw "already exists". The window is microseconds wide, so this stress test
+        // does not hit it on demand; it guards the contract (concurrent same-target writers all succeed, one whole
+        // version survives, no temporary is left) that the errno-based retry now guarantees.
+        using var dir = new TempDirectory("atomic-race");
+        var target = dir.Combine("state.json");
+        var versions = Enumerable.Range(0, 4).Select(i => Encoding.UTF8.GetBytes($"v{i}")).ToArray();
+
+        await Task.WhenAll(versions.Select(v => Task.Run(() =>
+        {
+            for (var round = 0; round < 3000; round++)
+            {
+                AtomicFile.WriteAllBytes(target, v);
+            }
+        })));
+
+        Assert.Contains(await File.ReadAllBytesAsync(target), versions);
+        Assert.Equal(["state.json"], Directory.GetFiles(dir.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task Non_seekable_stream_is_copied_completely()
     {
         using var dir = new TempDirectory("atomic");

@@ -77,6 +77,15 @@ public sealed class PipelineCrashSafetyTests
             var killed = await runner.GetRunRecordAsync(PipelineCrashCommands.RunId);
             Assert.Equal(PipelineRunStatus.Running, killed.Status);
             Assert.NotEqual(StageStatus.Succeeded, killed.GetStage(PipelineCrashCommands.StageName)!.Status);
+
+            // The killed run itself can be resumed under its id; its stage is now answered by the cache entry
+            // the run above wrote, so nothing executes again.
+            var resumed = await runner.ResumeAsync(PipelineCrashCommands.CreateGraph(() => Interlocked.Increment(ref invocations)), PipelineCrashCommands.RunId);
+            Assert.True(resumed.Succeeded);
+            Assert.Equal(result.RunId, resumed.Stages[PipelineCrashCommands.StageName].CachedFromRunId);
+            Assert.Equal(1, invocations);
+            var record = await runner.GetRunRecordAsync(PipelineCrashCommands.RunId);
+            Assert.Equal((PipelineRunStatus.Succeeded, 2), (record.Status, record.Attempt));
         }
 
         // Whatever path was taken, the output is complete and byte-exact.

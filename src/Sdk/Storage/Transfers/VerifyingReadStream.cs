@@ -17,12 +17,12 @@ internal sealed class VerifyingReadStream(Stream inner, ObjectInfo expected) : S
 
     public override bool CanWrite => false;
 
-    public override long Length => throw new NotSupportedException();
+    public override long Length => throw new NotSupportedException("VerifyingReadStream is a forward-only, read-only stream.");
 
     public override long Position
     {
         get => BytesRead;
-        set => throw new NotSupportedException();
+        set => throw new NotSupportedException("VerifyingReadStream is a forward-only, read-only stream.");
     }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
@@ -42,11 +42,11 @@ internal sealed class VerifyingReadStream(Stream inner, ObjectInfo expected) : S
     {
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("VerifyingReadStream is a forward-only, read-only stream.");
 
-    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException("VerifyingReadStream is a forward-only, read-only stream.");
 
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException("VerifyingReadStream is a forward-only, read-only stream.");
 
     private int Account(ReadOnlySpan<byte> buffer, int read)
     {

@@ -1,12 +1,13 @@
 using System.Text;
 
-namespace Stagecraft.Gcp.Compute;
+namespace Stagecraft.Runs;
 
 /// <summary>
-/// Turns consecutive log chunks into complete UTF-8 lines; a partial last line (a chunk boundary can fall mid-line, even
-/// mid-character) is held back until the next chunk or <see cref="Flush"/>. Same rules as the local backend's splitter.
+/// Turns a growing byte stream (a local log file, or consecutive log chunk objects) into complete UTF-8 lines; a partial
+/// last line — a chunk boundary can fall mid-line, even mid-character — is held back until more arrives or <see cref="Flush"/>.
+/// Shared by every backend so they split logs by the same rules.
 /// </summary>
-internal sealed class LogChunkLineSplitter
+internal sealed class LogLineSplitter
 {
     private readonly MemoryStream _pending = new();
 
