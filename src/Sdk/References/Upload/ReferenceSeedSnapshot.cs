@@ -40,6 +40,7 @@ public sealed class ReferenceSeedSnapshot
     /// <summary>
     /// Reads <c>{seedPrefix}{key}/_reference_fp.txt</c> for every key under <paramref name="seedPrefix"/> (for example
     /// <c>RunPaths.ReferenceSeed(kind)</c>). An empty prefix is an empty snapshot. Keys with invalid names or markers are left out.
+    /// Key folders are found by one delimited listing, so the cost grows with keys, not with the files inside them.
     /// </summary>
     /// <exception cref="StorageException">Storage could not be read; a worker should not guess (see remarks).</exception>
     public static async Task<ReferenceSeedSnapshot> ReadAsync(IObjectStorage storage, string seedPrefix, CancellationToken cancellationToken = default)
@@ -47,22 +48,23 @@ public sealed class ReferenceSeedSnapshot
         ArgumentNullException.ThrowIfNull(storage);
         var prefix = TransferPaths.NormalizePrefix(seedPrefix);
         var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal);
-        await foreach (var entry in storage.ListAsync(prefix, null, cancellationToken).ConfigureAwait(false))
+        await foreach (var entry in storage.ListAsync(prefix, new ListObjectsOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Object is not { } info
-                || info.Key.Length <= prefix.Length + ReferenceFileNames.Marker.Length + 1
-                || !info.Key.EndsWith("/" + ReferenceFileNames.Marker, StringComparison.Ordinal))
+            if (entry.Prefix is not { } folder || folder[prefix.Length..^1] is not { } key || !ReferenceKey.IsValid(key))
             {
                 continue;
             }
 
-            var key = info.Key[prefix.Length..^(ReferenceFileNames.Marker.Length + 1)];
-            if (!ReferenceKey.IsValid(key))
+            ObjectReadResult read;
+            try
             {
-                continue;
+                read = await storage.GetAsync(folder + ReferenceFileNames.Marker, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectNotFoundException)
+            {
+                continue; // a seed key without a marker is not a reference (seeding does not install it either)
             }
 
-            var read = await storage.GetAsync(info.Key, new GetObjectOptions { IfGenerationMatch = info.Generation }, cancellationToken).ConfigureAwait(false);
             await using (read.ConfigureAwait(false))
             {
                 using var reader = new StreamReader(read.Content, new UTF8Encoding(false, throwOnInvalidBytes: false));
