@@ -24,7 +24,8 @@ namespace Stagecraft.Gcp.Compute;
 /// carries a <c>requestId</c> derived from the launch id, so a retried request never creates a second VM.
 /// </para>
 /// <para>
-/// Status: the exit-code object wins (the VM may stay up after its job); otherwise the instance state maps to
+/// Status: the exit-code object wins; the VM deletes itself after storing it (<see cref="GceRunBackendOptions.DeleteInstanceWhenDone"/>),
+/// and the first status check that sees the run finished deletes a VM still there. Otherwise the instance state maps to
 /// Preparing/Running, and a missing instance without an exit code is <see cref="RunState.Lost"/>.
 /// Terminate records <c>143 terminated</c> (create-only, so a run that already finished keeps its code) and deletes the VM.
 /// </para>
@@ -49,6 +50,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     private readonly ComputeEngineClient _compute;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _verifiedLaunches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _cleanedUp = new(StringComparer.Ordinal);
 
     /// <param name="options">Project, zones, profiles, bucket, endpoints.</param>
     /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
@@ -112,6 +114,8 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         {
             Bundle = _options.Bundle,
             StorageEndpoint = _options.VmStorageEndpoint,
+            ComputeEndpoint = _options.ComputeEndpoint,
+            DeleteInstanceWhenDone = _options.DeleteInstanceWhenDone,
             LogShipInterval = _options.LogShipInterval,
             TerminationGracePeriod = _options.TerminationGracePeriod,
             ResourceProfile = profileName,
@@ -157,6 +161,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         var (zone, instance) = await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
         if (await ReadExitRecordAsync(handle.Paths, cancellationToken).ConfigureAwait(false) is { } record)
         {
+            await DeleteFinishedInstanceAsync(handle, zone, instance, cancellationToken).ConfigureAwait(false);
             return Describe(record);
         }
 
@@ -179,6 +184,36 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
             "PROVISIONING" or "STAGING" or "PENDING" => new RunStatus(RunState.Preparing, null, $"The VM {instance} in {zone} is starting."),
             _ => new RunStatus(RunState.Running, null, $"Running on {instance} in {zone}."),
         };
+    }
+
+    /// <summary>
+    /// The first time this backend sees a run finished, deletes its VM if it is still there (the VM normally deletes
+    /// itself; this covers a service account without the permission). Best effort: a failure is logged, and the status
+    /// is reported either way.
+    /// </summary>
+    private async Task DeleteFinishedInstanceAsync(RunHandle handle, string zone, string instance, CancellationToken cancellationToken)
+    {
+        if (!_options.DeleteInstanceWhenDone || !_cleanedUp.TryAdd(handle.LaunchId, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            if (await _compute.GetInstanceAsync(zone, instance, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return;
+            }
+
+            // Not waited for: the run is over, and the operation only has to finish, not be watched.
+            await _compute.DeleteInstanceAsync(zone, instance, RequestId(handle.LaunchId, "delete", zone), cancellationToken).ConfigureAwait(false);
+            _logger.LogInformation("Deleting VM {Instance} in {Zone}: its run {RunId} has finished.", instance, zone, handle.RunId);
+        }
+        catch (Exception e) when (e is ComputeEngineException or HttpRequestException or IOException)
+        {
+            _cleanedUp.TryRemove(handle.LaunchId, out _);
+            _logger.LogWarning(e, "Could not delete VM {Instance} in {Zone} after its run {RunId} finished; it will be retried on the next status check.", instance, zone, handle.RunId);
+        }
     }
 
     /// <inheritdoc />

@@ -75,6 +75,14 @@ public sealed record GceRunBackendOptions
     /// <summary>How long the command may handle SIGTERM before its process group is killed on the VM.</summary>
     public TimeSpan TerminationGracePeriod { get; init; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>
+    /// Whether a VM deletes itself when its run has finished and stored its exit code (default <see langword="true"/>:
+    /// a finished VM would otherwise keep running and billing). The backend also deletes a VM it still finds after the
+    /// run finished, so a VM whose service account may not delete instances does not outlive the first status check.
+    /// Set <see langword="false"/> to keep finished VMs for inspection (then <see cref="GceRunBackend.TerminateAsync"/> deletes them).
+    /// </summary>
+    public bool DeleteInstanceWhenDone { get; init; } = true;
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(Project, nameof(Project));

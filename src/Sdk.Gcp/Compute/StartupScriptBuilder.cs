@@ -72,6 +72,16 @@ public sealed class StartupScriptBuilder
     /// <summary>The storage endpoint the VM uses (overridden on the VM by <c>STORAGE_EMULATOR_HOST</c>).</summary>
     public Uri StorageEndpoint { get; init; } = DefaultStorageEndpoint;
 
+    /// <summary>
+    /// Whether the VM deletes itself once the exit code is stored (a cold VM would otherwise keep running, and billing,
+    /// after its job). Needs <c>compute.instances.delete</c> for the VM's service account. Skipped when the VM is already
+    /// being stopped (a termination signal arrived).
+    /// </summary>
+    public bool DeleteInstanceWhenDone { get; init; }
+
+    /// <summary>The Compute Engine endpoint the VM calls to delete itself (see <see cref="DeleteInstanceWhenDone"/>).</summary>
+    public Uri ComputeEndpoint { get; init; } = GceRunBackendOptions.DefaultComputeEndpoint;
+
     /// <summary>How often new log output is shipped as a chunk object. GCS accepts new objects at any rate; keep this ≥ 1 s on Google Cloud to bound request counts.</summary>
     public TimeSpan LogShipInterval { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -143,6 +153,8 @@ public sealed class StartupScriptBuilder
         Assign(script, "sc_run_id", Spec.RunId);
         Assign(script, "sc_bucket", Bucket);
         Assign(script, "sc_storage_endpoint", StorageEndpoint.AbsoluteUri.TrimEnd('/'));
+        Assign(script, "sc_compute_endpoint", ComputeEndpoint.AbsoluteUri.TrimEnd('/'));
+        Assign(script, "sc_delete_when_done", DeleteInstanceWhenDone ? "1" : "0");
         Assign(script, "sc_stdout_prefix", paths.LogChunkPrefix(LogStream.Stdout));
         Assign(script, "sc_stderr_prefix", paths.LogChunkPrefix(LogStream.Stderr));
         Assign(script, "sc_stdout_key", paths.Stdout);
@@ -257,6 +269,27 @@ public sealed class StartupScriptBuilder
         sc_download() {
           sc_http "download of $1" -o "$2" "$sc_storage/storage/v1/b/$(sc_urlencode "$sc_bucket")/o/$(sc_urlencode "$1")?alt=media"
           [ "$sc_http_status" = 200 ] || { sc_log "download of $1 failed: HTTP $sc_http_status"; return 1; }
+        }
+
+        # Prints the metadata server's value at path $1 (relative to computeMetadata/v1).
+        sc_metadata() {
+          curl -sS -f --max-time 30 -H 'Metadata-Flavor: Google' "http://$sc_md_host/computeMetadata/v1/$1"
+        }
+
+        # Deletes this VM through the Compute API (404: already gone). Its name, zone and project come from the metadata server.
+        sc_delete_self() {
+          local project zone name
+          if ! project=$(sc_metadata project/project-id) || ! zone=$(sc_metadata instance/zone) || ! name=$(sc_metadata instance/name); then
+            sc_log "not deleting this VM: the metadata server did not say its name"
+            return 1
+          fi
+          zone=${zone##*/}
+          sc_http "deletion of this VM" -o /dev/null -X DELETE \
+            "$sc_compute_endpoint/compute/v1/projects/$(sc_urlencode "$project")/zones/$(sc_urlencode "$zone")/instances/$(sc_urlencode "$name")"
+          case $sc_http_status in
+            200|404) sc_log "deleting this VM ($name in $zone)" ;;
+            *) sc_log "could not delete this VM ($name in $zone): HTTP $sc_http_status"; return 1 ;;
+          esac
         }
 
         # Sends signal $1 to the command's process group. Never with an empty or zero pid: "kill -- -0" would signal this script's own group.
@@ -375,6 +408,9 @@ public sealed class StartupScriptBuilder
         printf '%s %s\n' "$sc_code" "$sc_reason" >"$sc_work/exit_code"
         sc_upload "$sc_work/exit_code" "$sc_exit_code_key"
         sc_log "run finished: $(cat "$sc_work/exit_code")"
+        if [ "$sc_delete_when_done" = 1 ] && [ "$sc_signals" -eq 0 ]; then
+          sc_delete_self
+        fi
 
         """;
 }

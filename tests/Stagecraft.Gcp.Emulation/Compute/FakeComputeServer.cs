@@ -179,7 +179,10 @@ public sealed partial class FakeComputeServer : IAsyncDisposable
             _requests.Add(request);
         }
 
-        if (Options.RequiredBearerToken is { } token && context.Request.Headers.Authorization != "Bearer " + token)
+        // The VMs' own service-account token is a valid principal too (a VM deletes itself with it).
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (Options.RequiredBearerToken is { } token && authorization != "Bearer " + token
+            && (Options.VmAccessToken is not { } vmToken || authorization != "Bearer " + vmToken))
         {
             await WriteAsync(context, Error(401, "authError", "Request had invalid authentication credentials.")).ConfigureAwait(false);
             return;
