@@ -452,6 +452,22 @@ public class PostRunMergerTests
     }
 
     [Fact]
+    public async Task Slices_are_read_several_at_a_time()
+    {
+        using var bed = new ReferenceBed();
+        for (var k = 0; k < 8; k++)
+        {
+            await bed.PutTreeSliceAsync("h-1", "db" + k, "cloud", T(10));
+        }
+
+        var slow = new SlowManifestReads(bed.Storage);
+        var report = await new PostRunMerger(slow, FastMerge with { MaxParallelism = 4 }).MergeAsync(RunId, Kind, bed.Laptop);
+
+        Assert.Equal(8, report.MergedKeys.Count);
+        Assert.InRange(slow.MaxConcurrent, 2, 4);
+    }
+
+    [Fact]
     public async Task Stray_objects_and_invalid_key_folders_are_reported_not_merged()
     {
         using var bed = new ReferenceBed();
@@ -510,6 +526,39 @@ public class PostRunMergerTests
             await read.Content.CopyToAsync(buffer, cancellationToken);
             await read.DisposeAsync();
             return new ObjectReadResult(read.Info, new MemoryStream(buffer.ToArray(), 0, (int)buffer.Length / 2));
+        }
+    }
+
+    /// <summary>Makes each manifest read take a while and records how many overlapped (one round trip each on Cloud Storage).</summary>
+    private sealed class SlowManifestReads(IObjectStorage inner) : ObjectStorageDecorator(inner)
+    {
+        private int _current;
+        private int _max;
+
+        public int MaxConcurrent => Volatile.Read(ref _max);
+
+        public override async Task<ObjectReadResult> GetAsync(string key, GetObjectOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (!key.EndsWith(ReferenceFileNames.SourceMtimes, StringComparison.Ordinal))
+            {
+                return await base.GetAsync(key, options, cancellationToken);
+            }
+
+            var now = Interlocked.Increment(ref _current);
+            int seen;
+            while ((seen = Volatile.Read(ref _max)) < now && Interlocked.CompareExchange(ref _max, now, seen) != seen)
+            {
+            }
+
+            try
+            {
+                await Task.Delay(100, cancellationToken);
+                return await base.GetAsync(key, options, cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _current);
+            }
         }
     }
 

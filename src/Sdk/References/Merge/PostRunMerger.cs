@@ -79,25 +79,21 @@ public sealed partial class PostRunMerger
         activity?.SetTag("stagecraft.reference.kind", kind);
 
         var (slices, ignored) = await ListSlicesAsync(kindPrefix, cancellationToken).ConfigureAwait(false);
-        var complete = new List<CompleteSlice>();
-        foreach (var slice in slices)
-        {
-            if (ReferenceKey.Explain(slice.Key) is { } rule)
+        // Each slice costs a few small reads (completion marker, manifest, marker): read many at once, which matters on
+        // Cloud Storage where each is a round trip. Results keep the listing's order.
+        var reads = new (CompleteSlice? Slice, IgnoredShard? Ignored)[slices.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, slices.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelism, CancellationToken = cancellationToken },
+            async (i, ct) =>
             {
-                ignored.Add(new IgnoredShard(slice.Shard, slice.Key, IgnoredShardCode.InvalidKey, $"'{slice.Key}' is not a reference key: {rule}"));
-                continue;
-            }
-
-            var (read, why) = await ReadSliceAsync(slice, layout.KeyDirectory(slice.Key), cancellationToken).ConfigureAwait(false);
-            if (read is not null)
-            {
-                complete.Add(read);
-            }
-            else
-            {
-                ignored.Add(why!);
-            }
-        }
+                var slice = slices[i];
+                reads[i] = ReferenceKey.Explain(slice.Key) is { } rule
+                    ? (null, new IgnoredShard(slice.Shard, slice.Key, IgnoredShardCode.InvalidKey, $"'{slice.Key}' is not a reference key: {rule}"))
+                    : await ReadSliceAsync(slice, layout.KeyDirectory(slice.Key), ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        var complete = reads.Select(r => r.Slice).OfType<CompleteSlice>().ToList();
+        ignored.AddRange(reads.Select(r => r.Ignored).OfType<IgnoredShard>());
 
         // Keys are merged a few at a time so one key's serial steps (lock, marker, swap, old-tree removal) overlap other
         // keys' downloads; downloads of all keys share one limit.
