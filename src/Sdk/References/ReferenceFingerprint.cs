@@ -10,6 +10,12 @@ public static class ReferenceFingerprint
     /// <summary>The longest fingerprint, in UTF-16 characters.</summary>
     public const int MaxLength = 1024;
 
+    /// <summary>
+    /// The largest marker file that can hold a valid fingerprint: <see cref="MaxLength"/> UTF-16 characters are at most
+    /// three UTF-8 bytes each (a surrogate pair is two characters and four bytes), plus a line ending.
+    /// </summary>
+    public const int MaxMarkerFileBytes = (MaxLength * 3) + 2;
+
     /// <summary>Returns <paramref name="fingerprint"/> when valid; otherwise throws <see cref="ArgumentException"/> naming it and the rule.</summary>
     public static string Validate(string fingerprint, string paramName = "fingerprint")
     {

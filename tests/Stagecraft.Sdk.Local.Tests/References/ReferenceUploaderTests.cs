@@ -160,6 +160,34 @@ public class ReferenceUploaderTests
     }
 
     [Fact]
+    public async Task The_seed_snapshot_holds_every_marked_key_and_leaves_out_unmarked_invalid_and_oversized_ones()
+    {
+        using var bed = new ReferenceBed();
+        var seed = bed.Paths.ReferenceSeed(Kind);
+        var expected = new Dictionary<string, string>();
+        for (var k = 0; k < 40; k++)
+        {
+            expected["db" + k] = "fp-" + k;
+            await PutAsync(bed, seed + "db" + k + "/" + ReferenceFileNames.Marker, "fp-" + k + "\n");
+            await PutAsync(bed, seed + "db" + k + "/data.bin", "content");
+        }
+
+        await PutAsync(bed, seed + "unmarked/data.bin", "content");
+        await PutAsync(bed, seed + "blank/" + ReferenceFileNames.Marker, "   ");
+        await PutAsync(bed, seed + "huge/" + ReferenceFileNames.Marker, new string('x', ReferenceFingerprint.MaxMarkerFileBytes + 1));
+
+        var snapshot = await ReferenceSeedSnapshot.ReadAsync(bed.Storage, seed);
+
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), snapshot.Fingerprints.OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    private static async Task PutAsync(ReferenceBed bed, string key, string text)
+    {
+        using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+        await bed.Storage.PutAsync(key, content);
+    }
+
+    [Fact]
     public async Task A_tree_with_a_symbolic_link_is_not_uploaded_and_never_looks_complete()
     {
         using var bed = new ReferenceBed();

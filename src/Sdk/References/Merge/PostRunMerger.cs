@@ -42,7 +42,6 @@ namespace Stagecraft.References;
 /// </remarks>
 public sealed partial class PostRunMerger
 {
-    private const int MaxMarkerBytes = (ReferenceFingerprint.MaxLength * 3) + 2;
     private const int MaxSidecarBytes = 64 * 1024 * 1024;
     private const int CopyBufferSize = 128 * 1024;
     private const int MaxKeysAtOnce = 4;
@@ -250,7 +249,7 @@ public sealed partial class PostRunMerger
             ReferenceMarker? marker = null;
             if (files.TryGetValue(ReferenceFileNames.Marker, out var markerFile))
             {
-                if (await TryReadSmallAsync(slice.Prefix + ReferenceFileNames.Marker, MaxMarkerBytes, cancellationToken).ConfigureAwait(false) is not { } bytes)
+                if (await TryReadSmallAsync(slice.Prefix + ReferenceFileNames.Marker, ReferenceFingerprint.MaxMarkerFileBytes, cancellationToken).ConfigureAwait(false) is not { } bytes)
                 {
                     return (null, Ignore(IgnoredShardCode.MissingObject, $"'{ReferenceFileNames.Marker}' is listed in {ReferenceFileNames.SourceMtimes} but was not uploaded"));
                 }

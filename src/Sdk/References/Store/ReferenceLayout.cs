@@ -13,7 +13,6 @@ namespace Stagecraft.References;
 internal sealed class ReferenceLayout
 {
     // A marker is one short line; anything much longer is not one of ours.
-    private const int MaxMarkerBytes = (ReferenceFingerprint.MaxLength * 3) + 2;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -91,7 +90,7 @@ internal sealed class ReferenceLayout
             // One open descriptor for content and time: a marker replaced meanwhile cannot pair old text with a new time.
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
             var length = RandomAccess.GetLength(handle);
-            if (length is 0 or > MaxMarkerBytes)
+            if (length is 0 or > ReferenceFingerprint.MaxMarkerFileBytes)
             {
                 return null;
             }

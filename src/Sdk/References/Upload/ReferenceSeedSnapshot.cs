@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Transfers;
@@ -15,6 +16,9 @@ namespace Stagecraft.References;
 /// </remarks>
 public sealed class ReferenceSeedSnapshot
 {
+    private const int MaxConcurrentReads = 16;
+
+
     private readonly Dictionary<string, string> _fingerprints;
 
     /// <summary>Creates a snapshot from known fingerprints (key → fingerprint).</summary>
@@ -47,34 +51,44 @@ public sealed class ReferenceSeedSnapshot
     {
         ArgumentNullException.ThrowIfNull(storage);
         var prefix = TransferPaths.NormalizePrefix(seedPrefix);
-        var fingerprints = new Dictionary<string, string>(StringComparer.Ordinal);
+        var keys = new List<(string Key, string Folder)>();
         await foreach (var entry in storage.ListAsync(prefix, new ListObjectsOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
         {
-            if (entry.Prefix is not { } folder || folder[prefix.Length..^1] is not { } key || !ReferenceKey.IsValid(key))
+            if (entry.Prefix is { } folder && folder[prefix.Length..^1] is { } key && ReferenceKey.IsValid(key))
             {
-                continue;
+                keys.Add((key, folder));
             }
+        }
 
+        // One small read per key: several at once, since on Cloud Storage each is a round trip.
+        var fingerprints = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentReads, CancellationToken = cancellationToken }, async (item, ct) =>
+        {
             ObjectReadResult read;
             try
             {
-                read = await storage.GetAsync(folder + ReferenceFileNames.Marker, null, cancellationToken).ConfigureAwait(false);
+                read = await storage.GetAsync(item.Folder + ReferenceFileNames.Marker, null, ct).ConfigureAwait(false);
             }
             catch (ObjectNotFoundException)
             {
-                continue; // a seed key without a marker is not a reference (seeding does not install it either)
+                return; // a seed key without a marker is not a reference (seeding does not install it either)
             }
 
             await using (read.ConfigureAwait(false))
             {
+                if (read.Info.Size > ReferenceFingerprint.MaxMarkerFileBytes)
+                {
+                    return; // not a fingerprint
+                }
+
                 using var reader = new StreamReader(read.Content, new UTF8Encoding(false, throwOnInvalidBytes: false));
-                var fingerprint = (await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false)).TrimEnd('\n', '\r');
+                var fingerprint = (await reader.ReadToEndAsync(ct).ConfigureAwait(false)).TrimEnd('\n', '\r');
                 if (ReferenceFingerprint.IsValid(fingerprint))
                 {
-                    fingerprints[key] = fingerprint;
+                    fingerprints[item.Key] = fingerprint;
                 }
             }
-        }
+        }).ConfigureAwait(false);
 
         return new ReferenceSeedSnapshot(fingerprints);
     }
