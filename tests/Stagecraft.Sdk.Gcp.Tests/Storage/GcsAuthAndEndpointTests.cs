@@ -7,6 +7,7 @@ using Stagecraft.Gcp.Emulation.Storage;
 using Stagecraft.Gcp.Emulation.Time;
 using Stagecraft.Gcp.Storage;
 using Stagecraft.Testing;
+using Stagecraft.Testing.Contracts;
 
 namespace Stagecraft.Sdk.Gcp.Tests.Storage;
 

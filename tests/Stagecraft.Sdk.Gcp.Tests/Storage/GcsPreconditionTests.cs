@@ -2,6 +2,7 @@ using Stagecraft.Gcp.Emulation.Faults;
 using Stagecraft.Gcp.Emulation.Storage;
 using Stagecraft.Gcp.Storage;
 using Stagecraft.Storage;
+using Stagecraft.Testing.Contracts;
 
 namespace Stagecraft.Sdk.Gcp.Tests.Storage;
 

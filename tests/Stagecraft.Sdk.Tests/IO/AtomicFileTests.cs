@@ -1,6 +1,7 @@
 using System.Text;
 using Stagecraft.IO;
 using Stagecraft.Testing;
+using Stagecraft.Testing.Contracts;
 
 namespace Stagecraft.Sdk.Tests.IO;
 
@@ -155,13 +156,6 @@ public class AtomicFileTests
         var target = dir.Combine(new string('n', 240));
         AtomicFile.WriteAllText(target, "x");
         Assert.Equal("x", File.ReadAllText(target));
-    }
-
-    private sealed class NonSeekableStream(byte[] data) : MemoryStream(data)
-    {
-        public override bool CanSeek => false;
-
-        public override long Length => throw new NotSupportedException();
     }
 
     private sealed class FailingStream(long bytesBeforeFailure) : Stream

@@ -2,9 +2,10 @@ namespace Stagecraft.Testing.Contracts;
 
 /// <summary>
 /// A forward-only stream over bytes, delivering at most <paramref name="chunk"/> bytes per read, like a network
-/// body: stores must not rely on Length, Seek or full reads. Optionally fails after <paramref name="failAfter"/> bytes.
+/// body: stores must not rely on Length, Seek or full reads. Optionally fails after <paramref name="failAfter"/> bytes,
+/// and reports its position after every read to <paramref name="onPosition"/> (to act at a chosen point of an upload).
 /// </summary>
-public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failAfter = null) : Stream
+public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failAfter = null, Action<long>? onPosition = null) : Stream
 {
     private int _position;
 
@@ -39,6 +40,7 @@ public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failA
 
         data.AsSpan(_position, n).CopyTo(buffer);
         _position += n;
+        onPosition?.Invoke(_position);
         return n;
     }
 
