@@ -29,11 +29,13 @@ internal sealed record ComputeOperation(string Name, string Zone, bool IsDone, s
 
     /// <summary>
     /// A capacity problem of the zone (retry elsewhere): <c>ZONE_RESOURCE_POOL_EXHAUSTED</c>,
-    /// <c>ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS</c>, or a message saying the zone "does not have enough resources".
+    /// <c>ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS</c>, or one of the messages Google documents for it: the zone "does not
+    /// have enough resources", or a machine "is currently unavailable in the … zone".
     /// </summary>
     public bool IsStockout =>
         ErrorCode?.StartsWith("ZONE_RESOURCE_POOL_EXHAUSTED", StringComparison.Ordinal) == true
-        || ErrorMessage?.Contains("does not have enough resources", StringComparison.OrdinalIgnoreCase) == true;
+        || ErrorMessage?.Contains("does not have enough resources", StringComparison.OrdinalIgnoreCase) == true
+        || ErrorMessage?.Contains("is currently unavailable in the", StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary><c>QUOTA_EXCEEDED</c> (and its regional/global variants).</summary>
     public bool IsQuotaExceeded => ErrorCode?.Contains("QUOTA_EXCEEDED", StringComparison.Ordinal) == true;
