@@ -99,6 +99,28 @@ public class ReferenceSeedingTests
     }
 
     [Fact]
+    public async Task Bug_marker_only_seed_a_seed_key_holding_only_its_marker_is_not_installed_and_gets_built()
+    {
+        // Seed review: a corrupt seed directory with the marker but none of the content passed the presence check, and
+        // the cloud reuse path then failed on it instead of rebuilding it.
+        using var bed = new ReferenceBed();
+        await SeedAsync(bed, "good", "fp-good", T(7));
+        await bed.PutAsync(bed.Paths.ReferenceSeed(Kind) + "bare/" + ReferenceFileNames.Marker, "fp-bare"u8.ToArray());
+
+        var result = await new ReferenceSeeding(bed.Storage, Fast).MergeOptionalSeedAsync(bed.Paths.ReferenceSeed(Kind), bed.Worker);
+        var snapshot = await ReferenceSeedSnapshot.ReadAsync(bed.Storage, bed.Paths.ReferenceSeed(Kind));
+
+        Assert.Equal(["good"], result.InstalledKeys);
+        Assert.Contains("only its marker", result.IgnoredKeys["bare"], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(bed.Worker, "bare")));
+        Assert.Equal(["good"], snapshot.Fingerprints.Keys); // so the worker's own build of "bare" is uploaded back
+
+        var builds = 0;
+        await new ReferenceStore(bed.Worker, FastStore).EnsureAsync("bare", "fp-bare", (d, ct) => { builds++; return ReferenceTreeContent.WriteAsync(d.FullName, "fp-bare", ct); });
+        Assert.Equal(1, builds);
+    }
+
+    [Fact]
     public async Task Bug_seed_clobbered_a_cloud_built_reference_an_existing_local_reference_is_kept_marker_included()
     {
         // Seed round 2: a restarted actor's seed merge overwrote a reference a previous actor had built in the cloud.

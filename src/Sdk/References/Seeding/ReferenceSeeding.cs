@@ -171,6 +171,9 @@ public sealed partial class ReferenceSeeding
                         case SeedKeyOutcome.NoSeedMarker:
                             ignored[key] = "the seed has no marker for it (its content is bound to no fingerprint)";
                             break;
+                        case SeedKeyOutcome.MarkerOnly:
+                            ignored[key] = "the seed holds only its marker, no content (a corrupt or cut-short seed upload); it will be built instead";
+                            break;
                         default:
                             ignored[key] = "the local key directory is a symbolic link";
                             break;
@@ -236,6 +239,13 @@ public sealed partial class ReferenceSeeding
                     return SeedKeyOutcome.NoSeedMarker;
                 }
 
+                // Installing a bare marker would make every later EnsureAsync reuse an empty reference instead of building it.
+                if (!HasContentBesideMarker(staging))
+                {
+                    ReferenceLayout.DeleteTreeQuietly(staging);
+                    return SeedKeyOutcome.MarkerOnly;
+                }
+
                 await AtomicFile.ReplaceDirectoryAsync(staging, layout.KeyDirectory(key), _options.Durability, cancellationToken).ConfigureAwait(false);
                 return SeedKeyOutcome.Installed;
             }
@@ -253,11 +263,16 @@ public sealed partial class ReferenceSeeding
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Merged optional seed {Prefix} into {Root}: {Installed} installed, {Kept} local kept, {Ignored} ignored.")]
     private static partial void LogSeedMerged(ILogger logger, string prefix, string root, int installed, int kept, int ignored);
 
+    private static bool HasContentBesideMarker(string directory) =>
+        Directory.EnumerateFiles(directory, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
+            .Any(f => Path.GetRelativePath(directory, f) != ReferenceFileNames.Marker);
+
     private enum SeedKeyOutcome
     {
         Installed,
         KeptLocal,
         NoSeedMarker,
+        MarkerOnly,
         UnsafeLocalPath,
     }
 }

@@ -43,7 +43,7 @@ public sealed class ReferenceSeedSnapshot
 
     /// <summary>
     /// Reads <c>{seedPrefix}{key}/_reference_fp.txt</c> for every key under <paramref name="seedPrefix"/> (for example
-    /// <c>RunPaths.ReferenceSeed(kind)</c>). An empty prefix is an empty snapshot. Keys with invalid names or markers are left out.
+    /// <c>RunPaths.ReferenceSeed(kind)</c>). An empty prefix is an empty snapshot. Keys with invalid names or markers, or with a marker and no content, are left out.
     /// Key folders are found by one delimited listing, so the cost grows with keys, not with the files inside them.
     /// </summary>
     /// <exception cref="StorageException">Storage could not be read; a worker should not guess (see remarks).</exception>
@@ -74,6 +74,7 @@ public sealed class ReferenceSeedSnapshot
                 return; // a seed key without a marker is not a reference (seeding does not install it either)
             }
 
+            string fingerprint;
             await using (read.ConfigureAwait(false))
             {
                 if (read.Info.Size > ReferenceFingerprint.MaxMarkerFileBytes)
@@ -82,14 +83,30 @@ public sealed class ReferenceSeedSnapshot
                 }
 
                 using var reader = new StreamReader(read.Content, new UTF8Encoding(false, throwOnInvalidBytes: false));
-                var fingerprint = (await reader.ReadToEndAsync(ct).ConfigureAwait(false)).TrimEnd('\n', '\r');
-                if (ReferenceFingerprint.IsValid(fingerprint))
-                {
-                    fingerprints[item.Key] = fingerprint;
-                }
+                fingerprint = (await reader.ReadToEndAsync(ct).ConfigureAwait(false)).TrimEnd('\n', '\r');
+            }
+
+            // A bare marker is a corrupt seed that seeding will not install: the worker's own build must not look
+            // "already in the seed", or it would never be uploaded back.
+            if (ReferenceFingerprint.IsValid(fingerprint) && await HasContentBesideMarkerAsync(storage, item.Folder, ct).ConfigureAwait(false))
+            {
+                fingerprints[item.Key] = fingerprint;
             }
         }).ConfigureAwait(false);
 
         return new ReferenceSeedSnapshot(fingerprints);
+    }
+
+    private static async Task<bool> HasContentBesideMarkerAsync(IObjectStorage storage, string folder, CancellationToken cancellationToken)
+    {
+        await foreach (var entry in storage.ListAsync(folder, new ListObjectsOptions { PageSize = 2 }, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Object is { } info && info.Key != folder + ReferenceFileNames.Marker)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
