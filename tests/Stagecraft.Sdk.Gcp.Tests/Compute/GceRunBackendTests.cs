@@ -42,6 +42,25 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Launch_and_status_address_the_instance_by_name_and_never_list_instances()
+    {
+        // Seed 001: status polling scanned every running instance (O(n)); lookups go by zone and name.
+        var handles = new List<RunHandle>();
+        for (var i = 0; i < 3; i++)
+        {
+            handles.Add(await _backend.LaunchAsync(new RunSpec($"no-scan-{i}", "/bin/sh", ["-c", "echo hi"])));
+        }
+
+        foreach (var handle in handles)
+        {
+            Assert.Equal(RunState.Succeeded, (await _backend.WaitForCompletionAsync(handle, cancellationToken: Timeout())).State);
+        }
+
+        Assert.NotEmpty(_bed.Compute.Requests);
+        Assert.DoesNotContain(_bed.Compute.Requests, r => r.Method == "GET" && r.Path.EndsWith("/instances", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task When_every_zone_is_stocked_out_the_launch_fails_naming_the_zones()
     {
         foreach (var zone in _bed.Compute.Options.Zones)

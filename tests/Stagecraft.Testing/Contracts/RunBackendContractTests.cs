@@ -259,16 +259,18 @@ public abstract class RunBackendContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Looking_up_a_run_never_lists_other_runs()
+    public async Task Launching_and_looking_up_a_run_never_list_other_runs()
     {
-        // Seed 001: status polling scanned every running instance (O(n)). Lookup by handle must be O(1).
+        // Seed 001: status polling scanned every running instance (O(n)), and a later change brought the scan back
+        // into launch. Launch and lookup by handle must touch only the run's own paths, whatever else exists.
+        var other = await Backend.LaunchAsync(ShellSpec(NewRunId(), "echo other"));
+        _storage!.ListedPrefixes.Clear();
         var handles = new List<RunHandle>();
         for (var i = 0; i < 3; i++)
         {
             handles.Add(await Backend.LaunchAsync(ShellSpec(NewRunId(), $"echo run-{i}")));
         }
 
-        _storage!.ListedPrefixes.Clear();
         foreach (var handle in handles)
         {
             await WaitAsync(handle);
@@ -278,6 +280,7 @@ public abstract class RunBackendContractTests : IAsyncLifetime
 
         var tooWide = _storage.ListedPrefixes.Where(p => !handles.Any(h => p.StartsWith(h.Paths.Root, StringComparison.Ordinal))).ToList();
         Assert.True(tooWide.Count == 0, "Listed outside a run's own prefix: " + string.Join(", ", tooWide));
+        await WaitAsync(other);
     }
 
     [Fact]
