@@ -1,0 +1,82 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Stagecraft.Testing;
+
+namespace Stagecraft.Sdk.Local.Tests.Samples;
+
+/// <summary>
+/// The samples are run as the programs they are (their own build output, started with <c>dotnet</c>), so the README's
+/// first command and the model-selection showcase cannot rot. Seed 002: its end-to-end test never checked that the
+/// whole pipeline passed.
+/// </summary>
+public partial class SampleProgramTests
+{
+    [Fact]
+    public async Task QuickStart_runs_every_stage_then_serves_every_stage_from_the_cache()
+    {
+        using var workspace = new TempDirectory("quickstart");
+
+        var first = await RunSampleAsync("QuickStart", workspace.Path);
+        var second = await RunSampleAsync("QuickStart", workspace.Path);
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.True(second.ExitCode == 0, second.Output);
+        var (ran, cached) = Counts(first.Output);
+        Assert.True(ran > 0 && cached == 0, first.Output);
+        Assert.Equal((0, ran), Counts(second.Output));
+        Assert.Matches(@"Accuracy\s+\d", first.Output);
+        Assert.True(Directory.Exists(Path.Combine(workspace.Path, ".stagecraft")), "the sample keeps its state under ./.stagecraft");
+    }
+
+    [Fact]
+    public async Task ModelSelection_promotes_a_champion_and_puts_the_alias_back_after_the_staged_failure()
+    {
+        using var workspace = new TempDirectory("modelselection");
+
+        var run = await RunSampleAsync("ModelSelection", workspace.Path);
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        var champion = Regex.Match(run.Output, @"champion: (\S+) \(alias generation").Groups[1].Value;
+        Assert.NotEmpty(champion);
+        Assert.Contains($"after the failure the alias points at {champion} (recorded champion {champion})", run.Output, StringComparison.Ordinal);
+        Assert.Contains("pipeline failed as staged", run.Output, StringComparison.Ordinal);
+        Assert.Contains("planning with", run.Output, StringComparison.Ordinal);
+    }
+
+    private static (int Ran, int Cached) Counts(string output)
+    {
+        var match = RanAndCached().Match(output);
+        Assert.True(match.Success, output);
+        return (int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), int.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Runs <c>samples/{name}</c>'s build output (same configuration as this test) in <paramref name="workingDirectory"/>.</summary>
+    private static async Task<(int ExitCode, string Output)> RunSampleAsync(string name, string workingDirectory)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{configuration}/net10.0
+        var dll = RepositoryLayout.Combine("samples", name, "bin", configuration, "net10.0", name + ".dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: the sample must be built with the tests");
+
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        start.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [GeneratedRegex(@"(\d+) stage\(s\) ran, (\d+) served from the cache")]
+    private static partial Regex RanAndCached();
+}
