@@ -102,12 +102,31 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Invalid_environment_names_are_rejected_before_any_vm_exists()
+    public void Invalid_environment_names_are_rejected_before_any_vm_exists()
     {
         Assert.Throws<InvalidRunSpecException>(() => new RunSpec("bad-name", "/bin/true") { Environment = new Dictionary<string, string> { ["BAD;touch x"] = "v" } });
+        Assert.Empty(_bed.Compute.Requests);
+    }
+
+    [Fact]
+    public async Task A_snapshot_the_backend_cannot_deliver_is_rejected_before_any_vm_exists()
+    {
+        // Seed 003: a missing snapshot builder silently turned snapshots off; here the backend says it cannot deliver one.
+        Assert.False(_backend.Capabilities.SupportsSnapshots);
         var snapshot = new RunSpec("snapshot-run", "/bin/true") { Snapshot = new byte[] { 1 } };
-        await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(snapshot));
-        await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(new RunSpec("unknown-profile", "/bin/true") { ResourceProfile = "tpu-huge" }));
+
+        var error = await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(snapshot));
+
+        Assert.Contains("snapshot", error.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(_bed.Compute.Requests);
+    }
+
+    [Fact]
+    public async Task An_unknown_resource_profile_is_rejected_before_any_vm_exists()
+    {
+        var error = await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(new RunSpec("unknown-profile", "/bin/true") { ResourceProfile = "tpu-huge" }));
+
+        Assert.Contains("tpu-huge", error.Message, StringComparison.Ordinal);
         Assert.Empty(_bed.Compute.Requests);
     }
 

@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Faults;
 using Stagecraft.Gcp.Emulation.Storage;
@@ -112,6 +113,13 @@ public sealed class StartupScriptBuilderTests : IAsyncLifetime
         Assert.Contains("SECRET", flags);
         Assert.DoesNotContain(flags, f => f.Contains("rm -rf", StringComparison.Ordinal));
         Assert.Contains("--name=stagecraft-flags", flags);
+
+        // Seed 001: cold and warm paths built their docker flags separately and drifted. The script runs docker with
+        // exactly this list, and nowhere else.
+        var script = ScriptTestBed.Builder(spec).Build();
+        Assert.Contains("sc_docker_flags=(" + BashQuoting.Join(flags) + ")\n", script, StringComparison.Ordinal);
+        Assert.Equal(1, Regex.Count(script, @"docker run"));
+        Assert.Contains("docker run \"${sc_docker_flags[@]}\" \"$sc_image\"", script, StringComparison.Ordinal);
     }
 
     [Fact]
