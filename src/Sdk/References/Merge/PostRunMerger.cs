@@ -97,6 +97,8 @@ public sealed partial class PostRunMerger
         // Keys are merged a few at a time so one key's serial steps (lock, marker, swap, old-tree removal) overlap other
         // keys' downloads; downloads of all keys share one limit.
         var keys = slices.Select(s => s.Key).Where(ReferenceKey.IsValid).Distinct().Order(StringComparer.Ordinal).ToList();
+        var completeByKey = complete.ToLookup(c => c.Key, StringComparer.Ordinal);
+        var ignoredByKey = ignored.Where(i => i.Key is not null).ToLookup(i => i.Key!, StringComparer.Ordinal);
         var outcomes = new ConcurrentDictionary<string, KeyOutcome>(StringComparer.Ordinal);
         var finished = 0;
         using (var downloads = new SemaphoreSlim(_options.MaxParallelism))
@@ -106,9 +108,9 @@ public sealed partial class PostRunMerger
                 new ParallelOptions { MaxDegreeOfParallelism = Math.Min(MaxKeysAtOnce, _options.MaxParallelism), CancellationToken = cancellationToken },
                 async (key, ct) =>
                 {
-                    var keyIgnored = ignored.Where(i => i.Key == key).ToList();
+                    var keyIgnored = ignoredByKey[key].ToList();
                     var known = keyIgnored.Count;
-                    var (m, skip) = await MergeKeyAsync(layout, key, complete.Where(c => c.Key == key).ToList(), keyIgnored, downloads, ct).ConfigureAwait(false);
+                    var (m, skip) = await MergeKeyAsync(layout, key, completeByKey[key].ToList(), keyIgnored, downloads, ct).ConfigureAwait(false);
                     outcomes[key] = new KeyOutcome(m, skip, keyIgnored.Skip(known).ToList());
                     _options.Progress?.Report(new MergeProgress(Interlocked.Increment(ref finished), keys.Count, key, m is not null));
                 }).ConfigureAwait(false);
