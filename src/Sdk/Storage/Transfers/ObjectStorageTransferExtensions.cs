@@ -112,7 +112,7 @@ public static class ObjectStorageTransferExtensions
 
         var tracker = new TransferTracker(plan.Count, plan.Sum(item => item.Info.Size), progress);
         await Parallel.ForEachAsync(
-            plan,
+            DirectorySpread.RoundRobin(plan, item => Path.GetDirectoryName(item.LocalPath) ?? string.Empty),
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },
             async (item, ct) =>
             {
