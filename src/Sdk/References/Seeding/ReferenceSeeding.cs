@@ -239,7 +239,8 @@ public sealed partial class ReferenceSeeding
                     return SeedKeyOutcome.NoSeedMarker;
                 }
 
-                // Installing a bare marker would make every later EnsureAsync reuse an empty reference instead of building it.
+                // Installing a bare marker would make every later EnsureAsync reuse an empty reference instead of building it
+                // (ReferenceSeedSnapshot leaves such keys out for the same reason).
                 if (!HasContentBesideMarker(staging))
                 {
                     ReferenceLayout.DeleteTreeQuietly(staging);

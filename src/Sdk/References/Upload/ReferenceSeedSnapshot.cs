@@ -18,7 +18,6 @@ public sealed class ReferenceSeedSnapshot
 {
     private const int MaxConcurrentReads = 16;
 
-
     private readonly Dictionary<string, string> _fingerprints;
 
     /// <summary>Creates a snapshot from known fingerprints (key → fingerprint).</summary>
