@@ -263,7 +263,7 @@ internal static class PipelineParser
 
             var stage = new StageCandidate(method, _stages.Count, explicitName ?? method.Name, attribute, explicitName is not null, version);
             var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
-            stage.CodeHash = syntax is null ? "" : StageCodeHasher.Hash(syntax);
+            stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(method, syntax, _cancellationToken);
 
             CheckMethod(stage, syntax as MethodDeclarationSyntax);
             foreach (var parameter in method.Parameters)

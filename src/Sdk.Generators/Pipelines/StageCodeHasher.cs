@@ -12,8 +12,7 @@ namespace Stagecraft.Generators.Pipelines;
 /// modifiers, signature and body), each written as <c>&lt;length&gt;:&lt;text&gt;</c>. Trivia is skipped, so
 /// whitespace, line breaks, comments, doc comments, <c>#region</c>s and code disabled by <c>#if</c> never change the
 /// hash; any token edit does (the length prefix keeps different token sequences from concatenating to the same
-/// text). Code outside the method (helpers it calls, types it uses) is not covered: <c>StageAttribute.Version</c>
-/// is the knob for that.
+/// text). <see cref="StageCodeDependencies"/> extends a stage's hash over the members of its class that it uses.
 /// </summary>
 /// <remarks>
 /// The transform that asks for hashes re-runs on every compilation change, but a syntax tree that did not change
