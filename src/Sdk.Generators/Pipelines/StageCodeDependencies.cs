@@ -2,8 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Text;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -74,20 +72,7 @@ internal static class StageCodeDependencies
         }
 
         used.Sort(StringComparer.Ordinal);
-        var text = own + "|" + string.Join("|", used);
-        byte[] digest;
-        using (var sha = SHA256.Create())
-        {
-            digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
-        }
-
-        var hex = new StringBuilder(digest.Length * 2);
-        foreach (var b in digest)
-        {
-            hex.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return hex.ToString();
+        return StageCodeHasher.Sha256Hex(own + "|" + string.Join("|", used));
     }
 
     /// <summary>The node whose tokens stand for a member: a whole field declaration (type and initialiser), else the declaration itself.</summary>

@@ -39,10 +39,22 @@ internal static class StageCodeHasher
             text.Append(tokenText.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(tokenText);
         }
 
+        var hash = Sha256Hex(text.ToString());
+        if (text.Capacity > 64 * 1024)
+        {
+            t_text = null; // Do not pin a huge buffer after one giant method.
+        }
+
+        return hash;
+    }
+
+    /// <summary>SHA-256 of the UTF-8 text as lowercase hex: the one digest format of code hashes.</summary>
+    public static string Sha256Hex(string text)
+    {
         byte[] digest;
         using (var sha = SHA256.Create())
         {
-            digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString()));
+            digest = sha.ComputeHash(Encoding.UTF8.GetBytes(text));
         }
 
         var hex = new char[digest.Length * 2];
@@ -50,11 +62,6 @@ internal static class StageCodeHasher
         {
             hex[2 * i] = HexDigit(digest[i] >> 4);
             hex[(2 * i) + 1] = HexDigit(digest[i] & 0xF);
-        }
-
-        if (text.Capacity > 64 * 1024)
-        {
-            t_text = null; // Do not pin a huge buffer after one giant method.
         }
 
         return new string(hex);
