@@ -232,16 +232,16 @@ public sealed partial class ReferenceSeeding
             var staging = layout.CreateStaging(key);
             try
             {
-                await _storage.DownloadPrefixAsync(keyPrefix, staging, _staged, null, cancellationToken).ConfigureAwait(false);
+                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _staged, null, cancellationToken).ConfigureAwait(false);
                 if (ReferenceLayout.ReadMarkerIn(staging) is null)
                 {
                     ReferenceLayout.DeleteTreeQuietly(staging);
                     return SeedKeyOutcome.NoSeedMarker;
                 }
 
-                // Installing a bare marker would make every later EnsureAsync reuse an empty reference instead of building it
-                // (ReferenceSeedSnapshot leaves such keys out for the same reason).
-                if (!HasContentBesideMarker(staging))
+                // The marker is there (checked above), so one file means nothing else. A bare marker would make every later
+                // EnsureAsync reuse an empty reference instead of building it (ReferenceSeedSnapshot leaves such keys out too).
+                if (downloaded.FilesTransferred + downloaded.FilesSkipped <= 1)
                 {
                     ReferenceLayout.DeleteTreeQuietly(staging);
                     return SeedKeyOutcome.MarkerOnly;
@@ -263,10 +263,6 @@ public sealed partial class ReferenceSeeding
 
     [LoggerMessage(EventId = 41, Level = LogLevel.Information, Message = "Merged optional seed {Prefix} into {Root}: {Installed} installed, {Kept} local kept, {Ignored} ignored.")]
     private static partial void LogSeedMerged(ILogger logger, string prefix, string root, int installed, int kept, int ignored);
-
-    private static bool HasContentBesideMarker(string directory) =>
-        Directory.EnumerateFiles(directory, "*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = true })
-            .Any(f => Path.GetRelativePath(directory, f) != ReferenceFileNames.Marker);
 
     private enum SeedKeyOutcome
     {
