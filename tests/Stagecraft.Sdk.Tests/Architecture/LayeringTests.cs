@@ -26,6 +26,7 @@ public sealed partial class LayeringTests
     private static readonly Dictionary<string, int> NamespaceLayers = new(StringComparer.Ordinal)
     {
         ["IO"] = 0,
+        ["Telemetry"] = 0,
         ["Locking"] = 1,
         ["Fingerprinting"] = 1,
         ["Storage"] = 1,
