@@ -81,6 +81,24 @@ internal static class PipelineDiagnostics
         "Pipeline input '{0}' is '{1}' in stage '{2}' but '{3}' in stage '{4}'; parameters naming the same input must have the same type",
         "Parameters that become pipeline inputs are keyed by their name, and each input has one type. Rename one of the parameters, or make their types agree.");
 
+    public static readonly DiagnosticDescriptor InvalidStageProfile = Create(
+        "SC1012",
+        "Invalid stage profile",
+        "Stage '{0}' has a blank Profile; name a resource profile of the runner's placement, or leave Profile out for the default placement",
+        "[Stage(Profile = ...)] names the resource profile (a key of the runner's placement) the stage runs on. It cannot be empty or whitespace.");
+
+    public static readonly DiagnosticDescriptor InvalidStageTimeout = Create(
+        "SC1013",
+        "Invalid stage timeout",
+        "Stage '{0}' has Timeout \"{1}\", which {2}; write a positive TimeSpan in the invariant \"c\" format, such as \"02:00:00\" or \"1.12:00:00\"",
+        "[Stage(Timeout = ...)] is the longest a run of the stage may take, parsed at compile time as a TimeSpan in the invariant \"c\" format ([-][d.]hh:mm:ss[.fffffff]). It must be positive.");
+
+    public static readonly DiagnosticDescriptor InvalidStageRetries = Create(
+        "SC1014",
+        "Invalid stage retries",
+        "Stage '{0}' has Retries = {1}; the number of retries cannot be negative (0 means never retry)",
+        "[Stage(Retries = n)] is how many times a failed run of the stage is retried. It cannot be negative; leave it out for the runner's default.");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> All = Index(
         DuplicateStageName,
         UnknownUpstreamStage,
@@ -92,7 +110,10 @@ internal static class PipelineDiagnostics
         InvalidPipelineClass,
         StageOutsidePipeline,
         InvalidName,
-        InputTypeConflict);
+        InputTypeConflict,
+        InvalidStageProfile,
+        InvalidStageTimeout,
+        InvalidStageRetries);
 
     public static IReadOnlyCollection<DiagnosticDescriptor> Descriptors => All.Values;
 

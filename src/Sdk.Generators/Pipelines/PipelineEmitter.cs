@@ -263,8 +263,33 @@ internal static class PipelineEmitter
             writer.WriteLine(
                 $"new {Pipelines}StageParameterDescriptor({Literal(parameter.Name)}, typeof({parameter.TypeOf}), {Pipelines}StageParameterKind.{parameter.Kind}, {Literal(parameter.Source)}){parameterSeparator}");
         });
-        writer.WriteLine($"Invoke{stage.Name}){separator}");
+        if (stage.Placement.IsDefault)
+        {
+            writer.WriteLine($"Invoke{stage.Name}){separator}");
+            writer.Unindent();
+            return;
+        }
+
+        writer.WriteLine($"Invoke{stage.Name})");
         writer.Unindent();
+        using (writer.OpenBlock(separator))
+        {
+            var placement = stage.Placement;
+            if (placement.Profile is not null)
+            {
+                writer.WriteLine($"Profile = {Literal(placement.Profile)},");
+            }
+
+            if (placement.TimeoutTicks is { } ticks)
+            {
+                writer.WriteLine($"Timeout = global::System.TimeSpan.FromTicks({ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)}L),");
+            }
+
+            if (placement.Retries is { } retries)
+            {
+                writer.WriteLine($"Retries = {retries.ToString(System.Globalization.CultureInfo.InvariantCulture)},");
+            }
+        }
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -262,6 +263,7 @@ internal static class PipelineParser
             }
 
             var stage = new StageCandidate(method, _stages.Count, explicitName ?? method.Name, attribute, explicitName is not null, version);
+            stage.Placement = ReadPlacement(stage, attribute);
             var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
             stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(method, syntax, _cancellationToken);
 
@@ -272,6 +274,61 @@ internal static class PipelineParser
             }
 
             return stage;
+        }
+
+        /// <summary>
+        /// <c>Profile</c>, <c>Timeout</c> and <c>Retries</c>, checked here so that a typo is a build error on the argument,
+        /// not a failure when the stage is placed. Invalid values are reported and left out of the model.
+        /// </summary>
+        private StagePlacementModel ReadPlacement(StageCandidate stage, AttributeData attribute)
+        {
+            string? profile = null;
+            long? timeoutTicks = null;
+            int? retries = null;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Profile" when argument.Value.Value is string value:
+                        if (string.IsNullOrWhiteSpace(value))
+                        {
+                            Report(PipelineDiagnostics.InvalidStageProfile, AttributeArgumentLocation(attribute, "Profile"), stage.Name);
+                        }
+                        else
+                        {
+                            profile = value;
+                        }
+
+                        break;
+                    case "Timeout" when argument.Value.Value is string value:
+                        var problem = !TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var timeout)
+                            ? "is not a TimeSpan in the invariant \"c\" format"
+                            : timeout <= TimeSpan.Zero ? "is not positive" : null;
+                        if (problem is null)
+                        {
+                            timeoutTicks = timeout.Ticks;
+                        }
+                        else
+                        {
+                            Report(PipelineDiagnostics.InvalidStageTimeout, AttributeArgumentLocation(attribute, "Timeout"), stage.Name, value, problem);
+                        }
+
+                        break;
+                    case "Retries" when argument.Value.Value is int value:
+                        if (value < 0)
+                        {
+                            Report(PipelineDiagnostics.InvalidStageRetries, AttributeArgumentLocation(attribute, "Retries"), stage.Name, value.ToString(CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            retries = value;
+                        }
+
+                        break;
+                }
+            }
+
+            return profile is null && timeoutTicks is null && retries is null ? StagePlacementModel.Default : new StagePlacementModel(profile, timeoutTicks, retries);
         }
 
         private void CheckMethod(StageCandidate stage, MethodDeclarationSyntax? syntax)
@@ -685,7 +742,8 @@ internal static class PipelineParser
                     outputNames.TypeOf,
                     stage.ReturnKind,
                     TypeFacts.MemberKeyword(TypeFacts.EffectiveAccessibility(output)),
-                    parameters.ToEquatableArray()));
+                    parameters.ToEquatableArray(),
+                    stage.Placement));
             }
 
             var runAsyncAccessibility = Accessibility.Public;
