@@ -11,8 +11,9 @@ namespace Stagecraft.Generators.Pipelines;
 /// </summary>
 internal static class PipelineEmitter
 {
-    private const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"Stagecraft.Sdk.Generators\", \"" + GeneratorVersion + "\")]";
-    private const string GeneratorVersion = "0.1.0";
+    /// <summary>Names the generator and its assembly version, so tools can tell which generator wrote the code.</summary>
+    private static readonly string GeneratedCodeAttribute =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"{typeof(PipelineEmitter).Assembly.GetName().Name}\", \"{typeof(PipelineEmitter).Assembly.GetName().Version}\")]";
 
     private const string Pipelines = "global::Stagecraft.Pipelines.";
     private const string ImmutableArray = "global::System.Collections.Immutable.ImmutableArray";

@@ -206,9 +206,9 @@ internal static class PipelineParser
                     if (string.IsNullOrWhiteSpace(name))
                     {
                         Report(
-                            PipelineDiagnostics.InvalidName,
+                            PipelineDiagnostics.BlankPipelineName,
                             AttributeArgumentLocation(_pipelineAttribute, "Name") ?? LocationInfo.From(_declaration.Identifier),
-                            $"Pipeline name of '{_type.Name}' is blank; give [Pipeline(Name = ...)] a name, or leave it out to use the class name");
+                            _type.Name);
                     }
                     else
                     {
@@ -224,10 +224,7 @@ internal static class PipelineParser
             {
                 if (!member.IsImplicitlyDeclared && Array.IndexOf(GeneratedMemberNames, member.Name) >= 0 && member.Locations.Length > 0)
                 {
-                    Report(
-                        PipelineDiagnostics.InvalidName,
-                        LocationInfo.From(member.Locations[0]),
-                        $"Member '{member.Name}' of pipeline class '{_type.Name}' has the name of a generated member; rename it");
+                    Report(PipelineDiagnostics.ReservedMemberName, LocationInfo.From(member.Locations[0]), member.Name, _type.Name);
                 }
             }
         }
@@ -457,10 +454,7 @@ internal static class PipelineParser
                     && (stage.HasExplicitName || Array.IndexOf(GeneratedMemberNames, stage.Name) < 0);
                 if (reserved || (stage.HasExplicitName && !SyntaxFacts.IsValidIdentifier(stage.Name)))
                 {
-                    Report(
-                        PipelineDiagnostics.InvalidName,
-                        NameLocation(stage),
-                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
+                    Report(PipelineDiagnostics.InvalidStageName, NameLocation(stage), stage.Name, stage.Method.Name);
                 }
 
                 if (byName.TryGetValue(stage.Name, out var first))
@@ -642,10 +636,7 @@ internal static class PipelineParser
             parameter.Source = name;
             if (Array.IndexOf(ReservedInputNames, name) >= 0)
             {
-                Report(
-                    PipelineDiagnostics.InvalidName,
-                    parameter.Location,
-                    $"Pipeline input '{name}' (parameter of stage '{stage.Name}') has the name of a parameter of the generated RunAsync; rename the parameter");
+                Report(PipelineDiagnostics.ReservedInputName, parameter.Location, name, stage.Name);
             }
 
             if (!_inputs.TryGetValue(name, out var use))
@@ -809,12 +800,12 @@ internal static class PipelineParser
         private static string Stages(List<StageCandidate> stages) =>
             (stages.Count == 1 ? "stage " : "stages ") + string.Join(", ", stages.Select(s => "'" + s.Name + "'"));
 
-        private static bool IsPartialEverywhere(INamedTypeSymbol type) =>
-            type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+        private bool IsPartialEverywhere(INamedTypeSymbol type) =>
+            type.DeclaringSyntaxReferences.All(r => r.GetSyntax(_cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
 
-        private static TypeDeclarationModel Declaration(INamedTypeSymbol type)
+        private TypeDeclarationModel Declaration(INamedTypeSymbol type)
         {
-            var keyword = type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() switch
+            var keyword = type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) switch
             {
                 RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
                 StructDeclarationSyntax => "struct",
