@@ -9,7 +9,7 @@ namespace Demo
     static partial class Forecast
     {
         /// <summary>The stage names of pipeline <c>Forecast</c>: keys of <see cref="Graph"/> and of run results.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static class StageNames
         {
             /// <summary>Stage <c>Preprocess</c>.</summary>
@@ -23,7 +23,7 @@ namespace Demo
         }
 
         /// <summary>Typed access to the stage outputs in a run result of pipeline <c>Forecast</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static class Outputs
         {
             /// <summary>The output of stage <c>Preprocess</c> in <paramref name="result"/>.</summary>
@@ -67,7 +67,7 @@ namespace Demo
         }
 
         /// <summary>The graph of pipeline <c>Forecast</c>: stages in topological order, how each parameter is bound, and the pipeline inputs.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static global::Stagecraft.Pipelines.PipelineGraph Graph { get; } = __StagecraftGenerated.CreateGraph();
 
         /// <summary>Runs pipeline <c>Forecast</c> with <paramref name="runner"/>.</summary>
@@ -76,7 +76,7 @@ namespace Demo
         /// <param name="options">Pipeline input <c>options</c>, read by stage <c>Preprocess</c>.</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         /// <returns>The run's result; <see cref="Outputs"/> reads its stage outputs typed.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static global::System.Threading.Tasks.Task<global::Stagecraft.Pipelines.PipelineRunResult> RunAsync(
             global::Stagecraft.Pipelines.IPipelineRunner runner,
             global::Demo.Dataset raw,
@@ -98,7 +98,7 @@ namespace Demo
                 cancellationToken);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         private static class __StagecraftGenerated
         {
             private const string PipelineName = "Forecast";

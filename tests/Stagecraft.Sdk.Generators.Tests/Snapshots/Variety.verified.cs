@@ -11,7 +11,7 @@ namespace Demo.Variety
         static partial class TextStats
         {
             /// <summary>The stage names of pipeline <c>text-stats</c>: keys of <see cref="Graph"/> and of run results.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static class StageNames
             {
                 /// <summary>Stage <c>Tokenize</c>.</summary>
@@ -25,7 +25,7 @@ namespace Demo.Variety
             }
 
             /// <summary>Typed access to the stage outputs in a run result of pipeline <c>text-stats</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static class Outputs
             {
                 /// <summary>The output of stage <c>Tokenize</c> in <paramref name="result"/>.</summary>
@@ -69,7 +69,7 @@ namespace Demo.Variety
             }
 
             /// <summary>The graph of pipeline <c>text-stats</c>: stages in topological order, how each parameter is bound, and the pipeline inputs.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static global::Stagecraft.Pipelines.PipelineGraph Graph { get; } = __StagecraftGenerated.CreateGraph();
 
             /// <summary>Runs pipeline <c>text-stats</c> with <paramref name="runner"/>.</summary>
@@ -80,7 +80,7 @@ namespace Demo.Variety
             /// <param name="baseline">Pipeline input <c>baseline</c>, read by stage <c>Compare</c>.</param>
             /// <param name="cancellationToken">Cancels the run.</param>
             /// <returns>The run's result; <see cref="Outputs"/> reads its stage outputs typed.</returns>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static global::System.Threading.Tasks.Task<global::Stagecraft.Pipelines.PipelineRunResult> RunAsync(
                 global::Stagecraft.Pipelines.IPipelineRunner runner,
                 global::Demo.Variety.Corpus corpus,
@@ -106,7 +106,7 @@ namespace Demo.Variety
                     cancellationToken);
             }
 
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             private static class __StagecraftGenerated
             {
                 private const string PipelineName = "text-stats";

@@ -40,7 +40,12 @@ internal static class Snapshot
             : $"Snapshot {name} differs at line {FirstDifferentLine(expected, actual)}. Compare {verified} with {received}; rerun with {AcceptVariable}=1 to accept.");
     }
 
-    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
+    /// <summary>The generator's version (in <c>[GeneratedCode]</c>) changes with every release; snapshots show a placeholder.</summary>
+    private static readonly string GeneratorVersion =
+        $"\"{typeof(Stagecraft.Generators.Pipelines.PipelineGenerator).Assembly.GetName().Version}\")]";
+
+    private static string Normalize(string text) =>
+        text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace(GeneratorVersion, "\"{generator-version}\")]", StringComparison.Ordinal);
 
     private static int FirstDifferentLine(string expected, string actual)
     {
