@@ -4,10 +4,10 @@ using Stagecraft.Runs;
 using Stagecraft.Snapshots;
 using Stagecraft.Testing;
 
-namespace Stagecraft.Sdk.Local.Tests.Registry;
+namespace Stagecraft.Sdk.Local.Tests.Snapshots;
 
 /// <summary>
-/// Seed 003: workers in a shared-nothing cluster could not find configuration that lived only on the coordinator's
+/// Workers in a shared-nothing cluster must not depend on configuration that lives only on the coordinator's
 /// disk. Here the coordinator snapshots its configuration, deletes its configuration directory, and the stage still runs
 /// on the local backend from the snapshot alone.
 /// </summary>
