@@ -375,7 +375,8 @@ public sealed class LocalObjectStorage : IObjectStorage
 
     private void DeleteAbandonedUploads()
     {
-        var cutoff = _options.TimeProvider.GetUtcNow().UtcDateTime - _options.AbandonedUploadAge;
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var cutoff = now - _options.AbandonedUploadAge;
         var deleted = 0;
         foreach (var file in new DirectoryInfo(_stagingDirectory).EnumerateFiles("*" + StagedUpload.FileExtension))
         {
@@ -384,6 +385,10 @@ public sealed class LocalObjectStorage : IObjectStorage
                 if (file.LastWriteTimeUtc <= cutoff)
                 {
                     file.Delete();
+                    deleted++;
+                }
+                else if (file.LastWriteTimeUtc <= now - StagedUpload.OwnerGoneAfter && StagedUpload.TryDeleteIfOwnerGone(file.FullName))
+                {
                     deleted++;
                 }
             }

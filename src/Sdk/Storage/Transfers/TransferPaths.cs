@@ -82,27 +82,4 @@ internal static class TransferPaths
             }
         }
     }
-
-    /// <summary>Regular files under <paramref name="root"/>, recursively. Symbolic links to directories are not followed (no cycles).</summary>
-    public static IEnumerable<string> EnumerateFiles(string root)
-    {
-        var pending = new Stack<DirectoryInfo>();
-        pending.Push(new DirectoryInfo(root));
-        while (pending.TryPop(out var dir))
-        {
-            foreach (var entry in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false }))
-            {
-                switch (entry)
-                {
-                    case DirectoryInfo sub when sub.LinkTarget is null:
-                        pending.Push(sub);
-                        break;
-                    case FileInfo file when !IO.AtomicFile.IsTemporaryFileName(file.Name):
-                        // Leftovers of a killed download are not data.
-                        yield return file.FullName;
-                        break;
-                }
-            }
-        }
-    }
 }
