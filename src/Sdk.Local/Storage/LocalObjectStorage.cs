@@ -190,10 +190,15 @@ public sealed class LocalObjectStorage : IObjectStorage
     internal ListPage ReadPage(string prefix, string? delimiter, int pageSize, ListCursor? cursor)
     {
         var entries = new List<ObjectListEntry>(Math.Min(pageSize, 1024));
-        var walker = new ObjectTreeWalker(_objectsDirectory, prefix, cursor);
+        var walker = new ObjectTreeWalker(_objectsDirectory, prefix, cursor, delimiter);
         foreach (var (key, path) in walker.Walk())
         {
-            if (delimiter is not null && key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) is var at and >= 0)
+            if (path is null)
+            {
+                entries.Add(ObjectListEntry.ForPrefix(key));
+                walker.ExcludePrefix = key;
+            }
+            else if (delimiter is not null && key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) is var at and >= 0)
             {
                 var folded = key[..(at + delimiter.Length)];
                 entries.Add(ObjectListEntry.ForPrefix(folded));

@@ -9,9 +9,11 @@ namespace Stagecraft.Local.Storage;
 /// <remarks>
 /// Sorting each directory by "segment" for objects and "segment/" for subdirectories gives global key order:
 /// every key below a subdirectory starts with "segment/", and no other entry of the directory does.
-/// Entries may vanish while we walk (a concurrent delete); they are skipped.
+/// Entries may vanish while we walk (a concurrent delete); they are skipped. With a delimiter, a directory all of whose
+/// keys fold into one prefix is returned as that prefix (a null path) without being enumerated: only its first object is
+/// looked for, to know that it holds one.
 /// </remarks>
-internal sealed class ObjectTreeWalker(string objectsRoot, string prefix, ListCursor? after)
+internal sealed class ObjectTreeWalker(string objectsRoot, string prefix, ListCursor? after, string? delimiter = null)
 {
     /// <summary>
     /// Keys starting with this are skipped from now on (set by a delimiter listing once it has folded a prefix),
@@ -19,9 +21,10 @@ internal sealed class ObjectTreeWalker(string objectsRoot, string prefix, ListCu
     /// </summary>
     public string? ExcludePrefix { get; set; }
 
-    public IEnumerable<(string Key, string Path)> Walk() => WalkDirectory(objectsRoot, string.Empty);
+    /// <summary>Objects (key, file path) and, with a delimiter, whole folded directories (prefix, null), in key order.</summary>
+    public IEnumerable<(string Key, string? Path)> Walk() => WalkDirectory(objectsRoot, string.Empty);
 
-    private IEnumerable<(string Key, string Path)> WalkDirectory(string directory, string keyPrefix)
+    private IEnumerable<(string Key, string? Path)> WalkDirectory(string directory, string keyPrefix)
     {
         foreach (var entry in ReadSortedEntries(directory, keyPrefix))
         {
@@ -29,6 +32,16 @@ internal sealed class ObjectTreeWalker(string objectsRoot, string prefix, ListCu
             {
                 if (!Overlaps(entry.Name) || IsExcluded(entry.Name) || (after is { } cursor && NothingAfter(entry.Name, cursor)))
                 {
+                    continue;
+                }
+
+                if (FoldedPrefixOf(entry.Name) is { } folded)
+                {
+                    if (HasAnyObject(entry.Path))
+                    {
+                        yield return (folded, null);
+                    }
+
                     continue;
                 }
 
@@ -44,6 +57,37 @@ internal sealed class ObjectTreeWalker(string objectsRoot, string prefix, ListCu
                 yield return (entry.Name, entry.Path);
             }
         }
+    }
+
+    /// <summary>The prefix every key below <paramref name="directoryPrefix"/> folds into, when the delimiter decides it already.</summary>
+    private string? FoldedPrefixOf(string directoryPrefix) =>
+        delimiter is not null
+        && directoryPrefix.StartsWith(prefix, StringComparison.Ordinal)
+        && directoryPrefix.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) is var at and >= 0
+        && at + delimiter.Length <= directoryPrefix.Length
+            ? directoryPrefix[..(at + delimiter.Length)]
+            : null;
+
+    /// <summary>Whether the directory holds at least one object file, at any depth (stops at the first).</summary>
+    private static bool HasAnyObject(string directory)
+    {
+        try
+        {
+            foreach (var child in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0 }))
+            {
+                var marker = child.Name.IndexOf(ObjectPathEncoding.ObjectSuffix, StringComparison.Ordinal);
+                if ((child is FileInfo && marker == child.Name.Length - 1 && marker > 0) || (child is DirectoryInfo && marker < 0 && HasAnyObject(child.FullName)))
+                {
+                    return true;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Removed while we looked: it holds nothing.
+        }
+
+        return false;
     }
 
     /// <summary>True when some key starting with <paramref name="directoryPrefix"/> can start with <c>prefix</c>.</summary>

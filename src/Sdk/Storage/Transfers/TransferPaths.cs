@@ -40,13 +40,21 @@ internal static class TransferPaths
                 throw new UnsafeObjectKeyException(key, $"it has the path segment '{segment}'");
             }
 
-            if (segment.IndexOfAny(InvalidFileNameChars) >= 0 || segment.Any(char.IsControl))
+            if (segment.IndexOfAny(InvalidFileNameChars) >= 0 || segment.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 || segment.AsSpan().IndexOfAnyInRange('\u007F', '\u009F') >= 0)
             {
                 throw new UnsafeObjectKeyException(key, $"the segment '{segment}' is not a valid local file name");
             }
         }
 
-        var full = Path.GetFullPath(Path.Join([root, .. segments]));
+        var joined = Path.Join([root, .. segments]);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Segments without '/' that are not '.' or '..' cannot leave the root on Unix: no need to normalise (it is
+            // the merge's per-file cost).
+            return joined;
+        }
+
+        var full = Path.GetFullPath(joined);
         if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new UnsafeObjectKeyException(key, $"it would land outside '{root}'");
