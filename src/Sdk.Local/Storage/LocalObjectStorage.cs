@@ -45,6 +45,7 @@ public sealed class LocalObjectStorage : IObjectStorage
     private readonly string _objectsDirectory;
     private readonly string _stagingDirectory;
     private readonly GenerationStripes _stripes;
+    private readonly SortedDirectoryCache _directoryCache = new();
 
     /// <summary>Opens (creating if needed) the store in <paramref name="rootDirectory"/>.</summary>
     /// <exception cref="StorageException">The directory holds a store of another layout version.</exception>
@@ -190,7 +191,7 @@ public sealed class LocalObjectStorage : IObjectStorage
     internal ListPage ReadPage(string prefix, string? delimiter, int pageSize, ListCursor? cursor)
     {
         var entries = new List<ObjectListEntry>(Math.Min(pageSize, 1024));
-        var walker = new ObjectTreeWalker(_objectsDirectory, prefix, cursor, delimiter);
+        var walker = new ObjectTreeWalker(_objectsDirectory, prefix, cursor, delimiter, _directoryCache);
         foreach (var (key, path) in walker.Walk())
         {
             if (path is null)

@@ -37,7 +37,7 @@ internal static class ObjectPathEncoding
     /// <summary>Longest encoded segment kept readable; longer ones are hashed.</summary>
     public const int MaxPlainNameLength = 160;
 
-    private const string HashedPrefix = "%%";
+    public const string HashedPrefix = "%%";
 
     /// <summary>The path of the object file for <paramref name="key"/> (a valid key).</summary>
     public static string ObjectFilePath(string objectsRoot, string key)
