@@ -32,6 +32,7 @@ public static partial class AtomicFile
     /// <param name="durability"><see cref="Durability.File"/> fsyncs every file and directory of the new tree before it goes live; <see cref="Durability.FileAndDirectory"/> also fsyncs the parent after the renames.</param>
     /// <exception cref="DirectoryNotFoundException"><paramref name="sourceDirectory"/> does not exist.</exception>
     /// <exception cref="IOException">A rename failed (for example across file systems); the target is unchanged.</exception>
+    /// <exception cref="UnsafeLocalPathException">The target or the source is a symbolic link: a tree is never replaced through a link.</exception>
     public static void ReplaceDirectory(string sourceDirectory, string targetDirectory, Durability durability)
     {
         var (source, target) = PrepareReplace(sourceDirectory, targetDirectory, durability);
