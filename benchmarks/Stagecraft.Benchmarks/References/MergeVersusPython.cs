@@ -20,7 +20,7 @@ namespace Stagecraft.Benchmarks.References;
 /// <c>dotnet run -c Release --project benchmarks/Stagecraft.Benchmarks -- merge-vs-python DIR [ROUNDS] [BASELINE_PY]</c>;
 /// DIR on tmpfs (<c>/dev/shm/...</c>) or on disk. Both merges skip fsync (the Python algorithm has none).
 /// </remarks>
-internal static partial class MergeVersusPython
+internal static class MergeVersusPython
 {
     private const string RunId = "bench-py";
     private const string Kind = "otf";
@@ -177,13 +177,8 @@ internal static partial class MergeVersusPython
             long offset = 0;
             while (offset < length)
             {
-                var copied = CopyFileRange(source, 0, destination, 0, (nuint)(length - offset), 0);
-                if (copied <= 0)
-                {
-                    throw new IOException($"copy_file_range failed (errno {Marshal.GetLastPInvokeError()}).");
-                }
-
-                offset += copied;
+                var copied = KernelCopy.CopyFileRange(source, offset, destination, offset, length - offset);
+                offset += copied > 0 ? copied : throw new IOException($"copy_file_range failed (errno {Marshal.GetLastPInvokeError()}).");
             }
         });
         var elapsed = clock.Elapsed.TotalMilliseconds;
@@ -223,8 +218,4 @@ internal static partial class MergeVersusPython
         process.WaitForExit();
         return process.ExitCode == 0 ? output : throw new InvalidOperationException($"python3 {script} {command} failed ({process.ExitCode}): {output}");
     }
-
-    /// <summary>copy_file_range(2) with the file offsets (null: the descriptors' own positions).</summary>
-    [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
-    private static partial nint CopyFileRange(Microsoft.Win32.SafeHandles.SafeFileHandle input, nint inputOffset, Microsoft.Win32.SafeHandles.SafeFileHandle output, nint outputOffset, nuint length, uint flags);
 }
