@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Text;
 using Stagecraft.IO;
 using Stagecraft.Local.Storage;
+using Stagecraft.Storage;
 using Stagecraft.Storage.Transfers;
 using Stagecraft.Testing;
+using Stagecraft.Testing.Contracts;
 
 namespace Stagecraft.Sdk.Local.Tests.Storage;
 
@@ -39,6 +41,35 @@ public sealed class TransferLinkSafetyTests : IDisposable
         Assert.Contains(Path.Combine(target, "sub"), ex.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
         Assert.Equal(["sub"], Directory.GetFileSystemEntries(target).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task A_directory_swapped_for_a_link_during_the_download_is_refused_at_the_write()
+    {
+        if (!Unix)
+        {
+            return;
+        }
+
+        var inner = new LocalObjectStorage(_temp.Combine("store"));
+        await inner.PutAsync("p/a.txt", new MemoryStream("a"u8.ToArray()));
+        await inner.PutAsync("p/sub/payload.txt", new MemoryStream("payload"u8.ToArray()));
+        var target = _temp.Combine("target");
+        var elsewhere = _temp.Combine("elsewhere");
+        Directory.CreateDirectory(Path.Combine(target, "sub"));
+        Directory.CreateDirectory(elsewhere);
+
+        // The checks before writing pass (sub is a real directory); then, while the first file downloads, sub becomes a link.
+        var storage = new SwappingStorage(inner, "p/a.txt", () =>
+        {
+            Directory.Move(Path.Combine(target, "sub"), Path.Combine(target, "sub.moved"));
+            Directory.CreateSymbolicLink(Path.Combine(target, "sub"), elsewhere);
+        });
+
+        var ex = await Assert.ThrowsAsync<UnsafeLocalPathException>(() => storage.DownloadPrefixAsync("p", target, new TransferOptions { MaxParallelism = 1 }));
+
+        Assert.Equal(Path.Combine(target, "sub"), ex.LocalPath);
+        Assert.Empty(Directory.GetFileSystemEntries(elsewhere));
     }
 
     [Fact]
@@ -159,6 +190,22 @@ public sealed class TransferLinkSafetyTests : IDisposable
         Assert.True(File.Exists(live));
         Assert.True(File.Exists(random));
         Assert.Equal("x", File.ReadAllText(Path.Combine(target, "d", "x.bin")));
+    }
+
+    /// <summary>Runs an action once, when the given object is first read.</summary>
+    private sealed class SwappingStorage(IObjectStorage inner, string trigger, Action swap) : ObjectStorageDecorator(inner)
+    {
+        private int _done;
+
+        public override Task<ObjectReadResult> GetAsync(string key, GetObjectOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            if (key == trigger && Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                swap();
+            }
+
+            return base.GetAsync(key, options, cancellationToken);
+        }
     }
 
     /// <summary>The id of a process that has exited (and been reaped).</summary>
