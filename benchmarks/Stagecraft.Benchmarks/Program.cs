@@ -1,4 +1,17 @@
 using BenchmarkDotNet.Running;
 
 // `dotnet run -c Release --project benchmarks/Stagecraft.Benchmarks -- --filter '*'` (see benchmarks/README.md).
+// `-- merge-vs-python DIR [ROUNDS]`: the post-run merge against the Python algorithm it replaces (benchmarks/README.md).
+if (args is ["merge-vs-python", .. var rest])
+{
+    return await Stagecraft.Benchmarks.References.MergeVersusPython.RunAsync(rest);
+}
+
+// `-- listing DIR [OBJECTS]`: LocalObjectStorage listing at 100,000 objects in one folder (benchmarks/README.md).
+if (args is ["listing", .. var listingArgs])
+{
+    return await Stagecraft.Benchmarks.Storage.LocalListingScale.RunAsync(listingArgs);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

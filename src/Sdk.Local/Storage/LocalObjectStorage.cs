@@ -45,6 +45,7 @@ public sealed class LocalObjectStorage : IObjectStorage
     private readonly string _objectsDirectory;
     private readonly string _stagingDirectory;
     private readonly GenerationStripes _stripes;
+    private readonly SortedDirectoryCache _directoryCache = new();
 
     /// <summary>Opens (creating if needed) the store in <paramref name="rootDirectory"/>.</summary>
     /// <exception cref="StorageException">The directory holds a store of another layout version.</exception>
@@ -190,10 +191,15 @@ public sealed class LocalObjectStorage : IObjectStorage
     internal ListPage ReadPage(string prefix, string? delimiter, int pageSize, ListCursor? cursor)
     {
         var entries = new List<ObjectListEntry>(Math.Min(pageSize, 1024));
-        var walker = new ObjectTreeWalker(_objectsDirectory, prefix, cursor);
+        var walker = new ObjectTreeWalker(_objectsDirectory, prefix, cursor, delimiter, _directoryCache);
         foreach (var (key, path) in walker.Walk())
         {
-            if (delimiter is not null && key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) is var at and >= 0)
+            if (path is null)
+            {
+                entries.Add(ObjectListEntry.ForPrefix(key));
+                walker.ExcludePrefix = key;
+            }
+            else if (delimiter is not null && key.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal) is var at and >= 0)
             {
                 var folded = key[..(at + delimiter.Length)];
                 entries.Add(ObjectListEntry.ForPrefix(folded));
@@ -375,7 +381,8 @@ public sealed class LocalObjectStorage : IObjectStorage
 
     private void DeleteAbandonedUploads()
     {
-        var cutoff = _options.TimeProvider.GetUtcNow().UtcDateTime - _options.AbandonedUploadAge;
+        var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+        var cutoff = now - _options.AbandonedUploadAge;
         var deleted = 0;
         foreach (var file in new DirectoryInfo(_stagingDirectory).EnumerateFiles("*" + StagedUpload.FileExtension))
         {
@@ -384,6 +391,10 @@ public sealed class LocalObjectStorage : IObjectStorage
                 if (file.LastWriteTimeUtc <= cutoff)
                 {
                     file.Delete();
+                    deleted++;
+                }
+                else if (file.LastWriteTimeUtc <= now - StagedUpload.OwnerGoneAfter && StagedUpload.TryDeleteIfOwnerGone(file.FullName))
+                {
                     deleted++;
                 }
             }

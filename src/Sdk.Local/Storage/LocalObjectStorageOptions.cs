@@ -24,7 +24,8 @@ public sealed record LocalObjectStorageOptions
 
     /// <summary>
     /// Uploads staged longer ago than this are taken to belong to killed writers and deleted when a store is
-    /// opened. Must exceed the longest upload. Default: one day.
+    /// opened. Must exceed the longest upload. Default: one day. On Unix a staged upload whose writer is provably gone
+    /// (the kernel released the lock it held) is deleted when a store is opened once it is a minute old.
     /// </summary>
     public TimeSpan AbandonedUploadAge { get; init; } = TimeSpan.FromDays(1);
 

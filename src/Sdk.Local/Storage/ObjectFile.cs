@@ -18,6 +18,8 @@ internal sealed class ObjectFile : IDisposable
 
     private const int MaxHeaderLength = 1024 * 1024;
 
+    private const int TailReadLength = 2048;
+
     private ObjectFile(SafeFileHandle handle, ObjectInfo info)
     {
         Handle = handle;
@@ -34,13 +36,18 @@ internal sealed class ObjectFile : IDisposable
     /// <exception cref="StorageException">The file exists but is not a complete object file.</exception>
     public static ObjectFile? TryOpen(string path)
     {
-        SafeFileHandle handle;
+        SafeFileHandle? handle;
         try
         {
             // Delete sharing: a writer may rename a new version over this path while we read the old one.
-            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            handle = ReadOnlyFile.TryOpen(path);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+
+        if (handle is null)
         {
             return null;
         }
@@ -89,24 +96,36 @@ internal sealed class ObjectFile : IDisposable
     private static ObjectInfo ReadInfo(SafeFileHandle handle, string path)
     {
         var length = RandomAccess.GetLength(handle);
-        Span<byte> fixedPart = stackalloc byte[FixedTrailerLength];
-        if (length < FixedTrailerLength || RandomAccess.Read(handle, fixedPart, length - FixedTrailerLength) != FixedTrailerLength
-            || !fixedPart[sizeof(uint)..].SequenceEqual(Magic))
+
+        // One read of the file's tail usually holds the whole trailer (header JSON included); a larger header takes a second.
+        Span<byte> tail = stackalloc byte[(int)Math.Min(length, TailReadLength)];
+        if (length < FixedTrailerLength || RandomAccess.Read(handle, tail, length - tail.Length) != tail.Length
+            || !tail[^8..].SequenceEqual(Magic))
         {
             throw Corrupt(path, "no object trailer");
         }
 
-        var headerLength = BinaryPrimitives.ReadUInt32LittleEndian(fixedPart);
+        var headerLength = BinaryPrimitives.ReadUInt32LittleEndian(tail[^FixedTrailerLength..]);
         if (headerLength > MaxHeaderLength || headerLength > length - FixedTrailerLength)
         {
             throw Corrupt(path, $"header length {headerLength} does not fit");
         }
 
-        var json = new byte[headerLength];
         var headerOffset = length - FixedTrailerLength - headerLength;
-        if (RandomAccess.Read(handle, json, headerOffset) != json.Length)
+        scoped ReadOnlySpan<byte> json;
+        if (headerLength + FixedTrailerLength <= tail.Length)
         {
-            throw Corrupt(path, "short header");
+            json = tail.Slice(tail.Length - FixedTrailerLength - (int)headerLength, (int)headerLength);
+        }
+        else
+        {
+            var bytes = new byte[headerLength];
+            if (RandomAccess.Read(handle, bytes, headerOffset) != bytes.Length)
+            {
+                throw Corrupt(path, "short header");
+            }
+
+            json = bytes;
         }
 
         StoredObjectHeader? header;

@@ -37,7 +37,9 @@ internal static class ObjectPathEncoding
     /// <summary>Longest encoded segment kept readable; longer ones are hashed.</summary>
     public const int MaxPlainNameLength = 160;
 
-    private const string HashedPrefix = "%%";
+    public const string HashedPrefix = "%%";
+
+    private static readonly SearchValues<char> PlainCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789._-");
 
     /// <summary>The path of the object file for <paramref name="key"/> (a valid key).</summary>
     public static string ObjectFilePath(string objectsRoot, string key)
@@ -68,6 +70,12 @@ internal static class ObjectPathEncoding
 
     public static string EncodeSegment(string segment)
     {
+        // The common case, a segment of plain characters only, encodes to itself: no builder (a cost on every Get).
+        if (segment.Length <= MaxPlainNameLength && !segment.AsSpan().ContainsAnyExcept(PlainCharacters))
+        {
+            return segment;
+        }
+
         var sb = new StringBuilder(segment.Length + 8);
         Span<byte> utf8 = stackalloc byte[4];
         foreach (var rune in segment.EnumerateRunes())

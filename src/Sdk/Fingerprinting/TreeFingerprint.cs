@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.IO.Enumeration;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -17,15 +16,16 @@ namespace Stagecraft.Fingerprinting;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Definition (version 1): list regular files and symbolic links below the root (links are recorded, not
-/// followed; empty directories do not count, as in git), drop excluded names, sort by relative path
-/// (<c>/</c>-separated, ordinal). The tree hash is SHA-256 over the header <c>stagecraft-tree-v1\n</c> then,
-/// per entry: a kind byte (<c>F</c>/<c>L</c>), the UTF-8 path length (uint32, big-endian), the path, the
-/// size (uint64, big-endian) and the entry's 32-byte SHA-256. Length prefixes make every boundary
+/// Definition (version 2): the files of the tree as <see cref="DirectoryWalker"/> defines it (the one rule shared with
+/// uploads and stage outputs: links inside the tree followed, links leading out or nowhere left out, temporaries of
+/// killed writers left out, empty directories not counted), minus excluded names, sorted by relative path
+/// (<c>/</c>-separated, ordinal). The tree hash is SHA-256 over the header <c>stagecraft-tree-v2\n</c> then,
+/// per file: the byte <c>F</c>, the UTF-8 path length (uint32, big-endian), the path, the
+/// size (uint64, big-endian) and the file's 32-byte SHA-256. Length prefixes make every boundary
 /// unambiguous, so a rename, a moved byte or a changed size always changes the hash.
 /// </para>
 /// <para>
-/// Files are hashed in parallel (bounded by <see cref="TreeFingerprintOptions.MaxDegreeOfParallelism"/>) and
+/// Files are hashed in parallel (bounded by <see cref="TreeFingerprintOptions.MaxParallelism"/>) and
 /// folded in sorted order. Files are opened with plain <c>open(O_RDONLY)</c> on Unix, not
 /// <see cref="File.OpenHandle"/>, whose advisory <c>flock(LOCK_SH)</c> would fail on a held lock file
 /// inside the tree. The tree must not change while it is hashed (hold its lock).
@@ -36,7 +36,7 @@ public static class TreeFingerprint
     private const int ReadBufferSize = 256 * 1024;
     private const int HashSize = 32;
 
-    private static readonly byte[] Header = "stagecraft-tree-v1\n"u8.ToArray();
+    private static readonly byte[] Header = "stagecraft-tree-v2\n"u8.ToArray();
 
     /// <summary>Computes the tree hash of <paramref name="directory"/> as lower-case hex.</summary>
     /// <param name="directory">An existing directory.</param>
@@ -69,8 +69,8 @@ public static class TreeFingerprint
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         options ??= TreeFingerprintOptions.Default;
-        var parallelism = options.MaxDegreeOfParallelism ?? Environment.ProcessorCount;
-        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1, nameof(options) + "." + nameof(options.MaxDegreeOfParallelism));
+        var parallelism = options.MaxParallelism ?? Environment.ProcessorCount;
+        ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1, nameof(options) + "." + nameof(options.MaxParallelism));
 
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         if (!Directory.Exists(root))
@@ -89,7 +89,7 @@ public static class TreeFingerprint
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var next = -1;
         var workers = Enumerable.Range(0, Math.Min(parallelism, Math.Max(1, files.Count)))
-            .Select(_ => Task.Run(() => HashWorker(root, files, results, ready, ref next, stop.Token), CancellationToken.None))
+            .Select(_ => Task.Run(() => HashWorker(files, results, ready, ref next, stop.Token), CancellationToken.None))
             .ToArray();
         try
         {
@@ -131,38 +131,14 @@ public static class TreeFingerprint
         return tree.Finish();
     }
 
-    private static List<(string RelativePath, bool IsLink)> List(string root, TreeFingerprintOptions options)
+    private static List<WalkedFile> List(string root, TreeFingerprintOptions options)
     {
         var excluded = options.ExcludedFileNames;
-        var enumeration = new FileSystemEnumerable<(string, bool)>(
-            root,
-            (ref entry) => (Relative(root, entry.ToFullPath()), IsLink(ref entry)),
-            new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = true, ReturnSpecialDirectories = false })
-        {
-            // Symbolic links to directories are recorded as links, never descended: no cycles, no escapes.
-            ShouldRecursePredicate = (ref entry) => !IsLink(ref entry),
-            ShouldIncludePredicate = (ref entry) =>
-                (IsLink(ref entry) || !entry.IsDirectory) &&
-                !excluded.Contains(entry.FileName.ToString()) &&
-                !(options.IgnoreAtomicFileTemporaries && !IsLink(ref entry) && AtomicFile.IsTemporaryFileName(entry.FileName.ToString())),
-        };
-
-        var files = enumeration.ToList();
-        files.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
-        return files;
-    }
-
-    private static bool IsLink(ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) != 0;
-
-    private static string Relative(string root, string fullPath)
-    {
-        var relative = fullPath[(Path.EndsInDirectorySeparator(root) ? root.Length : root.Length + 1)..];
-        return Path.DirectorySeparatorChar == '/' ? relative : relative.Replace(Path.DirectorySeparatorChar, '/');
+        return [.. DirectoryWalker.Walk(root).Files.Where(file => !excluded.Contains(Path.GetFileName(file.RelativePath)))];
     }
 
     private static void HashWorker(
-        string root,
-        List<(string RelativePath, bool IsLink)> files,
+        List<WalkedFile> files,
         TreeFingerprintEntry[] results,
         TaskCompletionSource[] ready,
         ref int next,
@@ -182,24 +158,12 @@ public static class TreeFingerprint
                     continue;
                 }
 
-                var (relative, isLink) = files[i];
-                var full = Path.Combine(root, relative);
+                var file = files[i];
                 try
                 {
-                    long size;
-                    if (isLink)
-                    {
-                        var target = Encoding.UTF8.GetBytes(new FileInfo(full).LinkTarget ?? string.Empty);
-                        sha.AppendData(target);
-                        size = target.Length;
-                    }
-                    else
-                    {
-                        size = HashFile(full, sha, buffer);
-                    }
-
+                    var size = HashFile(file.FullPath, sha, buffer);
                     sha.GetHashAndReset(digest);
-                    results[i] = new TreeFingerprintEntry(relative, isLink ? TreeEntryKind.SymbolicLink : TreeEntryKind.File, size, Convert.ToHexStringLower(digest));
+                    results[i] = new TreeFingerprintEntry(file.RelativePath, size, Convert.ToHexStringLower(digest));
                     ready[i].SetResult();
                 }
 #pragma warning disable CA1031 // handed to the consumer, in order, through its slot
@@ -267,7 +231,7 @@ public static class TreeFingerprint
             var pathLength = Encoding.UTF8.GetByteCount(entry.RelativePath);
             var record = pathLength + 1 + 4 + 8 + HashSize <= _scratch.Length ? _scratch : new byte[pathLength + 1 + 4 + 8 + HashSize];
             var span = record.AsSpan();
-            span[0] = entry.Kind == TreeEntryKind.File ? (byte)'F' : (byte)'L';
+            span[0] = (byte)'F';
             BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)pathLength);
             Encoding.UTF8.GetBytes(entry.RelativePath, span[5..]);
             var at = 5 + pathLength;

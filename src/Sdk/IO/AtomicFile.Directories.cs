@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using Stagecraft.IO.Native;
+
 namespace Stagecraft.IO;
 
 public static partial class AtomicFile
@@ -29,6 +32,7 @@ public static partial class AtomicFile
     /// <param name="durability"><see cref="Durability.File"/> fsyncs every file and directory of the new tree before it goes live; <see cref="Durability.FileAndDirectory"/> also fsyncs the parent after the renames.</param>
     /// <exception cref="DirectoryNotFoundException"><paramref name="sourceDirectory"/> does not exist.</exception>
     /// <exception cref="IOException">A rename failed (for example across file systems); the target is unchanged.</exception>
+    /// <exception cref="UnsafeLocalPathException">The target or the source is a symbolic link: a tree is never replaced through a link.</exception>
     public static void ReplaceDirectory(string sourceDirectory, string targetDirectory, Durability durability)
     {
         var (source, target) = PrepareReplace(sourceDirectory, targetDirectory, durability);
@@ -145,10 +149,28 @@ public static partial class AtomicFile
         while (true)
         {
             var staging = TemporaryNames.StagingFor(target);
-            if (!Path.Exists(staging))
+            if (OperatingSystem.IsWindows())
             {
-                Directory.CreateDirectory(staging);
+                if (!Path.Exists(staging))
+                {
+                    Directory.CreateDirectory(staging);
+                    return staging;
+                }
+
+                continue;
+            }
+
+            // mkdir fails on an existing name, link included: the staging tree is always one we created, never a
+            // directory (or link) someone placed at that name, so nothing built in it can land elsewhere.
+            if (LibC.Mkdir(staging, 0x1FF) == 0)
+            {
                 return staging;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is not LibC.EEXIST and not LibC.EINTR)
+            {
+                throw new IOException($"Cannot create the staging directory '{staging}' ({LibC.Describe(errno)}).", errno);
             }
         }
     }
@@ -174,6 +196,16 @@ public static partial class AtomicFile
             source.StartsWith(target + Path.DirectorySeparatorChar, comparison))
         {
             throw new ArgumentException($"Source '{source}' and target '{target}' must be distinct and not nested in each other.", nameof(sourceDirectory));
+        }
+
+        if (new FileInfo(target).LinkTarget is { } link)
+        {
+            throw new UnsafeLocalPathException(target, Path.GetDirectoryName(target) ?? target, $"is a symbolic link (to '{link}'); a tree is never replaced through a link");
+        }
+
+        if (new FileInfo(source).LinkTarget is { } sourceLink)
+        {
+            throw new UnsafeLocalPathException(source, Path.GetDirectoryName(source) ?? source, $"is a symbolic link (to '{sourceLink}'); only a real directory is moved into place");
         }
 
         if (File.Exists(target))

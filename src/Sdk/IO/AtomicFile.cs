@@ -244,6 +244,33 @@ public static partial class AtomicFile
         return deleted;
     }
 
+    /// <summary>
+    /// Deletes temporary files in <paramref name="directory"/> (not recursively) whose creating process is provably gone
+    /// (their name carries its id and no process has it any more), whatever their age: they can only be a killed writer's.
+    /// </summary>
+    /// <returns>The number of files deleted.</returns>
+    internal static int DeleteOrphanedTemporaryFiles(string directory)
+    {
+        var deleted = 0;
+        try
+        {
+            foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*" + TemporaryNames.FileSuffix, HiddenIncluded))
+            {
+                if (TemporaryNames.TryGetOwnerProcessId(file.Name, out var owner) && owner != Environment.ProcessId
+                    && file.LinkTarget is null && ProcessLiveness.IsProvablyGone(owner) && DeleteQuietly(file.FullName))
+                {
+                    deleted++;
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing there to clean.
+        }
+
+        return deleted;
+    }
+
     /// <summary>Whether <paramref name="fileName"/> is an <see cref="AtomicFile"/> temporary (readers and fingerprints may skip these).</summary>
     public static bool IsTemporaryFileName(string fileName)
     {

@@ -43,6 +43,27 @@ internal static class TemporaryNames
     /// <summary>The trash-name prefix for <paramref name="fullPath"/>, to find its half-deleted trees.</summary>
     public static string TrashPrefixFor(string fullPath) => "." + Embedded(Path.GetFileName(fullPath)) + TrashMarker;
 
+    /// <summary>The staging-name prefix for <paramref name="fullPath"/>, to find its staging trees.</summary>
+    public static string StagingPrefixFor(string fullPath) => "." + Embedded(Path.GetFileName(fullPath)) + StagingMarker;
+
+    /// <summary>
+    /// The id of the process that created the temporary file <paramref name="fileName"/>, when its token names one
+    /// (<c>.{name}.p{pid}.stagecraft-tmp</c>; random tokens name nobody).
+    /// </summary>
+    public static bool TryGetOwnerProcessId(string fileName, out int processId)
+    {
+        processId = 0;
+        if (!IsTemporaryFile(fileName))
+        {
+            return false;
+        }
+
+        var body = fileName.AsSpan(0, fileName.Length - FileSuffix.Length);
+        var dot = body.LastIndexOf('.');
+        return dot >= 0 && body[(dot + 1)..] is ['p', .. var digits] && digits.Length > 0 && !digits.ContainsAnyExceptInRange('0', '9')
+            && int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out processId);
+    }
+
     public static bool IsTemporaryFile(string fileName) =>
         fileName.StartsWith('.') && fileName.EndsWith(FileSuffix, StringComparison.Ordinal);
 

@@ -10,6 +10,7 @@ namespace Stagecraft.References;
     AllowDuplicateProperties = false,
     RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(SortedDictionary<string, string>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(UploadCompleteDocument))]
 [JsonSerializable(typeof(MergeReport))]
 internal sealed partial class ReferencesJsonContext : JsonSerializerContext;

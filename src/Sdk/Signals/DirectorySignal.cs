@@ -29,8 +29,9 @@ public sealed class DirectorySignal : Signal
     }
 
     /// <summary>
-    /// Every file under the directory as a <c>/</c>-separated relative path, in ordinal order (the order the
-    /// runtime stores and fingerprints them in).
+    /// Every file of the directory's tree as a <c>/</c>-separated relative path, in ordinal order (the order the
+    /// runtime stores and fingerprints them in). The tree is what <see cref="IO.DirectoryWalker"/> walks: links inside the
+    /// directory are followed, links leading out of it or nowhere are not part of it, nor are temporaries of killed writers.
     /// </summary>
     public IReadOnlyList<string> EnumerateRelativeFilePaths()
     {
@@ -39,10 +40,6 @@ public sealed class DirectorySignal : Signal
             throw new DirectoryNotFoundException($"Directory signal '{Path}' does not exist.");
         }
 
-        var files = Directory.EnumerateFiles(Path, "*", SearchOption.AllDirectories)
-            .Select(f => System.IO.Path.GetRelativePath(Path, f).Replace(System.IO.Path.DirectorySeparatorChar, '/'))
-            .ToList();
-        files.Sort(StringComparer.Ordinal);
-        return files;
+        return [.. IO.DirectoryWalker.Walk(Path).Files.Select(f => f.RelativePath)];
     }
 }

@@ -25,11 +25,11 @@ public class TreeFingerprintTests
             Write(b.Path, path, content);
         }
 
-        var expected = await TreeFingerprint.ComputeAsync(a.Path, new TreeFingerprintOptions { MaxDegreeOfParallelism = 1 });
+        var expected = await TreeFingerprint.ComputeAsync(a.Path, new TreeFingerprintOptions { MaxParallelism = 1 });
         Assert.Matches("^[0-9a-f]{64}$", expected);
         foreach (var parallelism in new[] { 1, 2, 3, 8, 64 })
         {
-            Assert.Equal(expected, await TreeFingerprint.ComputeAsync(b.Path, new TreeFingerprintOptions { MaxDegreeOfParallelism = parallelism }));
+            Assert.Equal(expected, await TreeFingerprint.ComputeAsync(b.Path, new TreeFingerprintOptions { MaxParallelism = parallelism }));
         }
 
         Assert.Equal(expected, await TreeFingerprint.ComputeAsync(a.Path + Path.DirectorySeparatorChar));
@@ -43,7 +43,7 @@ public class TreeFingerprintTests
         Write(dir.Path, "a/x.bin", "xx");
 
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData("stagecraft-tree-v1\n"u8);
+        sha.AppendData("stagecraft-tree-v2\n"u8);
         foreach (var (path, content) in new[] { ("a/x.bin", "xx"), ("b.txt", "B") })
         {
             var pathBytes = Encoding.UTF8.GetBytes(path);
@@ -114,7 +114,6 @@ public class TreeFingerprintTests
         Assert.Equal(before, await TreeFingerprint.ComputeAsync(dir.Path, options));
 
         Assert.NotEqual(before, await TreeFingerprint.ComputeAsync(dir.Path, options with { ExcludedFileNames = new HashSet<string>() }));
-        Assert.NotEqual(before, await TreeFingerprint.ComputeAsync(dir.Path, options with { IgnoreAtomicFileTemporaries = false }));
     }
 
     [Fact]
@@ -137,7 +136,7 @@ public class TreeFingerprintTests
         }
 
         var progress = new List<TreeFingerprintProgress>();
-        var options = new TreeFingerprintOptions { MaxDegreeOfParallelism = 4, Progress = new SyncProgress(progress) };
+        var options = new TreeFingerprintOptions { MaxParallelism = 4, Progress = new SyncProgress(progress) };
         var entries = new List<TreeFingerprintEntry>();
         await foreach (var entry in TreeFingerprint.EnumerateEntriesAsync(dir.Path, options))
         {
@@ -158,12 +157,16 @@ public class TreeFingerprintTests
     }
 
     [UnixFact]
-    public async Task Symbolic_links_are_recorded_by_target_and_never_followed()
+    public async Task Symbolic_links_follow_the_directory_walker_rule()
     {
         using var dir = new TempDirectory("fp");
+        using var outside = new TempDirectory("fp-outside");
         Write(dir.Path, "real/file.txt", "content");
+        Write(outside.Path, "secret.txt", "secret");
         File.CreateSymbolicLink(Path.Combine(dir.Path, "link-to-file"), "real/file.txt");
         Directory.CreateSymbolicLink(Path.Combine(dir.Path, "loop"), "."); // would recurse forever if followed
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "secret"), Path.Combine(outside.Path, "secret.txt"));
+        File.CreateSymbolicLink(Path.Combine(dir.Path, "dangling"), "missing.txt");
 
         var entries = new List<TreeFingerprintEntry>();
         await foreach (var entry in TreeFingerprint.EnumerateEntriesAsync(dir.Path))
@@ -171,13 +174,14 @@ public class TreeFingerprintTests
             entries.Add(entry);
         }
 
-        Assert.Equal(["link-to-file", "loop", "real/file.txt"], entries.Select(e => e.RelativePath));
-        Assert.Equal(TreeEntryKind.SymbolicLink, entries[0].Kind);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("real/file.txt"u8)), entries[0].Sha256);
+        // The link inside is read through (its content under its own name); the loop, the secret and the dangling link are not part of the tree.
+        Assert.Equal(["link-to-file", "real/file.txt"], entries.Select(e => e.RelativePath));
+        Assert.Equal(entries[1].Sha256, entries[0].Sha256);
 
         var before = await TreeFingerprint.ComputeAsync(dir.Path);
-        File.Delete(Path.Combine(dir.Path, "link-to-file"));
-        File.CreateSymbolicLink(Path.Combine(dir.Path, "link-to-file"), "real/other.txt");
+        await File.WriteAllTextAsync(Path.Combine(outside.Path, "secret.txt"), "changed");
+        Assert.Equal(before, await TreeFingerprint.ComputeAsync(dir.Path));
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, "real", "file.txt"), "changed");
         Assert.NotEqual(before, await TreeFingerprint.ComputeAsync(dir.Path));
     }
 
@@ -203,7 +207,7 @@ public class TreeFingerprintTests
     {
         using var dir = new TempDirectory("fp");
         var empty = await TreeFingerprint.ComputeAsync(dir.Path);
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("stagecraft-tree-v1\n"u8)), empty);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData("stagecraft-tree-v2\n"u8)), empty);
         Directory.CreateDirectory(Path.Combine(dir.Path, "only", "dirs"));
         Assert.Equal(empty, await TreeFingerprint.ComputeAsync(dir.Path));
 
@@ -228,7 +232,7 @@ public class TreeFingerprintTests
     public async Task Invalid_parallelism_is_rejected()
     {
         using var dir = new TempDirectory("fp");
-        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => TreeFingerprint.ComputeAsync(dir.Path, new TreeFingerprintOptions { MaxDegreeOfParallelism = 0 }));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => TreeFingerprint.ComputeAsync(dir.Path, new TreeFingerprintOptions { MaxParallelism = 0 }));
     }
 
     private static List<(string Path, string Content)> SampleFiles(int count)

@@ -4,7 +4,7 @@ namespace Stagecraft.IO.Native;
 
 /// <summary>
 /// The few libc calls the hot core needs and .NET does not expose: <c>flock</c>, <c>fsync</c> on a
-/// directory, <c>fstatfs</c>, and a plain <c>open</c> (not <see cref="File.OpenHandle"/>, which takes its own
+/// directory, <c>fstatfs</c>, the <c>*at</c> family (writes that never resolve a path through a link), and a plain <c>open</c> (not <see cref="File.OpenHandle"/>, which takes its own
 /// advisory <c>flock</c> to emulate <see cref="FileShare"/> and would interfere with ours).
 /// </summary>
 internal static partial class LibC
@@ -48,6 +48,77 @@ internal static partial class LibC
     /// </summary>
     [LibraryImport(Library, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int OpenVariadicOnStack(string path, int flags, nint r2, nint r3, nint r4, nint r5, nint r6, nint r7, nint mode);
+
+    internal const int ENOENT = 2;
+    internal const int ESRCH = 3;
+    internal const int EEXIST = 17;
+    internal const int ENOTDIR = 20;
+
+    /// <summary><c>ELOOP</c>: what <c>O_NOFOLLOW</c> reports for a symbolic link (40 on Linux, 62 on the BSDs and macOS).</summary>
+    internal static int ELOOP => OperatingSystem.IsLinux() ? 40 : 62;
+
+    internal const int O_WRONLY = 1;
+
+    internal static int O_EXCL => OperatingSystem.IsLinux() ? 0x80 : 0x800;
+
+    /// <summary><c>O_NOFOLLOW</c>: architecture-dependent on Linux (0100000 on ARM, 0400000 on x86).</summary>
+    internal static int O_NOFOLLOW =>
+        OperatingSystem.IsLinux()
+            ? RuntimeInformation.OSArchitecture is Architecture.Arm or Architecture.Arm64 ? 0x8000 : 0x20000
+            : 0x100;
+
+    /// <summary>Opens <paramref name="path"/> relative to the directory <paramref name="directoryFd"/>; variadic like <see cref="Open"/>.</summary>
+    internal static int OpenAt(SafeHandle directoryFd, string path, int flags, int mode) =>
+        OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.Arm64
+            ? OpenAtVariadicOnStack(directoryFd, path, flags, 0, 0, 0, 0, 0, mode)
+            : OpenAtFixed(directoryFd, path, flags, mode);
+
+    [LibraryImport(Library, EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int OpenAtFixed(SafeHandle directoryFd, string path, int flags, int mode);
+
+    [LibraryImport(Library, EntryPoint = "openat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int OpenAtVariadicOnStack(SafeHandle directoryFd, string path, int flags, nint r3, nint r4, nint r5, nint r6, nint r7, nint mode);
+
+    [LibraryImport(Library, EntryPoint = "mkdirat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int MkdirAt(SafeHandle directoryFd, string path, int mode);
+
+    [LibraryImport(Library, EntryPoint = "mkdir", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int Mkdir(string path, int mode);
+
+    [LibraryImport(Library, EntryPoint = "renameat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int RenameAt(SafeHandle oldDirectoryFd, string oldPath, SafeHandle newDirectoryFd, string newPath);
+
+    [LibraryImport(Library, EntryPoint = "unlinkat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    internal static partial int UnlinkAt(SafeHandle directoryFd, string path, int flags);
+
+    [LibraryImport(Library, EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial nint RealPathRaw(string path, nint resolved);
+
+    [LibraryImport(Library, EntryPoint = "free")]
+    private static partial void Free(nint pointer);
+
+    /// <summary><c>kill(pid, 0)</c>: 0 when the process exists (and may be signalled), else -1 with errno.</summary>
+    [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
+
+    /// <summary>The canonical path (every link and <c>..</c> resolved), or <see langword="null"/> when it does not resolve.</summary>
+    internal static string? RealPath(string path)
+    {
+        var resolved = RealPathRaw(path, 0);
+        if (resolved == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(resolved);
+        }
+        finally
+        {
+            Free(resolved);
+        }
+    }
 
     [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
     internal static partial int Close(int fd);

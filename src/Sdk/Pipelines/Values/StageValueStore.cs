@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Stagecraft.Fingerprinting;
 using Stagecraft.Signals;
 using Stagecraft.Storage;
 
@@ -114,10 +115,17 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
             rootName = signal.IsDirectory ? "directory" : "file";
         }
 
-        IReadOnlyList<(string Local, string Relative)> files;
+        IReadOnlyList<(string Local, string Relative, string? Sha256)> files;
         if (signal.IsDirectory)
         {
-            files = [.. ((DirectorySignal)signal).EnumerateRelativeFilePaths().Select(rel => (Path.Combine(signal.Path, rel), rootName + "/" + rel))];
+            // The tree and its per-file hashes come from TreeFingerprint (the shared directory walker, hashed in parallel).
+            var entries = new List<(string, string, string?)>();
+            await foreach (var entry in TreeFingerprint.EnumerateEntriesAsync(signal.Path, null, cancellationToken).ConfigureAwait(false))
+            {
+                entries.Add((Path.Combine(signal.Path, entry.RelativePath), rootName + "/" + entry.RelativePath, entry.Sha256));
+            }
+
+            files = entries;
         }
         else
         {
@@ -126,15 +134,15 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
                 throw new FileNotFoundException($"The {signal.Kind} signal's file '{signal.Path}' does not exist.", signal.Path);
             }
 
-            files = [(signal.Path, rootName)];
+            files = [(signal.Path, rootName, null)];
         }
 
         var objects = ImmutableArray.CreateBuilder<StoredObject>(files.Count);
         using var fingerprint = new FingerprintBuilder();
         fingerprint.Add("format", signal.Kind).Add("root", rootName);
-        foreach (var (local, relative) in files)
+        foreach (var (local, relative, hashed) in files)
         {
-            var sha256 = await FingerprintBuilder.HashFileAsync(local, cancellationToken).ConfigureAwait(false);
+            var sha256 = hashed ?? await FingerprintBuilder.HashFileAsync(local, cancellationToken).ConfigureAwait(false);
             fingerprint.Add("path", relative).Add("sha256", sha256);
             var key = ObjectKey.Join(keyPrefix, relative);
             var content = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
@@ -420,10 +421,11 @@ public sealed partial class PostRunMerger
     /// <summary>Downloads the picks into <paramref name="staging"/> (marker last), flushes as configured and swaps it in.</summary>
     private async Task InstallAsync(ReferenceLayout layout, string key, string fingerprint, List<SliceFile> picks, string staging, SemaphoreSlim downloads, CancellationToken cancellationToken)
     {
-        // Create the staging tree's directories once, not once per file.
-        foreach (var directory in picks.Select(p => Path.GetDirectoryName(TransferPaths.ToLocalPath(staging, p.Slice.Prefix, p.Slice.Prefix + p.RelativePath))!).Distinct(StringComparer.Ordinal))
+        // Every file lands through the staging tree's directory descriptors: never through a link, one lookup per directory.
+        using var tree = ContainedTree.Open(staging);
+        foreach (var directory in picks.Select(p => p.RelativePath.LastIndexOf('/') is var at and >= 0 ? p.RelativePath[..at] : string.Empty).Distinct(StringComparer.Ordinal))
         {
-            Directory.CreateDirectory(directory);
+            tree.CreateDirectories(directory);
         }
 
         await Parallel.ForEachAsync(
@@ -436,7 +438,7 @@ public sealed partial class PostRunMerger
                 await downloads.WaitAsync(ct).ConfigureAwait(false);
                 try
                 {
-                    await DownloadAsync(pick, staging, ct).ConfigureAwait(false);
+                    await DownloadAsync(pick, tree, ct).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -450,7 +452,7 @@ public sealed partial class PostRunMerger
             FsyncDirectories(staging);
         }
 
-        await DownloadAsync(picks.Single(p => p.RelativePath == ReferenceFileNames.Marker), staging, cancellationToken).ConfigureAwait(false);
+        await DownloadAsync(picks.Single(p => p.RelativePath == ReferenceFileNames.Marker), tree, cancellationToken).ConfigureAwait(false);
         if (ReferenceLayout.ReadMarkerIn(staging)?.Fingerprint != fingerprint)
         {
             throw new InvalidDataException($"The downloaded marker of '{key}' does not hold '{fingerprint}'.");
@@ -485,9 +487,8 @@ public sealed partial class PostRunMerger
     /// temp+rename per file: the staging tree becomes visible only as a whole, and only after every download was
     /// verified (length and CRC32C).
     /// </summary>
-    private async ValueTask DownloadAsync(SliceFile pick, string staging, CancellationToken cancellationToken)
+    private async ValueTask DownloadAsync(SliceFile pick, ContainedTree tree, CancellationToken cancellationToken)
     {
-        var path = TransferPaths.ToLocalPath(staging, pick.Slice.Prefix, pick.Slice.Prefix + pick.RelativePath);
         ObjectReadResult read;
         try
         {
@@ -500,15 +501,28 @@ public sealed partial class PostRunMerger
 
         await using (read.ConfigureAwait(false))
         {
-            var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+            try
             {
-                await new VerifyingReadStream(read.Content, read.Info).CopyToAsync(file, CopyBufferSize, cancellationToken).ConfigureAwait(false);
-                File.SetLastWriteTimeUtc(file.SafeFileHandle, pick.SourceMtime);
+                using var file = tree.CreateNew(pick.RelativePath);
+                var verified = new VerifyingReadStream(read.Content, read.Info);
+                long offset = 0;
+                int n;
+                while ((n = await verified.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    RandomAccess.Write(file, buffer.AsSpan(0, n), offset);
+                    offset += n;
+                }
+
+                File.SetLastWriteTimeUtc(file, pick.SourceMtime);
                 if (_options.Durability != Durability.None)
                 {
-                    file.Flush(flushToDisk: true);
+                    RandomAccess.FlushToDisk(file);
                 }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }

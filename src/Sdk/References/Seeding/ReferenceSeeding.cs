@@ -20,7 +20,6 @@ public sealed partial class ReferenceSeeding
 
     private readonly IObjectStorage _storage;
     private readonly ReferenceSeedingOptions _options;
-    private readonly TransferOptions _staged;
 
     /// <summary>Creates the seeding helper over <paramref name="storage"/>.</summary>
     public ReferenceSeeding(IObjectStorage storage, ReferenceSeedingOptions? options = null)
@@ -29,9 +28,6 @@ public sealed partial class ReferenceSeeding
         _storage = storage;
         _options = options ?? ReferenceSeedingOptions.Default;
         _options.Validate();
-
-        // Files land in a private staging tree; the tree is flushed as a whole before it goes live.
-        _staged = _options.TransferOptions with { Durability = Durability.None };
     }
 
     /// <summary>
@@ -61,7 +57,7 @@ public sealed partial class ReferenceSeeding
             var staging = AtomicFile.CreateStagingDirectory(target);
             try
             {
-                var transfer = await _storage.DownloadPrefixAsync(keyPrefix, staging, _staged, null, cancellationToken).ConfigureAwait(false);
+                var transfer = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
                 var count = transfer.FilesTransferred + transfer.FilesSkipped;
                 if (count == 0)
                 {
@@ -232,7 +228,7 @@ public sealed partial class ReferenceSeeding
             var staging = layout.CreateStaging(key);
             try
             {
-                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _staged, null, cancellationToken).ConfigureAwait(false);
+                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
                 if (ReferenceLayout.ReadMarkerIn(staging) is null)
                 {
                     ReferenceLayout.DeleteTreeQuietly(staging);

@@ -14,7 +14,11 @@ public sealed record ReferenceSeedingOptions
     /// <summary>What is flushed before a downloaded tree goes live. Default: <see cref="Durability.File"/>.</summary>
     public Durability Durability { get; init; } = Durability.File;
 
-    /// <summary>Parallelism of the downloads.</summary>
+    /// <summary>
+    /// How each file is downloaded into the private staging tree, used as given. Its <see cref="TransferOptions.Durability"/>
+    /// (default <see cref="Durability.None"/>) fsyncs each file as it lands; <see cref="Durability"/> above flushes the whole
+    /// tree before it goes live, which is what makes a downloaded tree survive a power loss.
+    /// </summary>
     public TransferOptions TransferOptions { get; init; } = TransferOptions.Default;
 
     /// <summary>Options of the per-key and per-artefact locks.</summary>

@@ -1,9 +1,8 @@
-using Stagecraft.Storage;
 
 namespace Stagecraft.References;
 
 /// <summary>A required artefact's prefix holds no object: the run cannot start without it (an optional seed would be a no-op).</summary>
-public sealed class RequiredArtifactNotFoundException : StorageException
+public sealed class RequiredArtifactNotFoundException : ReferenceException
 {
     public RequiredArtifactNotFoundException()
     {

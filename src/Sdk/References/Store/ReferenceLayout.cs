@@ -57,7 +57,7 @@ internal sealed class ReferenceLayout
             return;
         }
 
-        var stagingPrefix = "." + Path.GetFileName(directory) + TemporaryNames.StagingMarker;
+        var stagingPrefix = TemporaryNames.StagingPrefixFor(directory);
         foreach (var staging in new DirectoryInfo(parent).EnumerateDirectories(stagingPrefix + "*", HiddenIncluded))
         {
             if (staging.Name.StartsWith(stagingPrefix, StringComparison.Ordinal))

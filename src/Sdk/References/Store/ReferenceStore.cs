@@ -17,8 +17,14 @@ namespace Stagecraft.References;
 /// next holder of the key's lock removes.
 /// </para>
 /// <para>
-/// Readers take no lock. A reader that found a marker and is still reading files while a commit or merge replaces the
-/// key sees files vanish (the old tree is deleted), never files of another fingerprint under the old name.
+/// Readers take no lock. What a lock-free reader is guaranteed, exactly: a commit or merge is one rename, so every single
+/// path resolution under <c>&lt;root&gt;/&lt;key&gt;</c> (opening a file, listing a directory) lands in one whole tree, the old
+/// or the new; and a file opened before a commit keeps the old content through its open handle, even after the old tree
+/// is deleted. The <see cref="DirectoryInfo"/> that <see cref="EnsureAsync"/> and <see cref="TryGet"/> return names a path,
+/// not a version: files opened through it <em>after</em> a later commit are the new tree's, of another fingerprint. A
+/// reader that must see one fingerprint throughout either holds the key's lock (<c>&lt;root&gt;/&lt;key&gt;.build.lock</c>) while
+/// it reads, or opens the files it needs and then checks that <see cref="GetMarker"/> still returns the marker it started
+/// with (fingerprint and time), and starts again when it does not.
 /// </para>
 /// </remarks>
 public sealed partial class ReferenceStore : IReferenceStore

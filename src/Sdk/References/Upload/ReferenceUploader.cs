@@ -176,39 +176,28 @@ public sealed partial class ReferenceUploader
     }
 
     /// <summary>
-    /// The key's files with their last write times. Refuses symbolic links (a link's target is not part of the tree the
-    /// marker vouches for) and top-level files named like the slice's own bookkeeping.
+    /// The key's files with their last write times, walked by <see cref="DirectoryWalker"/>'s rule. Refuses symbolic links
+    /// of any kind (a link's target is not part of the tree the marker vouches for) and top-level files named like the
+    /// slice's own bookkeeping.
     /// </summary>
     private static Dictionary<string, DateTime> ScanTree(string directory)
     {
-        var files = new Dictionary<string, DateTime>(StringComparer.Ordinal);
-        var pending = new Stack<DirectoryInfo>();
-        pending.Push(new DirectoryInfo(directory));
-        var options = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
-        while (pending.TryPop(out var current))
+        var walk = DirectoryWalker.Walk(directory);
+        if (walk.SkippedLinks.Count > 0 || walk.Files.FirstOrDefault(f => f.ThroughLink) is not null)
         {
-            foreach (var entry in current.EnumerateFileSystemInfos("*", options))
+            var link = walk.SkippedLinks.Select(l => l.RelativePath).Concat(walk.Files.Where(f => f.ThroughLink).Select(f => f.RelativePath)).Order(StringComparer.Ordinal).First();
+            throw new IOException($"Reference '{directory}' contains the symbolic link '{link}'; references must hold regular files only.");
+        }
+
+        var files = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        foreach (var file in walk.Files)
+        {
+            if (ReferenceFileNames.IsSliceBookkeeping(file.RelativePath))
             {
-                var relative = Path.GetRelativePath(directory, entry.FullName).Replace(Path.DirectorySeparatorChar, '/');
-                if (entry.LinkTarget is not null)
-                {
-                    throw new IOException($"Reference '{directory}' contains the symbolic link '{relative}'; references must hold regular files only.");
-                }
-
-                if (entry is DirectoryInfo sub)
-                {
-                    pending.Push(sub);
-                }
-                else if (!AtomicFile.IsTemporaryFileName(entry.Name))
-                {
-                    if (ReferenceFileNames.IsSliceBookkeeping(relative))
-                    {
-                        throw new IOException($"Reference '{directory}' contains '{relative}', a name reserved for upload-back bookkeeping.");
-                    }
-
-                    files[relative] = entry.LastWriteTimeUtc;
-                }
+                throw new IOException($"Reference '{directory}' contains '{file.RelativePath}', a name reserved for upload-back bookkeeping.");
             }
+
+            files[file.RelativePath] = File.GetLastWriteTimeUtc(file.FullPath);
         }
 
         return files;

@@ -25,10 +25,12 @@ internal static class SourceMtimes
     /// <summary>Parses a sidecar; null with <paramref name="error"/> set when it is not one.</summary>
     public static Dictionary<string, DateTime>? TryParse(ReadOnlySpan<byte> json, out string? error)
     {
-        SortedDictionary<string, string>? map;
+        // A plain (ordinal) dictionary: a sorted one would compare paths with the culture's collation, which is slow and may
+        // call two different paths equal.
+        Dictionary<string, string>? map;
         try
         {
-            map = JsonSerializer.Deserialize(json, ReferencesJsonContext.Default.SortedDictionaryStringString);
+            map = JsonSerializer.Deserialize(json, ReferencesJsonContext.Default.DictionaryStringString);
         }
         catch (JsonException e)
         {

@@ -15,9 +15,12 @@ public static class ObjectStorageTransferExtensions
     private const int CopyBufferSize = 128 * 1024;
 
     /// <summary>
-    /// Uploads every file under <paramref name="localDirectory"/> to <paramref name="prefix"/> (a folder: a
-    /// <c>/</c> is added when missing), keyed by its relative path. Symbolic links to directories are not followed.
-    /// All keys are validated before anything is uploaded.
+    /// Uploads every file of the tree under <paramref name="localDirectory"/> to <paramref name="prefix"/> (a folder: a
+    /// <c>/</c> is added when missing), keyed by its relative path. What the tree holds is <see cref="DirectoryWalker"/>'s
+    /// rule: by default a symbolic link is followed only when it resolves inside the directory, and links leading
+    /// outside or nowhere are not uploaded but reported in <see cref="TransferResult.SkippedLinks"/>
+    /// (<see cref="TransferOptions.SymbolicLinks"/> opts into following every link); temporary files of killed writers are
+    /// not uploaded. All keys are validated before anything is uploaded.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException"><paramref name="localDirectory"/> does not exist.</exception>
     /// <exception cref="ArgumentException">A relative path does not make a valid object key.</exception>
@@ -39,8 +42,9 @@ public static class ObjectStorageTransferExtensions
             throw new DirectoryNotFoundException($"Cannot upload '{root}': the directory does not exist.");
         }
 
-        var plan = TransferPaths.EnumerateFiles(root)
-            .Select(path => (Key: ObjectKey.Join(keyPrefix, TransferPaths.ToRelativeKeyPath(root, path)), File: new FileInfo(path)))
+        var walk = DirectoryWalker.Walk(root, options.SymbolicLinks);
+        var plan = walk.Files
+            .Select(file => (Key: ObjectKey.Join(keyPrefix, file.RelativePath), File: new FileInfo(file.FullPath)))
             .ToList();
         var existing = options.ChangeDetection == ChangeDetection.None
             ? new Dictionary<string, ObjectInfo>(StringComparer.Ordinal)
@@ -76,17 +80,21 @@ public static class ObjectStorageTransferExtensions
                     tracker.Transferred(item.Key, written.Size);
                 }
             }).ConfigureAwait(false);
-        return tracker.ToResult();
+        return tracker.ToResult() with { SkippedLinks = walk.SkippedLinks };
     }
 
     /// <summary>
     /// Downloads every object under <paramref name="prefix"/> (a folder: a <c>/</c> is added when missing) into
     /// <paramref name="localDirectory"/>, keyed by the rest of its key. Each file is written to a temporary file,
     /// checked against the object's CRC32C, given the object's recorded last write time and renamed into place.
-    /// Keys that would land outside the directory or are not valid local names are refused before anything is written.
+    /// Keys that would land outside the directory or are not valid local names are refused before anything is written,
+    /// and so is a plan whose path crosses a symbolic link below the directory (a link in the tree never redirects a
+    /// write, even one that appears during the download: directories are opened without following links).
+    /// Temporary files that killed downloads left in the directories written to are removed.
     /// Zero-byte folder placeholder objects (keys ending in <c>/</c>) are skipped.
     /// </summary>
     /// <exception cref="UnsafeObjectKeyException">A key cannot be mapped safely into <paramref name="localDirectory"/>.</exception>
+    /// <exception cref="UnsafeLocalPathException">A path component below <paramref name="localDirectory"/> is a symbolic link.</exception>
     public static async Task<TransferResult> DownloadPrefixAsync(
         this IObjectStorage storage,
         string prefix,
@@ -105,11 +113,17 @@ public static class ObjectStorageTransferExtensions
         var plan = objects.Values
             .Where(info => !(info.Key.EndsWith('/') && info.Size == 0))
             .Order(Comparer<ObjectInfo>.Create((a, b) => ObjectKeyComparer.Instance.Compare(a.Key, b.Key)))
-            .Select(info => (Info: info, LocalPath: TransferPaths.ToLocalPath(root, keyPrefix, info.Key)))
+            .Select(info => (Info: info, LocalPath: TransferPaths.ToLocalPath(root, keyPrefix, info.Key), Relative: info.Key[keyPrefix.Length..]))
             .ToList();
         TransferPaths.EnsureNoFileDirectoryClash(root, plan.Select(item => (item.Info.Key, item.LocalPath)));
+        ContainedTree.EnsureNoLinks(root, plan.Select(item => item.Relative));
         Directory.CreateDirectory(root);
+        foreach (var directory in plan.Select(item => Path.GetDirectoryName(item.LocalPath)!).Distinct(StringComparer.Ordinal))
+        {
+            AtomicFile.DeleteOrphanedTemporaryFiles(directory);
+        }
 
+        using var tree = ContainedTree.Open(root);
         var tracker = new TransferTracker(plan.Count, plan.Sum(item => item.Info.Size), progress);
         await Parallel.ForEachAsync(
             DirectorySpread.RoundRobin(plan, item => Path.GetDirectoryName(item.LocalPath) ?? string.Empty),
@@ -117,34 +131,41 @@ public static class ObjectStorageTransferExtensions
             async (item, ct) =>
             {
                 var local = new FileInfo(item.LocalPath);
-                if (local.Exists && await IsUnchangedAsync(item.Info, local, options.ChangeDetection, ct).ConfigureAwait(false))
+                if (local.Exists && local.LinkTarget is null && await IsUnchangedAsync(item.Info, local, options.ChangeDetection, ct).ConfigureAwait(false))
                 {
                     // Equal content by checksum may still carry another time; the source's time wins.
                     var sourceTime = SourceLastWriteTime(item.Info);
                     if (local.LastWriteTimeUtc != sourceTime)
                     {
-                        local.LastWriteTimeUtc = sourceTime;
+                        tree.TrySetLastWriteTime(item.Relative, sourceTime);
                     }
 
                     tracker.Skipped(item.Info.Key);
                     return;
                 }
 
-                var bytes = await DownloadFileAsync(storage, item.Info.Key, item.LocalPath, options.Durability, ct).ConfigureAwait(false);
+                var bytes = await DownloadFileAsync(storage, item.Info.Key, tree, item.Relative, options.Durability, ct).ConfigureAwait(false);
                 tracker.Transferred(item.Info.Key, bytes);
             }).ConfigureAwait(false);
         return tracker.ToResult();
     }
 
-    private static async Task<long> DownloadFileAsync(IObjectStorage storage, string key, string localPath, Durability durability, CancellationToken cancellationToken)
+    private static async Task<long> DownloadFileAsync(IObjectStorage storage, string key, ContainedTree tree, string relative, Durability durability, CancellationToken cancellationToken)
     {
         var read = await storage.GetAsync(key, null, cancellationToken).ConfigureAwait(false);
         await using (read.ConfigureAwait(false))
         {
-            Directory.CreateDirectory(Path.GetDirectoryName(localPath)!);
             var verified = new VerifyingReadStream(read.Content, read.Info);
-            var write = new AtomicWriteOptions { Durability = durability, LastWriteTimeUtc = SourceLastWriteTime(read.Info) };
-            await AtomicFile.WriteAsync(localPath, verified, write, cancellationToken).ConfigureAwait(false);
+            var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+            try
+            {
+                await tree.WriteAtomicAsync(relative, verified, SourceLastWriteTime(read.Info), durability, buffer, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             return verified.BytesRead;
         }
     }

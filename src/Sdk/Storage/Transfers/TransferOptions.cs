@@ -23,6 +23,12 @@ public sealed record TransferOptions
     /// <summary>What each downloaded file's atomic write fsyncs. Default: <see cref="Durability.None"/> (atomic against process crashes).</summary>
     public Durability Durability { get; init; } = Durability.None;
 
+    /// <summary>
+    /// Uploads: which symbolic links are followed. Default: <see cref="SymbolicLinkPolicy.FollowInsideRoot"/> (links leading
+    /// outside the uploaded directory are not uploaded, and are reported). Downloads never write through a link.
+    /// </summary>
+    public SymbolicLinkPolicy SymbolicLinks { get; init; } = SymbolicLinkPolicy.FollowInsideRoot;
+
     internal void Validate()
     {
         if (MaxParallelism is < 1 or > MaxAllowedParallelism)
@@ -33,6 +39,11 @@ public sealed record TransferOptions
         if (!Enum.IsDefined(ChangeDetection))
         {
             throw new ArgumentOutOfRangeException(nameof(ChangeDetection), ChangeDetection, "Unknown change detection mode.");
+        }
+
+        if (!Enum.IsDefined(SymbolicLinks))
+        {
+            throw new ArgumentOutOfRangeException(nameof(SymbolicLinks), SymbolicLinks, "Unknown symbolic link policy.");
         }
 
         if (!Enum.IsDefined(Durability))

@@ -40,13 +40,21 @@ internal static class TransferPaths
                 throw new UnsafeObjectKeyException(key, $"it has the path segment '{segment}'");
             }
 
-            if (segment.IndexOfAny(InvalidFileNameChars) >= 0 || segment.Any(char.IsControl))
+            if (segment.IndexOfAny(InvalidFileNameChars) >= 0 || segment.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 || segment.AsSpan().IndexOfAnyInRange('\u007F', '\u009F') >= 0)
             {
                 throw new UnsafeObjectKeyException(key, $"the segment '{segment}' is not a valid local file name");
             }
         }
 
-        var full = Path.GetFullPath(Path.Join([root, .. segments]));
+        var joined = Path.Join([root, .. segments]);
+        if (!OperatingSystem.IsWindows())
+        {
+            // Segments without '/' that are not '.' or '..' cannot leave the root on Unix: no need to normalise (it is
+            // the merge's per-file cost).
+            return joined;
+        }
+
+        var full = Path.GetFullPath(joined);
         if (!full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             throw new UnsafeObjectKeyException(key, $"it would land outside '{root}'");
@@ -78,29 +86,6 @@ internal static class TransferPaths
                 if (files.TryGetValue(dir, out var other))
                 {
                     throw new UnsafeObjectKeyException(key, $"its folder is the file of object '{other}'");
-                }
-            }
-        }
-    }
-
-    /// <summary>Regular files under <paramref name="root"/>, recursively. Symbolic links to directories are not followed (no cycles).</summary>
-    public static IEnumerable<string> EnumerateFiles(string root)
-    {
-        var pending = new Stack<DirectoryInfo>();
-        pending.Push(new DirectoryInfo(root));
-        while (pending.TryPop(out var dir))
-        {
-            foreach (var entry in dir.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false }))
-            {
-                switch (entry)
-                {
-                    case DirectoryInfo sub when sub.LinkTarget is null:
-                        pending.Push(sub);
-                        break;
-                    case FileInfo file when !IO.AtomicFile.IsTemporaryFileName(file.Name):
-                        // Leftovers of a killed download are not data.
-                        yield return file.FullName;
-                        break;
                 }
             }
         }
