@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Net;
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Http;
+using Google.Cloud.Storage.V1;
 using Stagecraft.Gcp.Emulation.Faults;
 using Stagecraft.Gcp.Emulation.Storage;
 using Stagecraft.Gcp.Storage;
@@ -143,7 +146,9 @@ public sealed class GcsUploadTests
     [Fact]
     public async Task Upload_corrupted_in_flight_is_refused_by_the_server_checksum_and_never_committed()
     {
-        await using var bed = await GcsTestBed.StartAsync(transport: new CorruptingHandler());
+        // Also the path of a caller-configured client: the storage uses it as given and leaves it to the caller.
+        StorageClient? client = null;
+        await using var bed = await GcsTestBed.StartAsync(create: options => new GcsObjectStorage(client = CorruptingClient(options), options));
         var data = GcsTestBed.RandomBytes((2 * GcsTestBed.ChunkSize) + 1000);
 
         var error = await Assert.ThrowsAsync<ChecksumMismatchException>(() => bed.Storage.PutAsync("corrupt.bin", new NonSeekableStream(data)));
@@ -151,7 +156,17 @@ public sealed class GcsUploadTests
         Assert.Contains("CRC32C", error.Message, StringComparison.Ordinal);
         Assert.Null(bed.Server.GetObject(GcsTestBed.Bucket, "corrupt.bin"));
         Assert.Empty(bed.Server.Commits);
+        bed.Storage.Dispose();
+        Assert.Null(await client!.GetObjectAsync(GcsTestBed.Bucket, "corrupt.bin").ContinueWith(t => t.IsFaulted ? null : t.Result));
+        client.Dispose();
     }
+
+    private static StorageClient CorruptingClient(GcsStorageOptions options) => new StorageClientBuilder
+    {
+        BaseUri = options.Endpoint!.AbsoluteUri + "storage/v1/",
+        Credential = GoogleCredential.FromAccessToken(GcsTestBed.Token),
+        HttpClientFactory = new CorruptingClientFactory(),
+    }.Build();
 
     [Fact]
     public async Task Cancelling_a_resumable_upload_cancels_its_session_and_commits_nothing()
@@ -247,8 +262,13 @@ public sealed class GcsUploadTests
         Assert.Equal(generations.Count, generations.Distinct().Count());
     }
 
+    private sealed class CorruptingClientFactory : HttpClientFactory
+    {
+        protected override HttpMessageHandler CreateHandler(CreateHttpClientArgs args) => new CorruptingHandler(base.CreateHandler(args));
+    }
+
     /// <summary>Flips a bit in the final resumable chunk after the client computed its checksum.</summary>
-    private sealed class CorruptingHandler() : DelegatingHandler(new SocketsHttpHandler())
+    private sealed class CorruptingHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
