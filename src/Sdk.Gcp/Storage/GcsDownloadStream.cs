@@ -29,7 +29,7 @@ namespace Stagecraft.Gcp.Storage;
 internal sealed class GcsDownloadStream : Stream
 {
     /// <summary>How much Google's downloader reads before handing bytes over.</summary>
-    private const int HandOverSize = 64 * 1024;
+    internal const int HandOverSize = 64 * 1024;
 
     private readonly GcsObjectStorage _owner;
     private readonly GcsObject _resource;
