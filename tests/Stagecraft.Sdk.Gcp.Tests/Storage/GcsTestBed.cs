@@ -1,3 +1,6 @@
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Http;
+using Google.Cloud.Storage.V1;
 using Stagecraft.Gcp.Auth;
 using Stagecraft.Gcp.Emulation.Storage;
 using Stagecraft.Gcp.Emulation.Time;
@@ -57,6 +60,14 @@ public sealed class GcsTestBed : IAsyncDisposable
         TimeProvider = time,
         Retry = new GcpRetryOptions { MaxAttempts = 6, AttemptTimeout = TimeSpan.FromSeconds(60) },
     };
+
+    /// <summary>A Google client of the test's own making (a caller-configured client), pointed at the fake.</summary>
+    public static StorageClient GoogleClient(GcsStorageOptions options, HttpClientFactory httpClientFactory) => new StorageClientBuilder
+    {
+        BaseUri = options.Endpoint!.AbsoluteUri + "storage/v1/",
+        Credential = GoogleCredential.FromAccessToken(Token),
+        HttpClientFactory = httpClientFactory,
+    }.Build();
 
     public static byte[] RandomBytes(int length, int seed = 42)
     {

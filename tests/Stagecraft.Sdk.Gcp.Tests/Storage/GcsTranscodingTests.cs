@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using System.Net;
 using System.Text;
-using Google.Apis.Auth.OAuth2;
 using Google.Apis.Http;
 using Google.Cloud.Storage.V1;
 using Stagecraft.Gcp.Emulation.Faults;
@@ -94,12 +93,8 @@ public sealed class GcsTranscodingTests
     }
 
     /// <summary>A client whose requests do not accept gzip, so Cloud Storage itself decompresses (transcodes).</summary>
-    private static StorageClient NonDecompressingClient(GcsStorageOptions options) => new StorageClientBuilder
-    {
-        BaseUri = options.Endpoint!.AbsoluteUri + "storage/v1/",
-        Credential = GoogleCredential.FromAccessToken(GcsTestBed.Token),
-        HttpClientFactory = new PlainHttpClientFactory(),
-    }.Build();
+    private static StorageClient NonDecompressingClient(GcsStorageOptions options) =>
+        GcsTestBed.GoogleClient(options, new PlainHttpClientFactory());
 
     private sealed class PlainHttpClientFactory : HttpClientFactory
     {

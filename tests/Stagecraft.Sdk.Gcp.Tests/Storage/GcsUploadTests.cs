@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using Google.Apis.Auth.OAuth2;
 using Google.Apis.Http;
 using Google.Cloud.Storage.V1;
 using Stagecraft.Gcp.Emulation.Faults;
@@ -207,12 +206,8 @@ public sealed class GcsUploadTests
         client!.Dispose();
     }
 
-    private static StorageClient CorruptingClient(GcsStorageOptions options) => new StorageClientBuilder
-    {
-        BaseUri = options.Endpoint!.AbsoluteUri + "storage/v1/",
-        Credential = GoogleCredential.FromAccessToken(GcsTestBed.Token),
-        HttpClientFactory = new CorruptingClientFactory(),
-    }.Build();
+    private static StorageClient CorruptingClient(GcsStorageOptions options) =>
+        GcsTestBed.GoogleClient(options, new CorruptingClientFactory());
 
     [Fact]
     public async Task Cancelling_an_upload_midway_commits_nothing()
