@@ -113,8 +113,6 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
 
     internal ILogger Logger { get; }
 
-    internal GcsStorageOptions Options => _options;
-
     /// <inheritdoc />
     public async Task<ObjectInfo> PutAsync(string key, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -568,7 +566,8 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     {
         if (failure is not GoogleApiException api)
         {
-            return failure is OperationCanceledException ? failure : GiveUp(failure, operation, key, idempotent: true, failures: 1);
+            // Neither an answer nor a transport failure (say, the uploader refusing its input): reported as it is.
+            return failure;
         }
 
         if (api.HttpStatusCode == HttpStatusCode.PreconditionFailed)

@@ -1086,7 +1086,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         }
     }
 
-    private static string Etag(FakeGcsObject obj) => Convert.ToBase64String(BitConverter.GetBytes(obj.Generation));
+    private static string Etag(FakeGcsObject obj) => Convert.ToBase64String(Encoding.ASCII.GetBytes(FormattableString.Invariant($"{obj.Generation}/{obj.Metageneration}")));
 
     private static FakeResponse ObjectResponse(int status, FakeGcsObject obj) => Json(status, json => WriteObjectFields(json, obj));
 
