@@ -20,6 +20,6 @@ internal static partial class GcpLog
     [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Write of {Key} answered 412 after an interrupted attempt, but generation {Generation} carries this write's id: treating it as our own success.")]
     public static partial void RecoveredOwnWrite(ILogger logger, string key, long generation);
 
-    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Could not cancel the resumable upload session of {Key}; it expires on its own within a week.")]
-    public static partial void SessionCancelFailed(ILogger logger, string key, Exception exception);
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "Retrying Cloud Storage {Operation} of {Target} after failure {Failures}.")]
+    public static partial void StorageRetrying(ILogger logger, string operation, string target, int failures, Exception exception);
 }

@@ -1,33 +1,41 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text;
-using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
-using Google.Apis.Auth.OAuth2;
+using Google;
+using Google.Apis.Upload;
+using Google.Cloud.Storage.V1;
+using CopyObjectOptions = Stagecraft.Storage.CopyObjectOptions;
+using DeleteObjectOptions = Stagecraft.Storage.DeleteObjectOptions;
+using GetObjectOptions = Stagecraft.Storage.GetObjectOptions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-using Stagecraft.Gcp.Auth;
 using Stagecraft.Gcp.Http;
 using Stagecraft.Storage;
+using GcsObject = Google.Apis.Storage.v1.Data.Object;
+using GoogleCopyOptions = Google.Cloud.Storage.V1.CopyObjectOptions;
+using GoogleDeleteOptions = Google.Cloud.Storage.V1.DeleteObjectOptions;
+using GoogleGetOptions = Google.Cloud.Storage.V1.GetObjectOptions;
+using GoogleListOptions = Google.Cloud.Storage.V1.ListObjectsOptions;
 
 namespace Stagecraft.Gcp.Storage;
 
 /// <summary>
-/// <see cref="IObjectStorage"/> on a Cloud Storage bucket, over the JSON API.
+/// <see cref="IObjectStorage"/> on a Cloud Storage bucket, through Google's own client
+/// (<see cref="StorageClient"/> from <c>Google.Cloud.Storage.V1</c>).
 /// </summary>
 /// <remarks>
-/// <para>Small unconditional writes go up in one multipart request carrying their CRC32C; larger ones and every
-/// conditional write go through a resumable session (chunks of <see cref="GcsStorageOptions.ResumableChunkSize"/>,
-/// resumed from the server's persisted offset after a 5xx or a broken connection), whose commit happens at most
-/// once and whose outcome can be asked for when the answer is lost. Downloads pin the generation they started with, resume with a
-/// ranged request after a cut, and verify whole-object reads against the CRC32C in <c>x-goog-hash</c>.</para>
+/// <para>Google's client builds every request, parses every answer, runs resumable uploads (chunks, session status
+/// queries, the whole object's CRC32C checked by the server before it commits) and downloads. Stagecraft adds what
+/// the object-storage contract needs on top of it: the mapping to typed errors, one retry policy for every call
+/// (Google's client retries only some error statuses, never a dropped connection, and waits on a clock that cannot be
+/// injected), resumption of interrupted uploads and downloads, and write ids.</para>
 /// <para>Every write carries a unique id in the metadata entry <see cref="WriteIdMetadataKey"/> (hidden from
 /// <see cref="ObjectInfo.Metadata"/>). A conditional copy retried after an attempt whose outcome is unknown meets
 /// 412 if the first attempt did commit; the id tells that own commit from somebody else's. It also lets tests prove
 /// that no write was ever applied twice.</para>
+/// <para>Disposal: a <see cref="StorageClient"/> the storage built itself (from <see cref="GcsStorageOptions"/>) is
+/// disposed with it; a client passed in by the caller stays the caller's to dispose.</para>
 /// </remarks>
 public sealed class GcsObjectStorage : IObjectStorage, IDisposable
 {
@@ -36,56 +44,60 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
 
     internal static readonly ActivitySource ActivitySource = new("Stagecraft.Gcp.Storage");
 
-    private readonly GcsStorageOptions _options;
-    private readonly ILogger _logger;
+    private const string EmptyCrc32c = "AAAAAA==";
 
-    /// <summary>Creates a client for <see cref="GcsStorageOptions.Bucket"/> with its own HTTP connection pool.</summary>
-    public GcsObjectStorage(GcsStorageOptions options, ILoggerFactory? loggerFactory = null)
-        : this(options, transport: null, loggerFactory)
+    private const string EmptyMd5 = "1B2M2Y8AsgTpgAmY7PhCfg==";
+
+    private static readonly int WriteIdBytes = WriteIdMetadataKey.Length + 32;
+
+    private readonly GcsStorageOptions _options;
+    private readonly bool _ownsClient;
+
+    /// <summary>
+    /// Creates the storage with a <see cref="StorageClient"/> of its own, built from <paramref name="options"/>
+    /// (endpoint, emulator detection, credential); it is disposed with the storage.
+    /// </summary>
+    public GcsObjectStorage(GcsStorageOptions options)
+        : this(null, options, Environment.GetEnvironmentVariable)
     {
     }
 
     /// <summary>
-    /// Creates a client that sends through <paramref name="transport"/> (a proxy-aware or instrumented handler).
-    /// The client takes ownership of the handler and disposes it.
+    /// Creates the storage over a caller-configured <paramref name="client"/> (proxy, credential, endpoint as the
+    /// caller set them up). The caller keeps ownership: disposing the storage does not dispose the client.
+    /// <see cref="GcsStorageOptions.Endpoint"/>, <see cref="GcsStorageOptions.DetectEmulator"/> and
+    /// <see cref="GcsStorageOptions.Credential"/> are not used then.
     /// </summary>
-    public GcsObjectStorage(GcsStorageOptions options, HttpMessageHandler? transport, ILoggerFactory? loggerFactory = null)
-        : this(options, transport, loggerFactory, Environment.GetEnvironmentVariable)
+    public GcsObjectStorage(StorageClient client, GcsStorageOptions options)
+        : this(client ?? throw new ArgumentNullException(nameof(client)), options, Environment.GetEnvironmentVariable)
     {
     }
 
-    internal GcsObjectStorage(GcsStorageOptions options, HttpMessageHandler? transport, ILoggerFactory? loggerFactory, Func<string, string?> getEnvironmentVariable)
+    internal GcsObjectStorage(StorageClient? client, GcsStorageOptions options, Func<string, string?> getEnvironmentVariable)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GcsObjectStorage>();
-
-        var endpoint = GcsEndpoint.Resolve(options, getEnvironmentVariable);
-        Endpoint = endpoint.BaseUri;
-        UsesEmulator = !endpoint.Authenticated;
-
-        HttpMessageHandler handler = transport ?? new SocketsHttpHandler
+        Logger = options.LoggerFactory.CreateLogger<GcsObjectStorage>();
+        Retry = new GcpRetryPolicy(options.Retry, options.TimeProvider, Logger);
+        if (client is not null)
         {
-            // Hashes cover the stored bytes; transparent decompression would make them unverifiable.
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = TimeSpan.FromSeconds(30),
-        };
-        if (endpoint.Authenticated)
-        {
-            var credential = options.Credential;
-            handler = new BearerTokenHandler(
-                ct => credential is not null ? Task.FromResult(credential) : GcpCredentials.ApplicationDefaultAsync([GcpScopes.StorageReadWrite], ct),
-                handler);
+            Client = client;
+            Endpoint = GcsStorageClientFactory.ApiRootOf(client);
+            UsesEmulator = false;
+            _ownsClient = false;
         }
-
-        Http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
-        Uris = new GcsRequestUris(endpoint.BaseUri, options.Bucket);
-        Retry = new GcpRetryPolicy(options.Retry, options.TimeProvider, _logger);
+        else
+        {
+            var endpoint = GcsEndpoint.Resolve(options, getEnvironmentVariable);
+            Client = GcsStorageClientFactory.Create(options, endpoint);
+            Endpoint = endpoint.BaseUri;
+            UsesEmulator = !endpoint.Authenticated;
+            _ownsClient = true;
+        }
     }
 
-    /// <summary>The bucket this client reads and writes.</summary>
+    /// <summary>The bucket this storage reads and writes.</summary>
     public string Bucket => _options.Bucket;
 
     /// <summary>The API root requests go to.</summary>
@@ -94,13 +106,12 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     /// <summary>True when the endpoint came from <c>STORAGE_EMULATOR_HOST</c> (requests then carry no credential).</summary>
     public bool UsesEmulator { get; }
 
-    internal HttpClient Http { get; }
-
-    internal GcsRequestUris Uris { get; }
+    /// <summary>Google's client every request goes through.</summary>
+    public StorageClient Client { get; }
 
     internal GcpRetryPolicy Retry { get; }
 
-    internal ILogger Logger => _logger;
+    internal ILogger Logger { get; }
 
     /// <inheritdoc />
     public async Task<ObjectInfo> PutAsync(string key, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
@@ -110,36 +121,70 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         options ??= new PutObjectOptions();
         ValidatePrecondition(options.IfGenerationMatch, nameof(options));
         ValidateMetadata(options.Metadata);
+        cancellationToken.ThrowIfCancellationRequested();
 
         using var activity = StartActivity("gcs.put", key);
-        var writeId = NewWriteId();
-        var resource = new GcsObjectWriteResource
+        var destination = new GcsObject
         {
+            Bucket = Bucket,
             Name = key,
             ContentType = options.ContentType ?? PutObjectOptions.DefaultContentType,
-            Metadata = WithWriteId(options.Metadata, writeId),
+            Metadata = WithWriteId(options.Metadata, NewWriteId()),
         };
 
-        var (head, headLength, complete) = await ReadHeadAsync(content, _options.ResumableUploadThreshold, cancellationToken).ConfigureAwait(false);
-        GcsObjectResource uploaded;
-        if (complete && options.IfGenerationMatch is null)
+        // Google's resumable upload: the session commits at most once and the final request carries the whole
+        // object's CRC32C, which the server checks before committing. Every write goes this way, conditional or not.
+        var source = new CallerContentStream(content);
+        if (await source.IsEmptyAsync(cancellationToken).ConfigureAwait(false))
         {
-            // Unconditional and small: one request, never retried (re-sending could overwrite a newer write).
-            activity?.SetTag("gcs.upload_type", "multipart");
-            uploaded = await MultipartUploadAsync(key, head, headLength, resource, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            // Large, or conditional: a session commits at most once and, when the answer to the committing request
-            // is lost, still tells whether it committed (a status query returns our object). A conditional write
-            // retried as a plain request cannot know that once another writer has replaced the generation it made,
-            // and would report a spurious precondition failure, so a compare-and-swap loop would apply twice.
-            activity?.SetTag("gcs.upload_type", "resumable");
-            using var source = new PrefixedReadStream(head.AsMemory(0, headLength), complete ? Stream.Null : content);
-            var uploader = new ResumableUploader(this, key, resource, options.IfGenerationMatch, _options.ResumableChunkSize);
-            uploaded = await uploader.UploadAsync(source, cancellationToken).ConfigureAwait(false);
+            // Google's uploader checksums the final request only; when the empty object's one request has to be
+            // repeated, its retry (a bare status query) would commit it unverified. Declared checksums are checked
+            // at commit whatever request commits (fault-injected contract suite: Empty_objects_are_objects).
+            destination.Crc32c = EmptyCrc32c;
+            destination.Md5Hash = EmptyMd5;
         }
 
+        var upload = Client.CreateObjectUploader(destination, source, new UploadObjectOptions
+        {
+            IfGenerationMatch = options.IfGenerationMatch,
+            ChunkSize = _options.ResumableChunkSize,
+            UploadValidationMode = UploadValidationMode.RejectAndThrow,
+        });
+
+        var progress = await upload.UploadAsync(cancellationToken).ConfigureAwait(false);
+        var failures = 0;
+        var confirmed = 0L;
+        while (progress.Status != UploadStatus.Completed)
+        {
+            if (source.Failure is { } readFailure)
+            {
+                // The caller's stream failed: that is the caller's error, not a transport one to retry.
+                ExceptionDispatchInfo.Capture(readFailure).Throw();
+            }
+
+            var failure = progress.Exception ?? new IOException($"The upload of {Describe(key)} ended in state {progress.Status} without an error.");
+            if (!IsTransient(failure, cancellationToken))
+            {
+                throw await MapWriteFailureAsync(failure, "upload", key, options.IfGenerationMatch, cancellationToken).ConfigureAwait(false);
+            }
+
+            // A session that confirmed more bytes since the last failure is moving: never abandon it for slowness.
+            failures = progress.BytesSent > confirmed ? 1 : failures + 1;
+            confirmed = Math.Max(confirmed, progress.BytesSent);
+            if (!Retry.CanRetry(failures))
+            {
+                throw GiveUp(failure, "upload", key, idempotent: true, failures);
+            }
+
+            GcpLog.UploadInterrupted(Logger, key, progress.BytesSent, failures, failure);
+            await Retry.BackoffAsync(failures, null, cancellationToken).ConfigureAwait(false);
+
+            // Asks the session what it persisted and goes on from there (or starts a new session when none was
+            // ever opened); an upload whose committing answer was lost finds its object this way.
+            progress = await upload.ResumeAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var uploaded = upload.ResponseBody ?? throw new GcsRequestException($"Cloud Storage completed the upload of {Describe(key)} without returning the object.");
         activity?.SetTag("gcs.generation", uploaded.Generation);
         return ToObjectInfo(uploaded);
     }
@@ -156,15 +201,15 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         // the bytes and the ObjectInfo returned always belong to the same generation.
         var resource = await GetResourceAsync(key, options.IfGenerationMatch, "read", cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException(key);
-        var stream = new GcsReadStream(this, key, resource, options.Range);
+        var stream = new GcsDownloadStream(this, resource, options.Range);
         try
         {
             await stream.OpenAsync(cancellationToken).ConfigureAwait(false);
-            if (stream.ExpectedLength <= _options.InMemoryReadThreshold)
+            if (stream.ExpectedLength is { } length && length <= _options.InMemoryReadThreshold)
             {
                 // Small reads finish here (with resumption and the checksum check), so the caller's stream cannot
                 // fail later because the object was overwritten meanwhile.
-                var buffer = new MemoryStream((int)stream.ExpectedLength);
+                var buffer = new MemoryStream((int)length);
                 await stream.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
                 await stream.DisposeAsync().ConfigureAwait(false);
                 buffer.Position = 0;
@@ -190,11 +235,11 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     }
 
     /// <inheritdoc />
-    public IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, ListObjectsOptions? options = null, CancellationToken cancellationToken = default)
+    public IAsyncEnumerable<ObjectListEntry> ListAsync(string prefix, Stagecraft.Storage.ListObjectsOptions? options = null, CancellationToken cancellationToken = default)
     {
         // Validated here, at the call, not at the first MoveNextAsync of the iterator.
         ObjectKey.ValidatePrefix(prefix);
-        options ??= new ListObjectsOptions();
+        options ??= new Stagecraft.Storage.ListObjectsOptions();
         if (options.Delimiter is { Length: 0 })
         {
             throw new ArgumentException("Delimiter must be null or non-empty.", nameof(options));
@@ -208,7 +253,7 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         return ListPagesAsync(prefix, options, cancellationToken);
     }
 
-    private async IAsyncEnumerable<ObjectListEntry> ListPagesAsync(string prefix, ListObjectsOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<ObjectListEntry> ListPagesAsync(string prefix, Stagecraft.Storage.ListObjectsOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var activity = StartActivity("gcs.list", prefix);
         string? pageToken = null;
@@ -217,22 +262,26 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         do
         {
             var token = pageToken;
-            var page = await SendForJsonAsync(
-                () => new HttpRequestMessage(HttpMethod.Get, Uris.List(prefix, options.Delimiter, token, options.PageSize)),
-                GcsJsonContext.Default.GcsListResponse,
-                "list",
-                prefix,
-                cancellationToken).ConfigureAwait(false);
+            GcsListPage page;
+            try
+            {
+                // One page per call, so that each page request is retried on its own.
+                page = (await RunAsync("list", prefix, idempotent: true, ct => ReadPageAsync(prefix, options, token, ct), cancellationToken).ConfigureAwait(false)).Value;
+            }
+            catch (GoogleApiException ex)
+            {
+                throw MapError(ex, "list", null);
+            }
 
             // A page holds objects and folded prefixes separately; merge them in name order. A prefix whose
             // names straddle a page boundary comes back on both pages: fold it into one entry.
             entries.Clear();
-            foreach (var item in page.Items ?? [])
+            foreach (var item in page.Items)
             {
                 entries.Add((item.Name, ObjectListEntry.ForObject(ToObjectInfo(item))));
             }
 
-            foreach (var folded in page.Prefixes ?? [])
+            foreach (var folded in page.Prefixes)
             {
                 entries.Add((folded, ObjectListEntry.ForPrefix(folded)));
             }
@@ -254,9 +303,32 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
             }
 
             // An empty page with a token is legal (the server ran out of time scanning): keep going.
-            pageToken = string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken;
+            pageToken = page.NextPageToken;
         }
         while (pageToken is not null);
+    }
+
+    private async Task<GcsListPage> ReadPageAsync(string prefix, Stagecraft.Storage.ListObjectsOptions options, string? pageToken, CancellationToken cancellationToken)
+    {
+        var request = new GoogleListOptions
+        {
+            Delimiter = options.Delimiter,
+            PageSize = options.PageSize,
+            PageToken = pageToken,
+            RetryOptions = RetryOptions.Never,
+        };
+        var pages = Client.ListObjectsAsync(Bucket, prefix.Length == 0 ? null : prefix, request).AsRawResponses();
+        await using var enumerator = pages.GetAsyncEnumerator(cancellationToken);
+        if (!await enumerator.MoveNextAsync().ConfigureAwait(false))
+        {
+            return new GcsListPage([], [], null);
+        }
+
+        var page = enumerator.Current;
+        return new GcsListPage(
+            [.. page.Items ?? []],
+            [.. page.Prefixes ?? []],
+            string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken);
     }
 
     /// <inheritdoc />
@@ -268,45 +340,39 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         using var activity = StartActivity("gcs.delete", key);
 
         var expected = options.IfGenerationMatch;
-        var outcome = await SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Delete, Uris.Object(key, expected)),
-            idempotent: expected is not null,
-            "delete",
-            key,
-            cancellationToken).ConfigureAwait(false);
-        using var response = outcome.Response;
-        if (response.IsSuccessStatusCode)
+        RetryResult<bool> outcome;
+        try
         {
-            return true;
-        }
-
-        switch (response.StatusCode)
-        {
-            case HttpStatusCode.NotFound when !await IsBucketMissingAsync(response, cancellationToken).ConfigureAwait(false):
-                // Missing object: with no precondition (or "must not exist") that is plain "nothing deleted". With a
-                // generation precondition, a retry after an interrupted attempt most likely met our own deletion.
-                if (expected is null or 0)
+            // Only a delete pinned to a generation may be repeated: an unconditional one could remove a newer object.
+            outcome = await RunAsync("delete", key, idempotent: expected is not null, async ct =>
+            {
+                try
+                {
+                    await Client.DeleteObjectAsync(Bucket, key, new GoogleDeleteOptions { IfGenerationMatch = expected, RetryOptions = RetryOptions.Never }, ct).ConfigureAwait(false);
+                    return true;
+                }
+                catch (GoogleApiException ex) when (IsObjectMissing(ex))
                 {
                     return false;
                 }
-
-                if (outcome.EarlierAttemptFailed)
-                {
-                    return true;
-                }
-
-                throw new PreconditionFailedException(key, expected.Value, 0);
-            case HttpStatusCode.PreconditionFailed:
-                var current = await TryGetCurrentGenerationAsync(key, cancellationToken).ConfigureAwait(false);
-                if (outcome.EarlierAttemptFailed && current == 0)
-                {
-                    return true;
-                }
-
-                throw new PreconditionFailedException(key, expected ?? 0, current);
-            default:
-                throw await CreateExceptionAsync(response, "delete", key, cancellationToken).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
         }
+        catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new PreconditionFailedException(key, expected ?? 0, await TryGetCurrentGenerationAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+        catch (GoogleApiException ex)
+        {
+            throw MapError(ex, "delete", key);
+        }
+
+        if (!outcome.Value && expected is > 0)
+        {
+            // Gone: deleted by our own earlier attempt whose answer was lost, or missing all along.
+            return outcome.EarlierAttemptUnanswered ? true : throw new PreconditionFailedException(key, expected.Value, 0);
+        }
+
+        return outcome.Value;
     }
 
     /// <inheritdoc />
@@ -324,217 +390,151 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         var source = await GetResourceAsync(sourceKey, options.IfSourceGenerationMatch, "copy", cancellationToken).ConfigureAwait(false)
             ?? throw new ObjectNotFoundException(sourceKey);
         var writeId = NewWriteId();
-        var body = new GcsObjectWriteResource
+        var copyOptions = new GoogleCopyOptions
         {
-            ContentType = source.ContentType,
-            Metadata = WithWriteId(UserMetadata(source), writeId),
+            SourceGeneration = source.Generation,
+            IfGenerationMatch = options.IfGenerationMatch,
+            IfSourceGenerationMatch = options.IfSourceGenerationMatch,
+            ExtraMetadata = new GcsObject { ContentType = source.ContentType, Metadata = WithWriteId(UserMetadata(source), writeId) },
+            RetryOptions = RetryOptions.Never,
         };
 
         var expected = options.IfGenerationMatch;
-        string? rewriteToken = null;
-        var earlierAttemptFailed = false;
+        try
+        {
+            // Google's client follows the rewrite tokens of a large copy; a retry starts the copy over.
+            var copied = await RunAsync("copy", destinationKey, idempotent: expected is not null, ct =>
+                Client.CopyObjectAsync(Bucket, sourceKey, Bucket, destinationKey, copyOptions, ct), cancellationToken).ConfigureAwait(false);
+            return ToObjectInfo(copied.Value);
+        }
+        catch (GoogleApiException ex) when (IsObjectMissing(ex))
+        {
+            // The pinned source generation was replaced or deleted after we read it.
+            throw new ObjectNotFoundException(sourceKey);
+        }
+        catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            // Our own earlier attempt may have committed before its answer was lost: its write id says so.
+            var current = await TryGetResourceAsync(destinationKey, cancellationToken).ConfigureAwait(false);
+            if (current.Found is { } own && WriteIdOf(own) == writeId)
+            {
+                GcpLog.RecoveredOwnWrite(Logger, destinationKey, own.Generation ?? 0);
+                return ToObjectInfo(own);
+            }
+
+            throw new PreconditionFailedException(destinationKey, expected ?? 0, current.Generation);
+        }
+        catch (GoogleApiException ex)
+        {
+            throw MapError(ex, "copy", destinationKey);
+        }
+    }
+
+    /// <summary>Disposes the <see cref="StorageClient"/> when the storage built it; a caller's client is left alone.</summary>
+    public void Dispose()
+    {
+        if (_ownsClient)
+        {
+            Client.Dispose();
+        }
+    }
+
+    /// <summary>Reads the object resource; null when it does not exist. A failed generation precondition throws.</summary>
+    internal async Task<GcsObject?> GetResourceAsync(string key, long? ifGenerationMatch, string operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await RunAsync(operation, key, idempotent: true, async ct =>
+            {
+                try
+                {
+                    return await Client.GetObjectAsync(Bucket, key, new GoogleGetOptions { IfGenerationMatch = ifGenerationMatch, RetryOptions = RetryOptions.Never }, ct).ConfigureAwait(false);
+                }
+                catch (GoogleApiException ex) when (IsObjectMissing(ex))
+                {
+                    // Missing wins over any precondition: callers report "not found", as the service does.
+                    return null;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            return result.Value;
+        }
+        catch (GoogleApiException ex) when (ex.HttpStatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            throw new PreconditionFailedException(key, ifGenerationMatch ?? 0, await TryGetCurrentGenerationAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+        catch (GoogleApiException ex)
+        {
+            throw MapError(ex, operation, key);
+        }
+    }
+
+    /// <summary>
+    /// Runs one call of Google's client (made with its own retries off) under <see cref="GcpRetryPolicy"/>: retryable
+    /// statuses, dropped connections and timeouts are retried when <paramref name="idempotent"/>; every other
+    /// exception, including a non-retryable <see cref="GoogleApiException"/>, propagates unchanged for the caller to map.
+    /// </summary>
+    internal async Task<RetryResult<T>> RunAsync<T>(string operation, string? key, bool idempotent, Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var failures = 0;
+        var unanswered = false;
         while (true)
         {
-            var token = rewriteToken;
-            var outcome = await SendAsync(
-                () => new HttpRequestMessage(HttpMethod.Post, Uris.Rewrite(sourceKey, source.Generation, destinationKey, expected, options.IfSourceGenerationMatch, token))
-                {
-                    Content = JsonContent.Create(body, GcsJsonContext.Default.GcsObjectWriteResource),
-                },
-                idempotent: expected is not null,
-                "copy",
-                destinationKey,
-                cancellationToken).ConfigureAwait(false);
-            earlierAttemptFailed |= outcome.EarlierAttemptFailed;
-            using var response = outcome.Response;
-            if (response.IsSuccessStatusCode)
+            cancellationToken.ThrowIfCancellationRequested();
+            try
             {
-                var rewrite = await ReadJsonAsync(response, GcsJsonContext.Default.GcsRewriteResponse, cancellationToken).ConfigureAwait(false);
-                if (rewrite.Done)
+                return new RetryResult<T>(await call(cancellationToken).ConfigureAwait(false), unanswered);
+            }
+            catch (Exception ex) when (IsTransient(ex, cancellationToken))
+            {
+                // An error status is an answer (the request was not applied); a dropped connection or a timeout is not.
+                unanswered |= ex is not GoogleApiException;
+                failures++;
+                if (!idempotent || !Retry.CanRetry(failures))
                 {
-                    var copied = rewrite.Resource ?? throw new GcsRequestException($"Cloud Storage reported the copy of '{sourceKey}' to '{destinationKey}' done without the object resource.", response.StatusCode, null);
-                    return ToObjectInfo(copied);
+                    throw GiveUp(ex, operation, key, idempotent, failures);
                 }
 
-                rewriteToken = rewrite.RewriteToken ?? throw new GcsRequestException($"Cloud Storage reported the copy of '{sourceKey}' to '{destinationKey}' unfinished without a rewrite token.", response.StatusCode, null);
-                continue;
-            }
-
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.NotFound when !await IsBucketMissingAsync(response, cancellationToken).ConfigureAwait(false):
-                    // The pinned source generation was replaced or deleted after we read it.
-                    throw new ObjectNotFoundException(sourceKey);
-                case HttpStatusCode.PreconditionFailed:
-                    var (own, failure) = await ResolvePreconditionFailureAsync(destinationKey, expected ?? 0, writeId, earlierAttemptFailed, cancellationToken).ConfigureAwait(false);
-                    return own is not null ? ToObjectInfo(own) : throw failure!;
-                default:
-                    throw await CreateExceptionAsync(response, "copy", destinationKey, cancellationToken).ConfigureAwait(false);
+                GcpLog.StorageRetrying(Logger, operation, Describe(key), failures, ex);
+                await Retry.BackoffAsync(failures, null, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Closes the connection pool.</summary>
-    public void Dispose() => Http.Dispose();
-
-    /// <summary>One unconditional multipart request (metadata with the CRC32C, then the bytes); not retried.</summary>
-    private async Task<GcsObjectResource> MultipartUploadAsync(string key, byte[] buffer, int length, GcsObjectWriteResource resource, CancellationToken cancellationToken)
+    /// <summary>Retryable statuses (408, 429, 5xx), dropped connections and attempt timeouts; never the caller's cancellation.</summary>
+    internal static bool IsTransient(Exception exception, CancellationToken callerToken) => exception switch
     {
-        var crc = new Crc32C();
-        crc.Append(buffer.AsSpan(0, length));
-        resource.Crc32c = crc.ToBase64();
-        var metadataJson = JsonSerializer.Serialize(resource, GcsJsonContext.Default.GcsObjectWriteResource);
+        GoogleApiException api => GcpRetryPolicy.IsRetryableStatus(api.HttpStatusCode),
+        _ => GcpRetryPolicy.IsTransientException(exception, callerToken),
+    };
 
-        var outcome = await SendAsync(
-            () =>
-            {
-                var media = new ByteArrayContent(buffer, 0, length);
-                media.Headers.TryAddWithoutValidation("Content-Type", resource.ContentType ?? PutObjectOptions.DefaultContentType);
-                var multipart = new MultipartContent("related")
-                {
-                    new StringContent(metadataJson, Encoding.UTF8, "application/json"),
-                    media,
-                };
-                return new HttpRequestMessage(HttpMethod.Post, Uris.MultipartUpload(ifGenerationMatch: null)) { Content = multipart };
-            },
-            idempotent: false,
-            "upload",
-            key,
-            cancellationToken).ConfigureAwait(false);
-
-        using var response = outcome.Response;
-        if (response.IsSuccessStatusCode)
+    /// <summary>The exception for a failure that was retried as far as allowed (or not at all).</summary>
+    internal Exception GiveUp(Exception failure, string operation, string? key, bool idempotent, int failures)
+    {
+        if (failure is GoogleApiException api)
         {
-            var uploaded = await ReadJsonAsync(response, GcsJsonContext.Default.GcsObjectResource, cancellationToken).ConfigureAwait(false);
-            return VerifyUploaded(key, uploaded, resource.Crc32c);
+            return MapError(api, operation, key);
         }
 
-        throw await CreateExceptionAsync(response, "upload", key, cancellationToken).ConfigureAwait(false);
+        var retried = idempotent
+            ? $" after {failures} attempt(s)"
+            : " (not retried: the request is not idempotent without a generation precondition)";
+        return new GcsRequestException($"Cloud Storage {operation} of {Describe(key)} failed without a response{retried}: {failure.Message}", statusCode: null, error: null, failure);
     }
 
-    /// <summary>GETs the object resource; null when it does not exist. A failed generation precondition on an existing object throws.</summary>
-    internal async Task<GcsObjectResource?> GetResourceAsync(string key, long? ifGenerationMatch, string operation, CancellationToken cancellationToken)
+    /// <summary>Turns an error answer into the most specific exception.</summary>
+    internal Exception MapError(GoogleApiException exception, string operation, string? key)
     {
-        var outcome = await SendAsync(
-            () => new HttpRequestMessage(HttpMethod.Get, Uris.Object(key, ifGenerationMatch)),
-            idempotent: true,
-            operation,
-            key,
-            cancellationToken).ConfigureAwait(false);
-        using var response = outcome.Response;
-        if (response.IsSuccessStatusCode)
-        {
-            return await ReadJsonAsync(response, GcsJsonContext.Default.GcsObjectResource, cancellationToken).ConfigureAwait(false);
-        }
-
-        switch (response.StatusCode)
-        {
-            case HttpStatusCode.NotFound when !await IsBucketMissingAsync(response, cancellationToken).ConfigureAwait(false):
-                // Missing wins over any precondition: callers report "not found", as the service does.
-                return null;
-            case HttpStatusCode.PreconditionFailed:
-                throw new PreconditionFailedException(key, ifGenerationMatch ?? 0, await TryGetCurrentGenerationAsync(key, cancellationToken).ConfigureAwait(false));
-            default:
-                throw await CreateExceptionAsync(response, operation, key, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// After a 412 on a write: returns our own generation when an interrupted earlier attempt did commit
-    /// (the current generation carries <paramref name="writeId"/>), else the precondition failure with the
-    /// generation found (0 = missing, null = could not be read).
-    /// </summary>
-    internal async Task<(GcsObjectResource? Own, PreconditionFailedException? Failure)> ResolvePreconditionFailureAsync(
-        string key, long expected, string writeId, bool earlierAttemptFailed, CancellationToken cancellationToken)
-    {
-        GcsObjectResource? current;
-        try
-        {
-            current = await GetResourceAsync(key, null, "stat", cancellationToken).ConfigureAwait(false);
-        }
-        catch (StorageException)
-        {
-            return (null, new PreconditionFailedException(key, expected, null));
-        }
-
-        if (earlierAttemptFailed && current is not null && current.WriteId == writeId)
-        {
-            GcpLog.RecoveredOwnWrite(_logger, key, current.Generation);
-            return (current, null);
-        }
-
-        return (null, new PreconditionFailedException(key, expected, current?.Generation ?? 0));
-    }
-
-    /// <summary>
-    /// Sends with the retry policy, wrapping a final transport failure in <see cref="GcsRequestException"/>.
-    /// JSON answers are read whole inside the attempt (<paramref name="streamResponse"/> false), media is streamed.
-    /// </summary>
-    internal async Task<RetryOutcome> SendAsync(Func<HttpRequestMessage> createRequest, bool idempotent, string operation, string? key, CancellationToken cancellationToken, bool streamResponse = false)
-    {
-        try
-        {
-            return await Retry.SendAsync(Http, createRequest, idempotent, cancellationToken, bufferContent: !streamResponse).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (GcpRetryPolicy.IsTransientException(ex, cancellationToken))
-        {
-            throw new GcsRequestException(
-                $"Cloud Storage {operation} of {Describe(key)} failed without a response{(idempotent ? $" after {Retry.MaxAttempts} attempt(s)" : " (not retried: the request is not idempotent without a generation precondition)")}: {ex.Message}",
-                statusCode: null,
-                error: null,
-                ex);
-        }
-    }
-
-    private async Task<T> SendForJsonAsync<T>(Func<HttpRequestMessage> createRequest, JsonTypeInfo<T> typeInfo, string operation, string? key, CancellationToken cancellationToken)
-    {
-        var outcome = await SendAsync(createRequest, idempotent: true, operation, key, cancellationToken).ConfigureAwait(false);
-        using var response = outcome.Response;
-        if (!response.IsSuccessStatusCode)
-        {
-            throw await CreateExceptionAsync(response, operation, key, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await ReadJsonAsync(response, typeInfo, cancellationToken).ConfigureAwait(false);
-    }
-
-    internal static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await response.Content.ReadFromJsonAsync(typeInfo, cancellationToken).ConfigureAwait(false)
-                ?? throw new GcsRequestException($"Cloud Storage answered {(int)response.StatusCode} with an empty body where a JSON document was expected.", response.StatusCode, null);
-        }
-        catch (JsonException ex)
-        {
-            throw new GcsRequestException($"Cloud Storage answered {(int)response.StatusCode} with a body that is not the expected JSON: {ex.Message}", response.StatusCode, null, ex);
-        }
-    }
-
-    /// <summary>Checks the server's CRC32C of a finished upload against the one computed while sending.</summary>
-    internal static GcsObjectResource VerifyUploaded(string key, GcsObjectResource uploaded, string? sentCrc32c)
-    {
-        if (sentCrc32c is not null && uploaded.Crc32c is not null && !string.Equals(sentCrc32c, uploaded.Crc32c, StringComparison.Ordinal))
-        {
-            throw new ChecksumMismatchException(key, sentCrc32c, uploaded.Crc32c);
-        }
-
-        return uploaded;
-    }
-
-    /// <summary>Turns an error response into the most specific exception (the body's error JSON is parsed).</summary>
-    internal async Task<Exception> CreateExceptionAsync(HttpResponseMessage response, string operation, string? key, CancellationToken cancellationToken)
-    {
-        var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
-        var status = response.StatusCode;
+        var error = ToGoogleApiError(exception);
+        var status = exception.HttpStatusCode;
         var detail = error is not null
             ? $"{(int)status} {error.Reason ?? status.ToString()}: {error.Message}"
-            : $"{(int)status} {response.ReasonPhrase}";
+            : $"{(int)status} {exception.Message}";
         var message = $"Cloud Storage {operation} of {Describe(key)} failed: {detail}";
 
-        if (status == HttpStatusCode.BadRequest && key is not null && error?.Message is { } text && text.Contains("CRC32C", StringComparison.OrdinalIgnoreCase))
+        if (status == HttpStatusCode.BadRequest && key is not null && error?.Message is { } text
+            && (text.Contains("CRC32C", StringComparison.OrdinalIgnoreCase) || text.Contains("MD5", StringComparison.OrdinalIgnoreCase)))
         {
-            return new ChecksumMismatchException(message, new GcsRequestException(message, status, error));
+            return new ChecksumMismatchException(message, new GcsRequestException(message, status, error, exception));
         }
 
         if (status == HttpStatusCode.RequestedRangeNotSatisfiable)
@@ -542,60 +542,79 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
             return new ArgumentOutOfRangeException("options", $"{message} (the range starts at or past the end of the object).");
         }
 
-        return new GcsRequestException(message, status, error);
-    }
-
-    private static async Task<GoogleApiError?> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // Buffered so that a second look (bucket-missing check, then the exception) sees the same body.
-            await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-            return GoogleApiError.TryParse(body);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>A 404 can mean the bucket is missing, which must not read as "object not found".</summary>
-    private static async Task<bool> IsBucketMissingAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var error = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
-        return error?.Message is { } message && message.Contains("bucket does not exist", StringComparison.OrdinalIgnoreCase);
-    }
-
-    private async Task<long?> TryGetCurrentGenerationAsync(string key, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var current = await GetResourceAsync(key, null, "stat", cancellationToken).ConfigureAwait(false);
-            return current?.Generation ?? 0;
-        }
-        catch (StorageException)
-        {
-            return null;
-        }
+        return new GcsRequestException(message, status, error, exception);
     }
 
     internal string Describe(string? key) => key is null ? $"bucket '{Bucket}'" : $"'{key}' in bucket '{Bucket}'";
 
-    internal static ObjectInfo ToObjectInfo(GcsObjectResource resource) => new(
+    /// <summary>A 404 about the object, not about a missing bucket (which must not read as "object not found").</summary>
+    internal static bool IsObjectMissing(GoogleApiException exception) =>
+        exception.HttpStatusCode == HttpStatusCode.NotFound
+        && exception.Error?.Message?.Contains("bucket does not exist", StringComparison.OrdinalIgnoreCase) != true;
+
+    internal static ObjectInfo ToObjectInfo(GcsObject resource) => new(
         resource.Name,
-        resource.Size,
-        resource.Generation,
-        resource.Updated,
+        (long)(resource.Size ?? 0),
+        resource.Generation ?? 0,
+        resource.UpdatedDateTimeOffset ?? default,
         resource.ContentType,
         UserMetadata(resource),
         resource.Md5Hash,
         resource.Crc32c);
 
-    private static Dictionary<string, string> UserMetadata(GcsObjectResource resource)
+    private async Task<Exception> MapWriteFailureAsync(Exception failure, string operation, string key, long? expected, CancellationToken cancellationToken)
+    {
+        if (failure is not GoogleApiException api)
+        {
+            // Neither an answer nor a transport failure (say, the uploader refusing its input): reported as it is.
+            return failure;
+        }
+
+        if (api.HttpStatusCode == HttpStatusCode.PreconditionFailed)
+        {
+            // At the start of the session or at its commit (somebody wrote the object while we were uploading).
+            return new PreconditionFailedException(key, expected ?? 0, await TryGetCurrentGenerationAsync(key, cancellationToken).ConfigureAwait(false));
+        }
+
+        return MapError(api, operation, key);
+    }
+
+    private async Task<(GcsObject? Found, long? Generation)> TryGetResourceAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var current = await GetResourceAsync(key, null, "stat", cancellationToken).ConfigureAwait(false);
+            return (current, current?.Generation ?? 0);
+        }
+        catch (StorageException)
+        {
+            return (null, null);
+        }
+    }
+
+    private async Task<long?> TryGetCurrentGenerationAsync(string key, CancellationToken cancellationToken) =>
+        (await TryGetResourceAsync(key, cancellationToken).ConfigureAwait(false)).Generation;
+
+    private static GoogleApiError? ToGoogleApiError(GoogleApiException exception)
+    {
+        if (exception.Error is not { } error)
+        {
+            return null;
+        }
+
+        var items = (error.Errors ?? [])
+            .Select(e => new GoogleApiErrorItem(e.Domain, e.Reason, e.Message, e.LocationType, e.Location))
+            .ToList();
+        return new GoogleApiError(error.Code, error.Message ?? string.Empty, items);
+    }
+
+    private static string? WriteIdOf(GcsObject resource) =>
+        resource.Metadata is not null && resource.Metadata.TryGetValue(WriteIdMetadataKey, out var id) ? id : null;
+
+    private static Dictionary<string, string> UserMetadata(GcsObject resource)
     {
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, value) in resource.Metadata ?? [])
+        foreach (var (name, value) in resource.Metadata ?? new Dictionary<string, string>())
         {
             if (name != WriteIdMetadataKey)
             {
@@ -649,37 +668,6 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         }
     }
 
-    private static readonly int WriteIdBytes = WriteIdMetadataKey.Length + 32;
-
-    /// <summary>
-    /// Reads up to <paramref name="threshold"/> + 1 bytes. <c>Complete</c> is true when the stream ended within
-    /// the threshold (one multipart request suffices); otherwise the head is the start of a resumable upload.
-    /// </summary>
-    private static async Task<(byte[] Buffer, int Length, bool Complete)> ReadHeadAsync(Stream content, long threshold, CancellationToken cancellationToken)
-    {
-        var limit = (int)Math.Min(threshold + 1, Array.MaxLength);
-        var initial = content.CanSeek ? (int)Math.Clamp(content.Length - content.Position, 0, limit) : Math.Min(limit, 64 * 1024);
-        var buffer = new byte[Math.Max(initial, 1)];
-        var length = 0;
-        while (length < limit)
-        {
-            if (length == buffer.Length)
-            {
-                Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, limit));
-            }
-
-            var read = await content.ReadAsync(buffer.AsMemory(length, buffer.Length - length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return (buffer, length, true);
-            }
-
-            length += read;
-        }
-
-        return (buffer, length, false);
-    }
-
     private Activity? StartActivity(string name, string key)
     {
         var activity = ActivitySource.StartActivity(name, ActivityKind.Client);
@@ -687,4 +675,14 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         activity?.SetTag("gcs.key", key);
         return activity;
     }
+
+    private sealed record GcsListPage(IReadOnlyList<GcsObject> Items, IReadOnlyList<string> Prefixes, string? NextPageToken);
 }
+
+/// <summary>The value a retried call ended with.</summary>
+/// <param name="Value">The call's result.</param>
+/// <param name="EarlierAttemptUnanswered">
+/// True when an earlier attempt got no answer (dropped connection, timeout): a write may then already have been
+/// applied, so a "not found" on the retry may be the echo of our own success.
+/// </param>
+internal readonly record struct RetryResult<T>(T Value, bool EarlierAttemptUnanswered);

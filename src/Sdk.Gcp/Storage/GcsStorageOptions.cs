@@ -1,4 +1,6 @@
 using Google.Apis.Auth.OAuth2;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Gcp.Http;
 
 namespace Stagecraft.Gcp.Storage;
@@ -15,6 +17,7 @@ public sealed record GcsStorageOptions
     /// <summary>
     /// The API root, e.g. <c>https://storage.googleapis.com/</c> (the default) or a private endpoint.
     /// An explicit endpoint wins over <c>STORAGE_EMULATOR_HOST</c> and is called with <see cref="Credential"/>.
+    /// Ignored when the storage is given a ready-made <c>StorageClient</c>.
     /// </summary>
     public Uri? Endpoint { get; init; }
 
@@ -26,14 +29,11 @@ public sealed record GcsStorageOptions
 
     /// <summary>
     /// The credential (see <see cref="Auth.GcpCredentials"/>). Null means application default credentials,
-    /// resolved on the first request.
+    /// resolved by Google's client on the first request.
     /// </summary>
     public ITokenAccess? Credential { get; init; }
 
-    /// <summary>Objects larger than this are sent with a resumable upload; smaller ones in one multipart request. Default 8 MiB.</summary>
-    public long ResumableUploadThreshold { get; init; } = 8L * 1024 * 1024;
-
-    /// <summary>Size of each resumable chunk; a multiple of <see cref="ResumableChunkGranularity"/>. Default 8 MiB.</summary>
+    /// <summary>Size of each resumable upload chunk; a multiple of <see cref="ResumableChunkGranularity"/>. Default 8 MiB.</summary>
     public int ResumableChunkSize { get; init; } = 8 * 1024 * 1024;
 
     /// <summary>
@@ -44,11 +44,14 @@ public sealed record GcsStorageOptions
     /// </summary>
     public int InMemoryReadThreshold { get; init; } = 1024 * 1024;
 
-    /// <summary>Backoff shape for retried requests.</summary>
+    /// <summary>Backoff shape and attempt budget for retried requests.</summary>
     public GcpRetryOptions Retry { get; init; } = new();
 
     /// <summary>The clock used for backoff waits (tests inject one that does not really wait).</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where retries, resumptions and recovered writes are logged.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {
@@ -56,11 +59,6 @@ public sealed record GcsStorageOptions
         if (Endpoint is { } endpoint && (!endpoint.IsAbsoluteUri || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
         {
             throw new ArgumentException($"Endpoint '{endpoint}' must be an absolute http or https URI.", nameof(Endpoint));
-        }
-
-        if (ResumableUploadThreshold < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ResumableUploadThreshold), ResumableUploadThreshold, "ResumableUploadThreshold must not be negative.");
         }
 
         if (ResumableChunkSize <= 0 || ResumableChunkSize % ResumableChunkGranularity != 0)
@@ -76,5 +74,6 @@ public sealed record GcsStorageOptions
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         Retry.Validate();
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        ArgumentNullException.ThrowIfNull(LoggerFactory, nameof(LoggerFactory));
     }
 }

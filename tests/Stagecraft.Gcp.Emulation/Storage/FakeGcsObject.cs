@@ -1,6 +1,10 @@
 namespace Stagecraft.Gcp.Emulation.Storage;
 
-/// <summary>One stored object generation in the fake (immutable; a write replaces it with a new instance).</summary>
+/// <summary>
+/// One stored object generation in the fake (immutable; a write replaces it with a new instance, a metadata patch
+/// with a copy of a higher <see cref="Metageneration"/>). <see cref="Data"/> holds the stored bytes (gzip bytes when
+/// <see cref="ContentEncoding"/> is <c>gzip</c>).
+/// </summary>
 public sealed record FakeGcsObject(
     string Bucket,
     string Name,
@@ -11,7 +15,9 @@ public sealed record FakeGcsObject(
     IReadOnlyDictionary<string, string> Metadata,
     string Crc32c,
     string Md5Hash,
-    DateTimeOffset Created);
+    DateTimeOffset Created,
+    string? ContentEncoding = null,
+    DateTimeOffset? Updated = null);
 
 /// <summary>A committed write, in commit order: how tests prove there were no duplicate or lost writes.</summary>
 /// <param name="Sequence">The request that committed it.</param>

@@ -16,4 +16,6 @@ public enum FakeGcsOperation
     ResumableChunk,
     ResumableStatus,
     ResumableCancel,
+    GetBucket,
+    PatchMetadata,
 }

@@ -28,12 +28,14 @@ public sealed record FakeGcsRequest(
 
     /// <summary>
     /// Google's idempotency rule (the retry-strategy page): reads and listings always; resumable session
-    /// traffic always (a session commits at most once); writes and deletes only with a generation precondition.
+    /// traffic always (a session commits at most once); writes and deletes only with a generation precondition;
+    /// metadata patches only with a metageneration precondition.
     /// A client may retry exactly these, so a fault plan that must be fully recoverable targets only these.
     /// </summary>
     public bool IsRetrySafe => Operation switch
     {
-        FakeGcsOperation.List or FakeGcsOperation.GetMetadata or FakeGcsOperation.Download => true,
+        FakeGcsOperation.List or FakeGcsOperation.GetMetadata or FakeGcsOperation.Download or FakeGcsOperation.GetBucket => true,
+        FakeGcsOperation.PatchMetadata => Query.ContainsKey("ifMetagenerationMatch"),
         FakeGcsOperation.ResumableStart or FakeGcsOperation.ResumableChunk or FakeGcsOperation.ResumableStatus or FakeGcsOperation.ResumableCancel => true,
         FakeGcsOperation.Delete or FakeGcsOperation.Rewrite or FakeGcsOperation.CopyTo or FakeGcsOperation.MediaUpload or FakeGcsOperation.MultipartUpload => HasGenerationPrecondition,
         _ => false,

@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 using Stagecraft.Gcp.Emulation.Faults;
 using Stagecraft.Gcp.Emulation.Hosting;
-using Stagecraft.Storage;
 
 namespace Stagecraft.Gcp.Emulation.Storage;
 
@@ -22,7 +21,12 @@ namespace Stagecraft.Gcp.Emulation.Storage;
 /// listings with prefix/delimiter folding and deliberately short or empty pages, ranged reads (206/416),
 /// multi-call rewrites, the real error JSON, an optional bearer token, and scripted faults (<see cref="Faults"/>).
 /// </summary>
-/// <remarks>Not emulated: versioned buckets (old generations), ACLs/IAM, composition, transcoding, XML API, PATCH.</remarks>
+/// <remarks>
+/// Also: gzip transcoding, bucket reads, metadata patches, <c>matchGlob</c>/<c>startOffset</c>/<c>endOffset</c>
+/// listing filters. Anything else a request asks for (an unknown query parameter or resource field, a compressed
+/// media body) is answered with 501, never ignored. Not emulated: versioned buckets (old generations), ACLs/IAM,
+/// composition, XML API.
+/// </remarks>
 public sealed partial class FakeGcsServer : IAsyncDisposable
 {
     /// <summary>Cloud Storage's resumable chunk granularity.</summary>
@@ -131,11 +135,12 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     }
 
     /// <summary>Stores an object directly (test setup), as a new generation.</summary>
-    public FakeGcsObject Seed(string bucket, string name, byte[] data, string contentType = "application/octet-stream", IReadOnlyDictionary<string, string>? metadata = null)
+    /// <param name="contentEncoding">Stored <c>Content-Encoding</c>; with <c>gzip</c>, <paramref name="data"/> must be gzip bytes, and reads without <c>Accept-Encoding: gzip</c> are transcoded.</param>
+    public FakeGcsObject Seed(string bucket, string name, byte[] data, string contentType = "application/octet-stream", IReadOnlyDictionary<string, string>? metadata = null, string? contentEncoding = null)
     {
         lock (_gate)
         {
-            return Commit(0, FakeGcsOperation.Unknown, bucket, name, data, contentType, metadata ?? new Dictionary<string, string>(), checksumVerified: true);
+            return Commit(0, FakeGcsOperation.Unknown, bucket, name, data, new ObjectFields(contentType, contentEncoding, metadata ?? new Dictionary<string, string>()), checksumVerified: true);
         }
     }
 
@@ -143,6 +148,11 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
 
     private async Task HandleAsync(HttpContext context)
     {
+        if (!await ApplyMethodOverrideAsync(context).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var route = Route.Parse(context);
         var request = new FakeGcsRequest(
             Interlocked.Increment(ref _sequence),
@@ -191,7 +201,13 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         FakeResponse response;
         try
         {
+            CheckEmulated(context, request);
             response = await DispatchAsync(context, route, request, fault).ConfigureAwait(false);
+        }
+        catch (NotEmulatedException ex)
+        {
+            await DrainAsync(context).ConfigureAwait(false);
+            response = GcsErrors.Create(501, "notImplemented", ex.Message);
         }
         catch (ConnectionCutException)
         {
@@ -231,7 +247,9 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         FakeGcsOperation.ResumableStart => ResumableStartAsync(context, route, request),
         FakeGcsOperation.ResumableChunk or FakeGcsOperation.ResumableStatus => ResumableChunkAsync(context, request, fault),
         FakeGcsOperation.ResumableCancel => Task.FromResult(ResumableCancel(request)),
-        _ => Task.FromResult(GcsErrors.Create(400, "invalid", $"The fake does not implement {context.Request.Method} {context.Request.Path}.")),
+        FakeGcsOperation.GetBucket => Task.FromResult(GetBucket(route)),
+        FakeGcsOperation.PatchMetadata => PatchMetadataAsync(context, route, request),
+        _ => throw new NotEmulatedException($"{context.Request.Method} {context.Request.Path}"),
     };
 
     // ---------------------------------------------------------------- reads
@@ -256,6 +274,14 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             }
         }
 
+        var startOffset = query.GetValueOrDefault("startOffset");
+        var endOffset = query.GetValueOrDefault("endOffset");
+        var glob = query.TryGetValue("matchGlob", out var pattern) ? GlobPattern.ToRegex(pattern) : null;
+        bool Wanted(string name) =>
+            (startOffset is null || CodePointComparer.Instance.Compare(name, startOffset) >= 0)
+            && (endOffset is null || CodePointComparer.Instance.Compare(name, endOffset) < 0)
+            && (glob is null || glob.IsMatch(name));
+
         var call = Interlocked.Increment(ref _listCalls);
         List<string> names;
         Dictionary<string, FakeGcsObject> snapshot;
@@ -270,7 +296,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             snapshot = [];
             foreach (var (name, obj) in objects)
             {
-                if (name.StartsWith(prefix, StringComparison.Ordinal) && (cursor is null || CodePointComparer.Instance.Compare(name, cursor) > 0))
+                if (name.StartsWith(prefix, StringComparison.Ordinal) && (cursor is null || CodePointComparer.Instance.Compare(name, cursor) > 0) && Wanted(name))
                 {
                     names.Add(name);
                     snapshot[name] = obj;
@@ -397,6 +423,20 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             return ObjectResponse(200, obj);
         }
 
+        if (Transcodes(context, obj))
+        {
+            // Served decompressed, whole (any Range is ignored), without Content-Encoding or Content-Length; the
+            // hashes still describe the stored gzip bytes, and the stored-encoding header says so.
+            return new FakeResponse(200, Gunzip(obj.Data), obj.ContentType) { Chunked = true }
+                .WithHeader("x-goog-hash", $"crc32c={obj.Crc32c},md5={obj.Md5Hash}")
+                .WithHeader("x-goog-generation", Invariant(obj.Generation))
+                .WithHeader("x-goog-metageneration", Invariant(obj.Metageneration))
+                .WithHeader("x-goog-stored-content-length", Invariant(obj.Data.LongLength))
+                .WithHeader("x-goog-stored-content-encoding", "gzip")
+                .WithHeader("Warning", "214 UploadServer gunzipped")
+                .WithHeader("ETag", Etag(obj));
+        }
+
         var size = obj.Data.LongLength;
         long from = 0;
         var to = size - 1;
@@ -439,12 +479,18 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             .WithHeader("x-goog-generation", obj.Generation.ToString(CultureInfo.InvariantCulture))
             .WithHeader("x-goog-metageneration", obj.Metageneration.ToString(CultureInfo.InvariantCulture))
             .WithHeader("x-goog-stored-content-length", size.ToString(CultureInfo.InvariantCulture))
-            .WithHeader("x-goog-stored-content-encoding", "identity")
+            .WithHeader("x-goog-stored-content-encoding", obj.ContentEncoding ?? "identity")
             .WithHeader("ETag", Etag(obj))
             .WithHeader("Accept-Ranges", "bytes");
         if (status == 206)
         {
             response.WithHeader("Content-Range", $"bytes {from}-{to}/{size}");
+        }
+
+        if (obj.ContentEncoding is { } encoding)
+        {
+            // The stored (compressed) bytes, labelled so the client can decode them.
+            response.WithHeader("Content-Encoding", encoding);
         }
 
         return response;
@@ -480,7 +526,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     private async Task<FakeResponse> RewriteAsync(HttpContext context, Route route, FakeGcsRequest request)
     {
         var body = await ReadBodyAsync(context, limit: null).ConfigureAwait(false);
-        var (contentType, metadata, _, _) = ParseObjectJson(body.Data);
+        var fields = ParseObjectJson(body.Data);
         var query = request.Query;
         lock (_gate)
         {
@@ -527,7 +573,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 });
             }
 
-            var copy = Commit(request.Sequence, route.Operation, route.Bucket!, route.Object!, source.Data, contentType ?? source.ContentType, metadata ?? source.Metadata, checksumVerified: true);
+            var copy = Commit(request.Sequence, route.Operation, route.Bucket!, route.Object!, source.Data, new ObjectFields(fields.ContentType ?? source.ContentType, fields.ContentEncoding ?? source.ContentEncoding, fields.Metadata ?? source.Metadata), checksumVerified: true);
             if (route.Operation == FakeGcsOperation.CopyTo)
             {
                 return ObjectResponse(200, copy);
@@ -555,8 +601,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         }
 
         var body = await ReadBodyAsync(context, limit: null).ConfigureAwait(false);
-        var contentType = context.Request.ContentType ?? "application/octet-stream";
-        return CommitChecked(request, route.Bucket!, name, body.Data, contentType, new Dictionary<string, string>(), null, null);
+        return CommitChecked(request, route.Bucket!, name, body.Data, new ObjectFields(context.Request.ContentType, null, null), null, null);
     }
 
     private async Task<FakeResponse> MultipartUploadAsync(HttpContext context, Route route, FakeGcsRequest request)
@@ -586,26 +631,17 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         using var mediaBuffer = new MemoryStream();
         await mediaSection.Body.CopyToAsync(mediaBuffer, context.RequestAborted).ConfigureAwait(false);
 
-        var (contentType, metadata, crc32c, md5) = ParseObjectJson(metadataBuffer.ToArray());
-        string? name = null;
-        using (var document = JsonDocument.Parse(metadataBuffer.ToArray()))
-        {
-            if (document.RootElement.TryGetProperty("name", out var n))
-            {
-                name = n.GetString();
-            }
-        }
-
-        name ??= request.Query.GetValueOrDefault("name");
+        var fields = ParseObjectJson(metadataBuffer.ToArray());
+        var name = fields.Name ?? request.Query.GetValueOrDefault("name");
         if (string.IsNullOrEmpty(name))
         {
             return GcsErrors.Create(400, "required", "Required parameter: name");
         }
 
-        return CommitChecked(request, route.Bucket!, name, mediaBuffer.ToArray(), contentType ?? mediaSection.ContentType ?? "application/octet-stream", metadata ?? [], crc32c, md5);
+        return CommitChecked(request, route.Bucket!, name, mediaBuffer.ToArray(), fields with { ContentType = fields.ContentType ?? mediaSection.ContentType }, fields.Crc32c, fields.Md5);
     }
 
-    private FakeResponse CommitChecked(FakeGcsRequest request, string bucket, string name, byte[] data, string contentType, IReadOnlyDictionary<string, string> metadata, string? declaredCrc32c, string? declaredMd5)
+    private FakeResponse CommitChecked(FakeGcsRequest request, string bucket, string name, byte[] data, ObjectFields fields, string? declaredCrc32c, string? declaredMd5)
     {
         if (ChecksumMismatch(data, declaredCrc32c, declaredMd5) is { } mismatch)
         {
@@ -625,7 +661,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             }
 
             var verified = declaredCrc32c is not null || declaredMd5 is not null;
-            return ObjectResponse(200, Commit(request.Sequence, request.Operation, bucket, name, data, contentType, metadata, verified));
+            return ObjectResponse(200, Commit(request.Sequence, request.Operation, bucket, name, data, fields, verified));
         }
     }
 
@@ -634,23 +670,15 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     private async Task<FakeResponse> ResumableStartAsync(HttpContext context, Route route, FakeGcsRequest request)
     {
         var body = await ReadBodyAsync(context, limit: null).ConfigureAwait(false);
-        var (contentType, metadata, crc32c, _) = ParseObjectJson(body.Data);
-        string? name = request.Query.GetValueOrDefault("name");
-        if (body.Data.Length > 0)
-        {
-            using var document = JsonDocument.Parse(body.Data);
-            if (document.RootElement.TryGetProperty("name", out var n) && n.GetString() is { Length: > 0 } named)
-            {
-                name = named;
-            }
-        }
+        var fields = ParseObjectJson(body.Data);
+        var name = fields.Name is { Length: > 0 } named ? named : request.Query.GetValueOrDefault("name");
 
         if (string.IsNullOrEmpty(name))
         {
             return GcsErrors.Create(400, "required", "Required parameter: name");
         }
 
-        contentType ??= context.Request.Headers["X-Upload-Content-Type"].ToString() is { Length: > 0 } declared ? declared : "application/octet-stream";
+        var contentType = fields.ContentType ?? (context.Request.Headers["X-Upload-Content-Type"].ToString() is { Length: > 0 } declared ? declared : "application/octet-stream");
         var preconditions = request.Query
             .Where(q => q.Key.StartsWith("if", StringComparison.Ordinal))
             .ToDictionary(q => q.Key, q => q.Value, StringComparer.Ordinal);
@@ -666,7 +694,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 return GcsErrors.ConditionNotMet();
             }
 
-            var session = new UploadSession(Guid.NewGuid().ToString("N"), route.Bucket!, name, contentType, metadata ?? [], crc32c, preconditions);
+            var session = new UploadSession(Guid.NewGuid().ToString("N"), route.Bucket!, name, fields with { ContentType = contentType }, preconditions);
             _sessions[session.Id] = session;
             var location = $"{Endpoint.AbsoluteUri}upload/storage/v1/b/{Uri.EscapeDataString(route.Bucket!)}/o?uploadType=resumable&name={Uri.EscapeDataString(name)}&upload_id={session.Id}";
             return FakeResponse.Empty(200).WithHeader("Location", location);
@@ -686,16 +714,35 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             return GcsErrors.Create(404, "notFound", "No such upload session.");
         }
 
-        var match = ContentRangeHeader().Match(request.ContentRange ?? string.Empty);
+        // Without Content-Range the request carries the whole object; 'bytes N-*/T' (or '/*') the rest of it from N.
+        // Either way it is the final request, as Google's clients send a single-request upload.
+        var match = ContentRangeHeader().Match(request.ContentRange ?? "bytes 0-*/*");
         if (!match.Success)
         {
-            return GcsErrors.Invalid($"Resumable upload requests need Content-Range 'bytes a-b/total' or 'bytes */total', got '{request.ContentRange}'.");
+            return GcsErrors.Invalid($"Resumable upload requests need Content-Range 'bytes a-b/total', 'bytes a-*/total' or 'bytes */total', got '{request.ContentRange}'.");
         }
 
         long? total = match.Groups["total"].Value == "*" ? null : long.Parse(match.Groups["total"].Value, CultureInfo.InvariantCulture);
         var hasData = match.Groups["from"].Success;
+        var openEnded = match.Groups["open"].Success;
         long? cutAfter = fault?.Kind == FaultKind.CutRequestBody ? fault.Bytes : null;
         var body = await ReadBodyAsync(context, cutAfter).ConfigureAwait(false);
+        if (openEnded && !body.Cut)
+        {
+            var start = long.Parse(match.Groups["from"].Value, CultureInfo.InvariantCulture);
+            var whole = start + body.Data.Length;
+            if (total is { } declared && declared != whole)
+            {
+                return GcsErrors.Invalid($"Content-Range '{request.ContentRange}' declares {declared} bytes in all but the request ends at {whole}.");
+            }
+
+            total = whole;
+            if (body.Data.Length == 0)
+            {
+                // Nothing more to send: the same as 'bytes */N'.
+                hasData = false;
+            }
+        }
 
         lock (session)
         {
@@ -731,7 +778,13 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             }
 
             var from = long.Parse(match.Groups["from"].Value, CultureInfo.InvariantCulture);
-            var to = long.Parse(match.Groups["to"].Value, CultureInfo.InvariantCulture);
+            var to = openEnded ? from + body.Data.Length - 1 : long.Parse(match.Groups["to"].Value, CultureInfo.InvariantCulture);
+            if (openEnded && body.Cut)
+            {
+                // Broken mid-request: keep the whole 256 KiB units received, as below, and wait for a resend.
+                total = null;
+            }
+
             var length = to - from + 1;
             if (length <= 0 || (total is { } t && to >= t))
             {
@@ -744,7 +797,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             }
 
             var isFinal = total is { } whole && to + 1 == whole;
-            if (!isFinal && length % ChunkGranularity != 0)
+            if (!isFinal && !body.Cut && length % ChunkGranularity != 0)
             {
                 return GcsErrors.Invalid($"Invalid request. The number of bytes uploaded is required to be a multiple of {ChunkGranularity} bytes, except for the final request (got {length}).");
             }
@@ -781,7 +834,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         var hashHeader = context.Request.Headers["X-Goog-Hash"].ToString();
         var headerCrc = ParseHashHeader(hashHeader, "crc32c");
         var headerMd5 = ParseHashHeader(hashHeader, "md5");
-        if (ChecksumMismatch(data, headerCrc ?? session.DeclaredCrc32c, headerMd5) is { } mismatch)
+        if (ChecksumMismatch(data, headerCrc ?? session.Fields.Crc32c, headerMd5) is { } mismatch)
         {
             return Fail(session, mismatch);
         }
@@ -798,8 +851,8 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 return Fail(session, GcsErrors.ConditionNotMet());
             }
 
-            var verified = (headerCrc ?? session.DeclaredCrc32c ?? headerMd5) is not null;
-            session.Result = Commit(request.Sequence, FakeGcsOperation.ResumableChunk, session.Bucket, session.Name, data, session.ContentType, session.Metadata, verified);
+            var verified = (headerCrc ?? session.Fields.Crc32c ?? headerMd5) is not null;
+            session.Result = Commit(request.Sequence, FakeGcsOperation.ResumableChunk, session.Bucket, session.Name, data, session.Fields, verified);
             session.State = UploadSessionState.Completed;
             return ObjectResponse(200, session.Result);
         }
@@ -851,8 +904,10 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     // ---------------------------------------------------------------- shared rules
 
     /// <summary>Must be called under <see cref="_gate"/>. Hands out the next (strictly greater) generation.</summary>
-    private FakeGcsObject Commit(long sequence, FakeGcsOperation operation, string bucket, string name, byte[] data, string contentType, IReadOnlyDictionary<string, string> metadata, bool checksumVerified)
+    private FakeGcsObject Commit(long sequence, FakeGcsOperation operation, string bucket, string name, byte[] data, ObjectFields fields, bool checksumVerified)
     {
+        var contentType = fields.ContentType ?? "application/octet-stream";
+        var metadata = fields.Metadata ?? new Dictionary<string, string>();
         var objects = _buckets[bucket];
         var generation = ++_lastGeneration;
         var obj = new FakeGcsObject(
@@ -863,9 +918,10 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             data,
             contentType,
             new Dictionary<string, string>(metadata, StringComparer.Ordinal),
-            Crc32cBase64(data),
-            Convert.ToBase64String(MD5.HashData(data)),
-            Options.TimeProvider.GetUtcNow());
+            StoredChecksums.Crc32c(data),
+            StoredChecksums.Md5(data),
+            Options.TimeProvider.GetUtcNow(),
+            fields.ContentEncoding);
         objects[name] = obj;
         _commits.Add(new FakeGcsCommit(sequence, operation, obj, checksumVerified));
         return obj;
@@ -911,27 +967,19 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
 
     private static FakeResponse? ChecksumMismatch(byte[] data, string? declaredCrc32c, string? declaredMd5)
     {
-        var crc = Crc32cBase64(data);
+        var crc = StoredChecksums.Crc32c(data);
         if (declaredCrc32c is not null && declaredCrc32c != crc)
         {
             return GcsErrors.Invalid($"Provided CRC32C \"{declaredCrc32c}\" doesn't match calculated CRC32C \"{crc}\".");
         }
 
-        var md5 = Convert.ToBase64String(MD5.HashData(data));
+        var md5 = StoredChecksums.Md5(data);
         if (declaredMd5 is not null && declaredMd5 != md5)
         {
             return GcsErrors.Invalid($"Provided MD5 hash \"{declaredMd5}\" doesn't match calculated MD5 hash \"{md5}\".");
         }
 
         return null;
-    }
-
-    /// <summary>Computed here independently of the client's incremental implementation.</summary>
-    private static string Crc32cBase64(byte[] data)
-    {
-        Span<byte> bytes = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, Crc32C.Compute(data));
-        return Convert.ToBase64String(bytes);
     }
 
     private static string? ParseHashHeader(string header, string algorithm)
@@ -947,27 +995,51 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         return null;
     }
 
-    private static (string? ContentType, Dictionary<string, string>? Metadata, string? Crc32c, string? Md5) ParseObjectJson(byte[] body)
+    /// <summary>
+    /// The object resource a request carried. Fields the fake does not emulate (ACLs, cache control, encryption,
+    /// retention...) are refused with 501 rather than silently dropped.
+    /// </summary>
+    private static ObjectFields ParseObjectJson(byte[] body)
     {
         if (body.Length == 0)
         {
-            return (null, null, null, null);
+            return new ObjectFields(null, null, null);
         }
 
         using var document = JsonDocument.Parse(body);
         var root = document.RootElement;
-        string? Get(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-        Dictionary<string, string>? metadata = null;
-        if (root.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object)
+        if (root.ValueKind != JsonValueKind.Object)
         {
-            metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var property in m.EnumerateObject())
+            throw new InvalidDataException("The request body must be a JSON object resource.");
+        }
+
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name is not ("name" or "bucket" or "contentType" or "contentEncoding" or "metadata" or "crc32c" or "md5Hash" or "kind"))
             {
-                metadata[property.Name] = property.Value.GetString() ?? string.Empty;
+                throw new NotEmulatedException($"the object resource field '{property.Name}'");
             }
         }
 
-        return (Get("contentType"), metadata, Get("crc32c"), Get("md5Hash"));
+        string? Get(string name) => root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        Dictionary<string, string?>? metadata = null;
+        if (root.TryGetProperty("metadata", out var m) && m.ValueKind == JsonValueKind.Object)
+        {
+            metadata = new Dictionary<string, string?>(StringComparer.Ordinal);
+            foreach (var property in m.EnumerateObject())
+            {
+                // null removes the key in a patch; on a new object it means "no such key".
+                metadata[property.Name] = property.Value.ValueKind == JsonValueKind.Null ? null : property.Value.GetString() ?? string.Empty;
+            }
+        }
+
+        return new ObjectFields(Get("contentType"), Get("contentEncoding"), metadata?.Where(e => e.Value is not null).ToDictionary(e => e.Key, e => e.Value!, StringComparer.Ordinal))
+        {
+            Name = Get("name"),
+            Crc32c = Get("crc32c"),
+            Md5 = Get("md5Hash"),
+            MetadataPatch = metadata,
+        };
     }
 
     private static bool TryGetLong(IReadOnlyDictionary<string, string> query, string name, out long value)
@@ -1014,7 +1086,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         }
     }
 
-    private static string Etag(FakeGcsObject obj) => Convert.ToBase64String(BitConverter.GetBytes(obj.Generation));
+    private static string Etag(FakeGcsObject obj) => Convert.ToBase64String(Encoding.ASCII.GetBytes(FormattableString.Invariant($"{obj.Generation}/{obj.Metageneration}")));
 
     private static FakeResponse ObjectResponse(int status, FakeGcsObject obj) => Json(status, json => WriteObjectFields(json, obj));
 
@@ -1054,9 +1126,9 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
         json.WriteString("md5Hash", obj.Md5Hash);
         json.WriteString("crc32c", obj.Crc32c);
         json.WriteString("etag", Etag(obj));
-        var time = obj.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        json.WriteString("timeCreated", time);
-        json.WriteString("updated", time);
+        json.WriteString("timeCreated", obj.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        json.WriteString("updated", (obj.Updated ?? obj.Created).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+        WriteOptional(json, "contentEncoding", obj.ContentEncoding);
         if (obj.Metadata.Count > 0)
         {
             json.WriteStartObject("metadata");
@@ -1094,7 +1166,11 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             body[body.Length / 2] ^= 0x01;
         }
 
-        context.Response.ContentLength = body.Length;
+        if (!response.Chunked)
+        {
+            context.Response.ContentLength = body.Length;
+        }
+
         if (fault?.Kind == FaultKind.CutResponseBody)
         {
             var sent = (int)Math.Clamp(fault.Bytes, 0, Math.Max(0, body.Length - 1));
@@ -1102,6 +1178,13 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
             // written so far have gone out (an abort could discard them), so the client sees exactly a body that
             // stops after 'sent' bytes.
             await context.Response.Body.WriteAsync(body.AsMemory(0, sent)).ConfigureAwait(false);
+            if (response.Chunked)
+            {
+                // Without a Content-Length only a dropped connection tells the client the body is incomplete.
+                await context.Response.Body.FlushAsync().ConfigureAwait(false);
+                context.Abort();
+            }
+
             return;
         }
 
@@ -1146,7 +1229,7 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
     [GeneratedRegex(@"^bytes=(?:(?<from>\d+)-(?<to>\d+)?|-(?<suffix>\d+))$")]
     private static partial Regex RangeHeader();
 
-    [GeneratedRegex(@"^bytes (?:\*|(?<from>\d+)-(?<to>\d+))/(?<total>\*|\d+)$")]
+    [GeneratedRegex(@"^bytes (?:\*|(?<from>\d+)-(?:(?<to>\d+)|(?<open>\*)))/(?<total>\*|\d+)$")]
     private static partial Regex ContentRangeHeader();
 
     /// <summary>Signals "drop the connection now" from inside a handler.</summary>
@@ -1169,12 +1252,18 @@ public sealed partial class FakeGcsServer : IAsyncDisposable
                 return new Route(FakeGcsOperation.List, bucket, null, null, null, false);
             }
 
+            if (s is ["storage", "v1", "b", var b1] && method == "GET")
+            {
+                return new Route(FakeGcsOperation.GetBucket, b1, null, null, null, false);
+            }
+
             if (s is ["storage", "v1", "b", var b2, "o", var name])
             {
                 return method switch
                 {
                     "GET" => new Route(q["alt"] == "media" ? FakeGcsOperation.Download : FakeGcsOperation.GetMetadata, b2, name, null, null, false),
                     "DELETE" => new Route(FakeGcsOperation.Delete, b2, name, null, null, false),
+                    "PATCH" => new Route(FakeGcsOperation.PatchMetadata, b2, name, null, null, false),
                     _ => Unknown(),
                 };
             }

@@ -14,6 +14,9 @@ internal sealed class FakeResponse(int status, byte[] body, string? contentType)
 
     public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>Send the body chunked, without Content-Length (as Cloud Storage does for a transcoded object).</summary>
+    public bool Chunked { get; init; }
+
     public static FakeResponse Json(int status, byte[] body) => new(status, body, "application/json; charset=UTF-8");
 
     public static FakeResponse Empty(int status) => new(status, [], null);

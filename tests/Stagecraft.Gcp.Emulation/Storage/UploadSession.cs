@@ -1,7 +1,7 @@
 namespace Stagecraft.Gcp.Emulation.Storage;
 
 /// <summary>A resumable upload session: received bytes, the metadata and preconditions given at the start.</summary>
-internal sealed class UploadSession(string id, string bucket, string name, string contentType, Dictionary<string, string> metadata, string? declaredCrc32c, IReadOnlyDictionary<string, string> preconditions)
+internal sealed class UploadSession(string id, string bucket, string name, ObjectFields fields, IReadOnlyDictionary<string, string> preconditions)
 {
     public string Id { get; } = id;
 
@@ -9,11 +9,8 @@ internal sealed class UploadSession(string id, string bucket, string name, strin
 
     public string Name { get; } = name;
 
-    public string ContentType { get; } = contentType;
-
-    public Dictionary<string, string> Metadata { get; } = metadata;
-
-    public string? DeclaredCrc32c { get; } = declaredCrc32c;
+    /// <summary>The object resource given at the start (content type, encoding, metadata, declared checksums).</summary>
+    public ObjectFields Fields { get; } = fields;
 
     public IReadOnlyDictionary<string, string> Preconditions { get; } = preconditions;
 

@@ -219,4 +219,128 @@ public sealed class FakeGcsServerTests : IAsyncLifetime
         Assert.Equal(2, rule.Hits);
         Assert.Equal(2, _server.Faults.Injected.Count);
     }
+
+    [Fact]
+    public async Task Gzip_stored_object_is_transcoded_unless_the_request_accepts_gzip()
+    {
+        var text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("transcode me ", 1000)));
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            gzip.Write(text);
+        }
+
+        var stored = _server.Seed("test-bucket", "z", buffer.ToArray(), "text/plain", contentEncoding: "gzip");
+
+        using var plain = new HttpRequestMessage(HttpMethod.Get, "storage/v1/b/test-bucket/o/z?alt=media") { Headers = { Range = new RangeHeaderValue(0, 9) } };
+        using var transcoded = await _http.SendAsync(plain);
+        using var gzipped = new HttpRequestMessage(HttpMethod.Get, "storage/v1/b/test-bucket/o/z?alt=media") { Headers = { AcceptEncoding = { new StringWithQualityHeaderValue("gzip") } } };
+        using var asStored = await _http.SendAsync(gzipped);
+
+        // Decompressed, whole (the Range is ignored), without Content-Encoding or Content-Length; hashes of the stored bytes.
+        Assert.Equal(HttpStatusCode.OK, transcoded.StatusCode);
+        Assert.Equal(text, await transcoded.Content.ReadAsByteArrayAsync());
+        Assert.Empty(transcoded.Content.Headers.ContentEncoding);
+        Assert.True(transcoded.Headers.TransferEncodingChunked);
+        Assert.Equal("gzip", transcoded.Headers.GetValues("x-goog-stored-content-encoding").Single());
+        Assert.Contains($"crc32c={stored.Crc32c}", transcoded.Headers.GetValues("x-goog-hash").Single(), StringComparison.Ordinal);
+        Assert.Equal(stored.Data, await asStored.Content.ReadAsByteArrayAsync());
+        Assert.Equal(["gzip"], asStored.Content.Headers.ContentEncoding);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("bytes 0-*/*")]
+    public async Task Resumable_upload_sent_as_one_put_commits_the_whole_body(string? contentRange)
+    {
+        var session = await StartSessionAsync("one-put");
+        var data = new byte[300_000];
+        new Random(4).NextBytes(data);
+        var content = new ByteArrayContent(data);
+        if (contentRange is not null)
+        {
+            content.Headers.TryAddWithoutValidation("Content-Range", contentRange);
+        }
+
+        using var response = await _http.PutAsync(session, content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(data, _server.GetObject("test-bucket", "one-put")!.Data);
+    }
+
+    [Fact]
+    public async Task Open_ended_put_after_earlier_chunks_finishes_the_upload()
+    {
+        var session = await StartSessionAsync("rest");
+        var data = new byte[(256 * 1024) + 500];
+        new Random(5).NextBytes(data);
+        using (var first = await PutChunkAsync(session, data[..(256 * 1024)], "bytes 0-262143/*"))
+        {
+            Assert.Equal(308, (int)first.StatusCode);
+        }
+
+        using var rest = await PutChunkAsync(session, data[(256 * 1024)..], $"bytes 262144-*/{data.Length}");
+
+        Assert.Equal(HttpStatusCode.OK, rest.StatusCode);
+        Assert.Equal(data, _server.GetObject("test-bucket", "rest")!.Data);
+    }
+
+    [Theory]
+    [InlineData("storage/v1/b/test-bucket/o?fields=items(name)")]
+    [InlineData("storage/v1/b/test-bucket/o?versions=true")]
+    [InlineData("storage/v1/b/test-bucket/o/x?userProject=p")]
+    [InlineData("storage/v1/b/test-bucket/o/x?alt=xml")]
+    [InlineData("storage/v1/b/test-bucket/iam")]
+    public async Task What_the_fake_does_not_emulate_is_refused_with_501_naming_it(string uri)
+    {
+        _server.Seed("test-bucket", "x", [1]);
+
+        using var response = await _http.GetAsync(uri);
+
+        Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
+        Assert.Contains("does not emulate", (await ErrorOf(response)).GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unknown_resource_fields_and_compressed_media_are_refused_with_501()
+    {
+        using var acl = await _http.PostAsync("upload/storage/v1/b/test-bucket/o?uploadType=resumable&name=a", new StringContent("""{"acl":[{"entity":"allUsers","role":"READER"}]}""", Encoding.UTF8, "application/json"));
+        var session = await StartSessionAsync("b");
+        var gzipChunk = new ByteArrayContent([1, 2, 3]);
+        gzipChunk.Headers.ContentEncoding.Add("gzip");
+        using var compressed = await _http.PutAsync(session, gzipChunk);
+
+        Assert.Equal(HttpStatusCode.NotImplemented, acl.StatusCode);
+        Assert.Equal(HttpStatusCode.NotImplemented, compressed.StatusCode);
+        Assert.Empty(_server.Commits);
+    }
+
+    [Fact]
+    public async Task Gzip_compressed_json_bodies_are_read_as_the_service_reads_them()
+    {
+        using var body = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes("""{"name":"gz","contentType":"text/x-gz","metadata":{"k":"v"}}"""));
+        }
+
+        var content = new ByteArrayContent(body.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+        using var start = await _http.PostAsync("upload/storage/v1/b/test-bucket/o?uploadType=resumable", content);
+        using var put = await _http.PutAsync(start.Headers.Location, new ByteArrayContent([1]));
+
+        var stored = _server.GetObject("test-bucket", "gz")!;
+        Assert.Equal("text/x-gz", stored.ContentType);
+        Assert.Equal("v", stored.Metadata["k"]);
+    }
+
+    [Fact]
+    public async Task Checksums_are_the_services_known_values()
+    {
+        // RFC 3720's CRC32C check value for 32 zero bytes, and the empty input.
+        Assert.Equal(Convert.ToBase64String([0x8A, 0x91, 0x36, 0xAA]), StoredChecksums.Crc32c(new byte[32]));
+        Assert.Equal("AAAAAA==", StoredChecksums.Crc32c([]));
+        Assert.Equal(Convert.ToBase64String([0xE3, 0x06, 0x92, 0x83]), StoredChecksums.Crc32c("123456789"u8));
+    }
 }

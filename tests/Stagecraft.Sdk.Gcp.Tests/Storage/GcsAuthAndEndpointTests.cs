@@ -86,9 +86,9 @@ public sealed class GcsAuthAndEndpointTests
         var env = new Dictionary<string, string?> { ["STORAGE_EMULATOR_HOST"] = "http://localhost:9023" };
         var options = new GcsStorageOptions { Bucket = "b-1", Endpoint = new Uri("http://127.0.0.1:1/base"), Credential = GcpCredentials.FromAccessToken("t") };
 
-        using var storage = new GcsObjectStorage(options, null, null, name => env.GetValueOrDefault(name));
-        using var emulated = new GcsObjectStorage(options with { Endpoint = null }, null, null, name => env.GetValueOrDefault(name));
-        using var ignoring = new GcsObjectStorage(options with { Endpoint = null, DetectEmulator = false }, null, null, name => env.GetValueOrDefault(name));
+        using var storage = new GcsObjectStorage(null, options, name => env.GetValueOrDefault(name));
+        using var emulated = new GcsObjectStorage(null, options with { Endpoint = null }, name => env.GetValueOrDefault(name));
+        using var ignoring = new GcsObjectStorage(null, options with { Endpoint = null, DetectEmulator = false }, name => env.GetValueOrDefault(name));
 
         Assert.Equal(new Uri("http://127.0.0.1:1/base/"), storage.Endpoint);
         Assert.False(storage.UsesEmulator);
@@ -100,7 +100,7 @@ public sealed class GcsAuthAndEndpointTests
     [Fact]
     public void Malformed_emulator_variable_is_an_error_naming_it()
     {
-        var error = Assert.Throws<ArgumentException>(() => new GcsObjectStorage(new GcsStorageOptions { Bucket = "b-1" }, null, null, _ => "ftp://x:1"));
+        var error = Assert.Throws<ArgumentException>(() => new GcsObjectStorage(null, new GcsStorageOptions { Bucket = "b-1" }, _ => "ftp://x:1"));
 
         Assert.Contains("STORAGE_EMULATOR_HOST", error.Message, StringComparison.Ordinal);
     }

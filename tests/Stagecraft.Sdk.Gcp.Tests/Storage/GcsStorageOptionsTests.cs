@@ -34,7 +34,7 @@ public sealed class GcsStorageOptionsTests
     public void Endpoint_must_be_absolute_http()
     {
         Assert.Throws<ArgumentException>(() => new GcsObjectStorage(new GcsStorageOptions { Bucket = "my-bucket", Endpoint = new Uri("ftp://x/") }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new GcsObjectStorage(new GcsStorageOptions { Bucket = "my-bucket", ResumableUploadThreshold = -1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GcsObjectStorage(new GcsStorageOptions { Bucket = "my-bucket", InMemoryReadThreshold = -1 }));
     }
 
     [Fact]

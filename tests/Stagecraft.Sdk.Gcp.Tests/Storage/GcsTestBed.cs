@@ -1,3 +1,6 @@
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Http;
+using Google.Cloud.Storage.V1;
 using Stagecraft.Gcp.Auth;
 using Stagecraft.Gcp.Emulation.Storage;
 using Stagecraft.Gcp.Emulation.Time;
@@ -14,8 +17,6 @@ public sealed class GcsTestBed : IAsyncDisposable
 
     /// <summary>Small so the resumable path runs on sub-MiB test data.</summary>
     public const int ChunkSize = 256 * 1024;
-
-    public const long Threshold = 512 * 1024;
 
     /// <summary>Small, so the streaming read path runs on sub-MiB test data too.</summary>
     public const int InMemoryReadThreshold = 64 * 1024;
@@ -36,7 +37,7 @@ public sealed class GcsTestBed : IAsyncDisposable
     public static async Task<GcsTestBed> StartAsync(
         FakeGcsOptions? fake = null,
         Func<GcsStorageOptions, GcsStorageOptions>? configure = null,
-        HttpMessageHandler? transport = null)
+        Func<GcsStorageOptions, GcsObjectStorage>? create = null)
     {
         var server = await FakeGcsServer.StartAsync(fake ?? new FakeGcsOptions { RequiredBearerToken = Token });
         var time = new ImmediateTimeProvider();
@@ -46,7 +47,7 @@ public sealed class GcsTestBed : IAsyncDisposable
             options = configure(options);
         }
 
-        return new GcsTestBed(server, new GcsObjectStorage(options, transport), time);
+        return new GcsTestBed(server, create is null ? new GcsObjectStorage(options) : create(options), time);
     }
 
     public static GcsStorageOptions ClientOptions(FakeGcsServer server, TimeProvider time) => new()
@@ -55,11 +56,18 @@ public sealed class GcsTestBed : IAsyncDisposable
         Endpoint = server.Endpoint,
         Credential = GcpCredentials.FromAccessToken(Token),
         ResumableChunkSize = ChunkSize,
-        ResumableUploadThreshold = Threshold,
         InMemoryReadThreshold = InMemoryReadThreshold,
         TimeProvider = time,
         Retry = new GcpRetryOptions { MaxAttempts = 6, AttemptTimeout = TimeSpan.FromSeconds(60) },
     };
+
+    /// <summary>A Google client of the test's own making (a caller-configured client), pointed at the fake.</summary>
+    public static StorageClient GoogleClient(GcsStorageOptions options, HttpClientFactory httpClientFactory) => new StorageClientBuilder
+    {
+        BaseUri = options.Endpoint!.AbsoluteUri + "storage/v1/",
+        Credential = GoogleCredential.FromAccessToken(Token),
+        HttpClientFactory = httpClientFactory,
+    }.Build();
 
     public static byte[] RandomBytes(int length, int seed = 42)
     {
