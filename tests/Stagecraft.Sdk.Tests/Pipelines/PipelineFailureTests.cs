@@ -143,7 +143,7 @@ public sealed class PipelineFailureTests : IDisposable
         var result = await _fixture.CreateRunner().RunAsync(graph, NoInputs);
 
         Assert.Contains("returned a System.String, but its declared output type is System.Int32", result.Stages["Liar"].Reason, StringComparison.Ordinal);
-        Assert.Contains("returned null; a FileSignal output must be a signal", result.Stages["NullSignal"].Reason, StringComparison.Ordinal);
+        Assert.Equal("NullSignal", Assert.IsType<StageOutputNullException>(result.Stages["NullSignal"].Error).Stage);
     }
 
     [Fact]

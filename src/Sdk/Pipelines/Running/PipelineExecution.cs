@@ -43,8 +43,8 @@ internal sealed class PipelineExecution
 
         if (_prior is null)
         {
-            RunInputs.Validate(_graph, inputs!);
-            await _run.Inputs.StoreAsync(inputs!, cancellationToken).ConfigureAwait(false);
+            _run.Inputs.Prepare(inputs!);
+            await _run.Inputs.StoreAsync(cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -50,7 +50,8 @@ public sealed class PipelineRunner : IPipelineRunner
         HostName = options.HostName;
         Logger = LoggerFactory.CreateLogger<PipelineRunner>();
         Values = new StageValueStore(Storage, JsonOptions);
-        Executor = new StageExecutor(Values, LoggerFactory);
+        Json = new StageJsonRoundTrip(JsonOptions);
+        Executor = new StageExecutor(Values, Json, LoggerFactory);
         Cache = new StageCache(Storage, Logger);
         Records = new PipelineRunStore(Storage);
         if (options.Backend is { } backend)
@@ -84,6 +85,9 @@ public sealed class PipelineRunner : IPipelineRunner
     internal ILogger Logger { get; }
 
     internal StageValueStore Values { get; }
+
+    /// <summary>Serialises stage outputs and pipeline inputs, checking that they round-trip.</summary>
+    internal StageJsonRoundTrip Json { get; }
 
     /// <summary>Runs stage methods, in process and in backend workers alike.</summary>
     internal StageExecutor Executor { get; }

@@ -34,8 +34,21 @@ public sealed class PipelineRunnerOptions
     /// <summary>Local directory under which each stage gets a fresh work directory (<c>{root}/{runId}/stages/{stage}</c>). Default: a <c>stagecraft</c> folder in the system temp directory.</summary>
     public string WorkDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "stagecraft", "work");
 
-    /// <summary>Serialises non-signal stage outputs and pipeline inputs. Supply options with a source-generated <c>TypeInfoResolver</c> for trimming/AOT safety.</summary>
-    public JsonSerializerOptions JsonSerializerOptions { get; set; } = JsonSerializerOptions.Default;
+    /// <summary>
+    /// The default of <see cref="JsonSerializerOptions"/>: public fields and tuples included, NaN and ±Infinity
+    /// written as named literals, enums by name; records, arrays, lists and string-keyed dictionaries as
+    /// System.Text.Json handles them. Read-only: copy it (<c>new JsonSerializerOptions(DefaultJsonSerializerOptions)</c>)
+    /// to extend it.
+    /// </summary>
+    public static JsonSerializerOptions DefaultJsonSerializerOptions => StageJsonDefaults.Options;
+
+    /// <summary>
+    /// Serialises non-signal stage outputs and pipeline inputs (default: <see cref="DefaultJsonSerializerOptions"/>;
+    /// options set here replace it). Every value must serialise, read back and serialise again to the same document,
+    /// or its stage fails with <see cref="PipelineValueRoundTripException"/>. Supply options with a source-generated
+    /// <c>TypeInfoResolver</c> for trimming/AOT safety.
+    /// </summary>
+    public JsonSerializerOptions JsonSerializerOptions { get; set; } = StageJsonDefaults.Options;
 
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
