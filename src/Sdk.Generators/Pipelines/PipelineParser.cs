@@ -262,7 +262,7 @@ internal static class PipelineParser
             var stage = new StageCandidate(method, _stages.Count, explicitName ?? method.Name, attribute, explicitName is not null, version);
             stage.Placement = ReadPlacement(stage, attribute);
             var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
-            stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(method, syntax, _cancellationToken);
+            stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(syntax, _compilation, _cancellationToken);
 
             CheckMethod(stage, syntax as MethodDeclarationSyntax);
             foreach (var parameter in method.Parameters)

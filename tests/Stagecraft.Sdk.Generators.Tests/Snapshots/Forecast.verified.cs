@@ -111,7 +111,7 @@ namespace Demo
                         new global::Stagecraft.Pipelines.StageDescriptor(
                             "Preprocess",
                             null,
-                            "0998281be13ae710d403fe1759fb8d57d1bbe89b011cdb12e8183072b1a8358c",
+                            "{code-hash}",
                             typeof(global::Demo.Features),
                             global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                 new global::Stagecraft.Pipelines.StageParameterDescriptor("raw", typeof(global::Demo.Dataset), global::Stagecraft.Pipelines.StageParameterKind.PipelineInput, "raw"),
@@ -121,7 +121,7 @@ namespace Demo
                         new global::Stagecraft.Pipelines.StageDescriptor(
                             "Train",
                             null,
-                            "fb903b6f1f7f7e3bcdda7f2614c78379615a756028ea0bc122d87020851b6ea4",
+                            "{code-hash}",
                             typeof(global::Demo.Model),
                             global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                 new global::Stagecraft.Pipelines.StageParameterDescriptor("features", typeof(global::Demo.Features), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Preprocess"),
@@ -131,7 +131,7 @@ namespace Demo
                         new global::Stagecraft.Pipelines.StageDescriptor(
                             "Evaluate",
                             "2",
-                            "09b1c408a84849ccd484b0ea87e2e01712ae8f1903c96d23b065580096c9fd11",
+                            "{code-hash}",
                             typeof(global::Demo.Report),
                             global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                 new global::Stagecraft.Pipelines.StageParameterDescriptor("model", typeof(global::Demo.Model), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Train"),

@@ -71,7 +71,7 @@ partial class Constants
                     new global::Stagecraft.Pipelines.StageDescriptor(
                         "Compute",
                         null,
-                        "627d5c831444094c79fd772104adf2f7a4db4555b430ba0f4584da0ec449b4a2",
+                        "{code-hash}",
                         typeof(global::Answer),
                         global::System.Collections.Immutable.ImmutableArray<global::Stagecraft.Pipelines.StageParameterDescriptor>.Empty,
                         InvokeCompute)

@@ -119,7 +119,7 @@ namespace Demo.Variety
                             new global::Stagecraft.Pipelines.StageDescriptor(
                                 "Tokenize",
                                 null,
-                                "dd2a2c11bc8712d8cc235dfffe44f617138eb6120cff795b1d3c719c86b8654e",
+                                "{code-hash}",
                                 typeof(global::Demo.Variety.Tokens),
                                 global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                     new global::Stagecraft.Pipelines.StageParameterDescriptor("corpus", typeof(global::Demo.Variety.Corpus), global::Stagecraft.Pipelines.StageParameterKind.PipelineInput, "corpus"),
@@ -130,7 +130,7 @@ namespace Demo.Variety
                             new global::Stagecraft.Pipelines.StageDescriptor(
                                 "Count",
                                 null,
-                                "8b0877783befef26f0e3b4478519eab1bd07e57ce227ec5b3a70493479e09e5f",
+                                "{code-hash}",
                                 typeof(global::Demo.Variety.Vocabulary),
                                 global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                     new global::Stagecraft.Pipelines.StageParameterDescriptor("tokens", typeof(global::Demo.Variety.Tokens), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Tokenize"),
@@ -141,7 +141,7 @@ namespace Demo.Variety
                             new global::Stagecraft.Pipelines.StageDescriptor(
                                 "Compare",
                                 null,
-                                "dec01734c23d06f4c6afaf17854c2ca3f77e74efbfd9290f5a91ea2ad9d8b007",
+                                "{code-hash}",
                                 typeof(global::Demo.Variety.Comparison),
                                 global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                     new global::Stagecraft.Pipelines.StageParameterDescriptor("vocabulary", typeof(global::Demo.Variety.Vocabulary), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Count"),
