@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace Stagecraft.Generators.Pipelines;
@@ -24,8 +26,39 @@ internal sealed class JsonRoundTrip
     {
     }
 
+    private static readonly ConditionalWeakTable<SyntaxNode, Verdict> Verdicts = new();
+
+    private sealed class Verdict
+    {
+        public volatile KnownVerdict? Value;
+    }
+
+    private sealed record KnownVerdict(string Fingerprint, RoundTripProblem? Problem);
+
     /// <summary>The first problem found in <paramref name="type"/> and the types it is built from; null when none.</summary>
-    public static RoundTripProblem? Find(ITypeSymbol type) => new JsonRoundTrip().Check(type, null, isWholeValue: true);
+    /// <remarks>
+    /// The verdict depends only on declarations, so for a type declared in source it is memoised per declaration node
+    /// under the compilation's declaration fingerprint (see <see cref="StageCodeReach"/>): a body edit elsewhere does not
+    /// make Roslyn build every member of every output type again.
+    /// </remarks>
+    public static RoundTripProblem? Find(ITypeSymbol type, Compilation compilation, CancellationToken cancellationToken)
+    {
+        if (type is not INamedTypeSymbol { IsGenericType: false } named || named.DeclaringSyntaxReferences.IsEmpty)
+        {
+            return new JsonRoundTrip().Check(type, null, isWholeValue: true);
+        }
+
+        var fingerprint = CompilationCodeContext.For(compilation).DeclarationFingerprint;
+        var memo = Verdicts.GetOrCreateValue(named.DeclaringSyntaxReferences[0].GetSyntax(cancellationToken));
+        if (memo.Value is { } known && known.Fingerprint == fingerprint)
+        {
+            return known.Problem;
+        }
+
+        var problem = new JsonRoundTrip().Check(type, null, isWholeValue: true);
+        memo.Value = new KnownVerdict(fingerprint, problem);
+        return problem;
+    }
 
     private RoundTripProblem? Check(ITypeSymbol type, string? member, bool isWholeValue)
     {

@@ -402,7 +402,7 @@ internal static class PipelineParser
         {
             if (!_roundTrip.TryGetValue(type, out var problem))
             {
-                problem = JsonRoundTrip.Find(type);
+                problem = JsonRoundTrip.Find(type, _compilation, _cancellationToken);
                 _roundTrip.Add(type, problem);
             }
 
