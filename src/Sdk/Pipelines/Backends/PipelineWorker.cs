@@ -80,6 +80,6 @@ internal sealed class PipelineWorker(PipelineRunner runner)
 
         var value = await stage.Invoker(arguments).ConfigureAwait(false);
         PipelineExecution.CheckOutput(stage, value);
-        return await runner.Values.StoreAsync(value, stage.OutputType, PipelinePaths.StageOutputPrefix(new RunPaths(task.PipelineRunId), stage.Name), cancellationToken).ConfigureAwait(false);
+        return await runner.Values.StoreAsync(value, stage.OutputType, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -393,7 +393,7 @@ internal sealed class PipelineExecution
                     value = await stage.Invoker(arguments).ConfigureAwait(false);
                     CheckOutput(stage, value);
                     phase = "storing its output";
-                    stored = await _runner.Values.StoreAsync(value, stage.OutputType, PipelinePaths.StageOutputPrefix(_paths, stage.Name), token).ConfigureAwait(false);
+                    stored = await _runner.Values.StoreAsync(value, stage.OutputType, token).ConfigureAwait(false);
                 }
             }
 
@@ -612,17 +612,16 @@ internal sealed class PipelineExecution
         foreach (var input in _graph.Inputs)
         {
             var value = inputs[input.Name];
-            var prefix = PipelinePaths.PipelineInputPrefix(_paths, input.Name);
             StoredValue stored;
             JsonElement? json = null;
             if (value is Signal)
             {
-                stored = await _runner.Values.StoreAsync(value, input.Type, prefix, cancellationToken).ConfigureAwait(false);
+                stored = await _runner.Values.StoreAsync(value, input.Type, cancellationToken).ConfigureAwait(false);
             }
             else
             {
                 var bytes = _runner.Values.SerializeJson(value, input.Type);
-                stored = await _runner.Values.StoreJsonAsync(bytes, input.Type, prefix, cancellationToken).ConfigureAwait(false);
+                stored = await _runner.Values.StoreJsonAsync(bytes, input.Type, cancellationToken).ConfigureAwait(false);
                 if (bytes.Length <= PipelineRunner.MaxRecordedValueBytes)
                 {
                     using var document = JsonDocument.Parse(bytes);
