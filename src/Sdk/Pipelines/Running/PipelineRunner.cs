@@ -50,6 +50,7 @@ public sealed class PipelineRunner : IPipelineRunner
         HostName = options.HostName;
         Logger = LoggerFactory.CreateLogger<PipelineRunner>();
         Values = new StageValueStore(Storage, JsonOptions);
+        Executor = new StageExecutor(Values, LoggerFactory);
         Cache = new StageCache(Storage, Logger);
         Records = new PipelineRunStore(Storage);
         if (options.Backend is { } backend)
@@ -83,6 +84,9 @@ public sealed class PipelineRunner : IPipelineRunner
     internal ILogger Logger { get; }
 
     internal StageValueStore Values { get; }
+
+    /// <summary>Runs stage methods, in process and in backend workers alike.</summary>
+    internal StageExecutor Executor { get; }
 
     internal StageCache Cache { get; }
 
