@@ -59,7 +59,7 @@ public static class PipelinePaths
 
     /// <summary>
     /// <c>content/prune.lock</c>: held by the one prune that is sweeping content; writers that reused existing content
-    /// during a sweep check their references again after it (see <c>PipelineRunner.PruneAsync</c>).
+    /// during a sweep check their references again after it (see <see cref="PipelineRunner.PruneAsync"/>).
     /// </summary>
     public const string PruneLock = "content/prune.lock";
 

@@ -41,6 +41,8 @@ internal sealed class PipelineExecution
         var time = _runner.TimeProvider;
         var started = time.GetTimestamp();
 
+        // Before anything relies on content already in the store (inputs stored by an earlier run, cached outputs).
+        var pruneCheck = await PruneEpochCheck.BeginAsync(_runner.Storage, time, cancellationToken).ConfigureAwait(false);
         if (_prior is null)
         {
             RunInputs.Validate(_graph, inputs!);
@@ -77,7 +79,13 @@ internal sealed class PipelineExecution
 
         // The final record is written even when the caller cancelled: it is what says the run was cancelled.
         await _run.Recorder.CompleteAsync(status, reason, time.GetUtcNow()).ConfigureAwait(false);
+        var result = new PipelineRunResult(runId, _graph.Name, scheduler.Results);
+        if (await pruneCheck.PruneOverlappedAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            await RunReferenceRepair.RepairAsync(_runner, _graph, _run.Inputs, result, CancellationToken.None).ConfigureAwait(false);
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
-        return new PipelineRunResult(runId, _graph.Name, scheduler.Results);
+        return result;
     }
 }
