@@ -22,7 +22,7 @@ public sealed class PipelineContentStorageTests : IDisposable
 
     public void Dispose() => _fixture.Dispose();
 
-    private PipelineRunner CreateRunner() => _fixture.CreateRunner(o => o.Storage = _storage);
+    private PipelineRunner CreateRunner() => _fixture.CreateRunner(o => o with { Storage = _storage });
 
     [Fact]
     public async Task A_fully_cached_run_with_a_large_csv_input_stores_no_new_content_only_its_record()

@@ -95,7 +95,7 @@ public sealed class PipelinePruneTests : IDisposable
                 Assert.Equal(first, Assert.Single(result.RemovedRuns));
             }
         });
-        var runner = _fixture.CreateRunner(o => o.Storage = racing);
+        var runner = _fixture.CreateRunner(o => o with { Storage = racing });
 
         var second = await ExamScores.RunAsync(runner, new CsvSignal(input));
 

@@ -203,7 +203,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             .ToHashSet();
         var removed = 0;
         var seen = 0;
-        foreach (var pipeline in await ListPipelinesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var pipeline in await runner.Cache.ListNamesAsync(PipelinePaths.RootPrefix, cancellationToken).ConfigureAwait(false))
         {
             if (options.Pipeline is not null && pipeline != options.Pipeline)
             {
@@ -247,7 +247,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             }
         }
 
-        foreach (var pipeline in await ListPipelinesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var pipeline in await runner.Cache.ListNamesAsync(PipelinePaths.RootPrefix, cancellationToken).ConfigureAwait(false))
         {
             await foreach (var stored in runner.Cache.ListAsync(pipeline, cancellationToken).ConfigureAwait(false))
             {
@@ -321,20 +321,6 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
 
         Report(PrunePhase.SweepingContent, candidates.Count, candidates.Count);
         return (objects, bytes, young);
-    }
-
-    private async Task<List<string>> ListPipelinesAsync(CancellationToken cancellationToken)
-    {
-        var names = new List<string>();
-        await foreach (var item in _storage.ListAsync(PipelinePaths.RootPrefix, new ListObjectsOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
-        {
-            if (item.Prefix is { } prefix)
-            {
-                names.Add(prefix[PipelinePaths.RootPrefix.Length..^1]);
-            }
-        }
-
-        return names;
     }
 
     private async Task<PruneMarkerDocument?> ReadMarkerAsync(string runId, CancellationToken cancellationToken)

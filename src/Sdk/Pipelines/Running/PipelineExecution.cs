@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Stagecraft.Pipelines;
 
 /// <summary>
@@ -41,19 +43,19 @@ internal sealed class PipelineExecution
         var time = _runner.TimeProvider;
         var started = time.GetTimestamp();
 
-        // Before anything relies on content already in the store (inputs stored by an earlier run, cached outputs).
-        var pruneCheck = await PruneEpochCheck.BeginAsync(_runner.Storage, time, cancellationToken).ConfigureAwait(false);
+        // Bad input is refused before anything is written.
         if (_prior is null)
         {
-            RunInputs.Validate(_graph, inputs!);
-            await _run.Inputs.StoreAsync(inputs!, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await _run.Inputs.LoadAsync(_prior.Record, cancellationToken).ConfigureAwait(false);
+            _run.Inputs.Prepare(inputs!);
         }
 
+        // Before anything relies on content already in the store (inputs stored by an earlier run, cached outputs).
+        var pruneCheck = await PruneEpochCheck.BeginAsync(_runner.Storage, time, cancellationToken).ConfigureAwait(false);
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var signals = _runner.HandleTerminationSignals ? new TerminationSignalHandler(runCancellation) : null;
+
+        // Claim the run id (or take the resumed run over) first: a run id in use is refused before this run writes
+        // anything, so the other run's stored inputs and record stay as they were.
         await _run.Recorder.StartAsync(
             _prior?.Generation ?? 0,
             ex =>
@@ -62,14 +64,42 @@ internal sealed class PipelineExecution
                 runCancellation.Cancel();
             },
             cancellationToken).ConfigureAwait(false);
-        PipelineLog.RunStarted(_runner.Logger, _graph.Name, runId, _run.Attempt, _graph.Stages.Length);
-        _run.Events.Emit(_run.Events.RunEvent(PipelineEventKind.RunStarted));
 
         var scheduler = new StageScheduler(_run);
-        var stageRunner = new ScheduledStageRunner(_run, scheduler);
-        await scheduler.RunAsync(stageRunner.RunAsync, runCancellation).ConfigureAwait(false);
+        string? setupFailure = null;
+        try
+        {
+            if (_prior is null)
+            {
+                await _run.Inputs.StoreAsync(runCancellation.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await _run.Inputs.LoadAsync(_prior.Record, runCancellation.Token).ConfigureAwait(false);
+            }
 
-        var (status, reason) = cancellationToken.IsCancellationRequested ? (PipelineRunStatus.Cancelled, "cancelled by the caller")
+            _run.Recorder.MarkDirty();
+            PipelineLog.RunStarted(_runner.Logger, _graph.Name, runId, _run.Attempt, _graph.Stages.Length);
+            _run.Events.Emit(_run.Events.RunEvent(PipelineEventKind.RunStarted));
+            var stageRunner = new ScheduledStageRunner(_run, scheduler);
+            await scheduler.RunAsync(stageRunner.RunAsync, runCancellation).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !runCancellation.IsCancellationRequested)
+        {
+            // The run claimed its record; it must not stay "running" because its inputs could not be stored or read.
+            setupFailure = $"{(_prior is null ? "storing" : "reading")} its inputs failed: {ex.GetType().Name}: {ex.Message}";
+            await _run.Recorder.CompleteAsync(PipelineRunStatus.Failed, setupFailure, time.GetUtcNow()).ConfigureAwait(false);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled before the stages were scheduled: recorded as cancelled below, with every stage not started.
+        }
+
+        var cancelledBy = signals?.Signal is { } signal ? $"cancelled by {signal}"
+            : cancellationToken.IsCancellationRequested ? "cancelled by the caller"
+            : null;
+        var (status, reason) = cancelledBy is not null ? (PipelineRunStatus.Cancelled, cancelledBy)
             : _conflict is not null ? (PipelineRunStatus.Failed, "another process changed this run's record")
             : scheduler.Outcome();
         var elapsed = time.GetElapsedTime(started);
@@ -77,7 +107,8 @@ internal sealed class PipelineExecution
         PipelineLog.RunFinished(_runner.Logger, _graph.Name, runId, status, elapsed);
         _run.Events.Emit(_run.Events.RunEvent(PipelineEventKind.RunFinished) with { Duration = elapsed, RunStatus = status, Reason = reason });
 
-        // The final record is written even when the caller cancelled: it is what says the run was cancelled.
+        // The final record is written even when the run was cancelled: it is what says the run was cancelled, with
+        // the stages that finished recorded as finished.
         await _run.Recorder.CompleteAsync(status, reason, time.GetUtcNow()).ConfigureAwait(false);
         var result = new PipelineRunResult(runId, _graph.Name, scheduler.Results);
         if (await pruneCheck.PruneOverlappedAsync(CancellationToken.None).ConfigureAwait(false))
@@ -85,7 +116,19 @@ internal sealed class PipelineExecution
             await RunReferenceRepair.RepairAsync(_runner, _graph, _run.Inputs, result, CancellationToken.None).ConfigureAwait(false);
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancelledBy is not null)
+        {
+            if (signals?.Signal is not null)
+            {
+                // The user pressed Ctrl-C (or the process was asked to stop): tell them how to continue.
+                await Console.Error.WriteLineAsync(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"Pipeline run '{runId}' was {cancelledBy}; its finished stages are kept. Resume it with: await runner.ResumeAsync({_graph.Name}.Graph, \"{runId}\");")).ConfigureAwait(false);
+            }
+
+            throw new PipelineRunCancelledException(runId, _graph.Name, cancelledBy, cancellationToken);
+        }
+
         return result;
     }
 }

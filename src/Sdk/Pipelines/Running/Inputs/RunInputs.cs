@@ -12,13 +12,35 @@ internal sealed class RunInputs(PipelineRunner runner, PipelineGraph graph, stri
 {
     private readonly Dictionary<string, object?> _values = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PipelineInputRecord> _records = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _json = new(StringComparer.Ordinal);
 
     /// <summary>The stored inputs, in the pipeline's declaration order (only those stored or loaded so far).</summary>
     public ImmutableArray<PipelineInputRecord> Records => [.. graph.Inputs.Where(i => _records.ContainsKey(i.Name)).Select(i => _records[i.Name])];
 
+    /// <summary>
+    /// Validates the caller's inputs and serialises the JSON ones (checking that they round-trip), writing nothing:
+    /// bad input is refused before the run claims its id.
+    /// </summary>
+    /// <exception cref="ArgumentException">An input is missing, unknown or of the wrong type.</exception>
+    /// <exception cref="PipelineValueRoundTripException">An input would not come back from storage as it is.</exception>
+    public void Prepare(IReadOnlyDictionary<string, object?> inputs)
+    {
+        Validate(inputs);
+        foreach (var input in graph.Inputs)
+        {
+            var value = inputs[input.Name];
+            if (value is not Signal)
+            {
+                _json[input.Name] = runner.Json.Serialize(value, input.Type, $"pipeline input '{input.Name}'");
+            }
+
+            _values[input.Name] = value;
+        }
+    }
+
     /// <summary>Checks that <paramref name="inputs"/> supplies every declared input with a value of its type, and nothing else.</summary>
     /// <exception cref="ArgumentException">An input is missing, unknown or of the wrong type.</exception>
-    public static void Validate(PipelineGraph graph, IReadOnlyDictionary<string, object?> inputs)
+    private void Validate(IReadOnlyDictionary<string, object?> inputs)
     {
         var problems = new List<string>();
         foreach (var input in graph.Inputs)
@@ -57,23 +79,22 @@ internal sealed class RunInputs(PipelineRunner runner, PipelineGraph graph, stri
         : throw new InvalidOperationException($"Pipeline '{graph.Name}' declares no input '{input}'.");
 
     /// <summary>
-    /// Stores every input's content (small JSON values are also kept for the record). Content already in the store —
+    /// Stores every prepared input's content (small JSON values are also kept for the record). Content already in the store —
     /// the same input file as an earlier run — costs one hash pass and is not copied again.
     /// </summary>
-    public async Task StoreAsync(IReadOnlyDictionary<string, object?> inputs, CancellationToken cancellationToken)
+    public async Task StoreAsync(CancellationToken cancellationToken)
     {
         foreach (var input in graph.Inputs)
         {
-            var value = inputs[input.Name];
+            var value = _values[input.Name];
             StoredValue stored;
             JsonElement? json = null;
-            if (value is Signal)
+            if (!_json.TryGetValue(input.Name, out var bytes))
             {
                 stored = await runner.Values.StoreAsync(value, input.Type, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var bytes = runner.Values.SerializeJson(value, input.Type);
                 stored = await runner.Values.StoreJsonAsync(bytes, input.Type, cancellationToken).ConfigureAwait(false);
                 if (bytes.Length <= PipelineRunner.MaxRecordedValueBytes)
                 {
@@ -82,7 +103,6 @@ internal sealed class RunInputs(PipelineRunner runner, PipelineGraph graph, stri
                 }
             }
 
-            _values[input.Name] = value;
             _records[input.Name] = new PipelineInputRecord { Name = input.Name, Value = stored, Json = json };
         }
     }

@@ -17,6 +17,7 @@ internal sealed class RunRecorder
     private readonly RunInputs _inputs;
     private readonly StageRunRecord[] _stages;
     private readonly Lock _lock = new();
+    private readonly string _ownerId;
     private RunRecordWriter? _writer;
 
     /// <remarks><paramref name="startedAt"/> is when the run first started (the original start, for a resumed run).</remarks>
@@ -29,7 +30,14 @@ internal sealed class RunRecorder
         _startedAt = startedAt;
         _inputs = inputs;
         _stages = [.. graph.Stages.Select(PendingRecord)];
+        _ownerId = RunOwnership.NewOwnerId(runner.HostName);
     }
+
+    /// <summary>This execution's owner id, written into the record while the run is running.</summary>
+    public string OwnerId => _ownerId;
+
+    /// <summary>Schedules a write of the record (after a change outside the stage records, such as stored inputs).</summary>
+    public void MarkDirty() => _writer?.MarkDirty();
 
     /// <summary>The record of a stage that has not started in this attempt.</summary>
     public StageRunRecord PendingRecord(StageDescriptor stage) => new()
@@ -80,6 +88,7 @@ internal sealed class RunRecorder
             generation,
             () => Snapshot(PipelineRunStatus.Running, null, null),
             _runner.RecordFlushInterval,
+            _runner.OwnerHeartbeatInterval,
             _runner.TimeProvider,
             _runner.Logger,
             onConflict);
@@ -110,6 +119,9 @@ internal sealed class RunRecorder
             FinishedAt = finishedAt,
             Host = _runner.HostName,
             Backend = _runner.BackendName,
+            Owner = status == PipelineRunStatus.Running
+                ? new PipelineRunOwner { Id = _ownerId, Host = _runner.HostName, ProcessId = Environment.ProcessId, Heartbeat = _runner.TimeProvider.GetUtcNow() }
+                : null,
             CacheEnabled = _runner.CacheEnabled,
             FailFast = _runner.FailFast,
             MaxParallelism = _runner.MaxParallelism,

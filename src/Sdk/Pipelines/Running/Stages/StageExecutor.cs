@@ -8,7 +8,7 @@ namespace Stagecraft.Pipelines;
 /// coordinator (stages in process) and a backend worker (one stage per process) both run stages through this type,
 /// so a stage behaves the same wherever it runs.
 /// </summary>
-internal sealed class StageExecutor(StageValueStore values, ILoggerFactory loggerFactory)
+internal sealed class StageExecutor(StageValueStore values, StageJsonRoundTrip json, ILoggerFactory loggerFactory)
 {
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="Exception">Whatever the stage threw, or why its output could not be checked or stored.</exception>
@@ -44,8 +44,20 @@ internal sealed class StageExecutor(StageValueStore values, ILoggerFactory logge
         var value = await stage.Invoker(arguments).ConfigureAwait(false);
         invocation.OnPhase?.Invoke(StageExecutionPhase.CheckingOutput);
         CheckOutput(stage, value);
-        invocation.OnPhase?.Invoke(StageExecutionPhase.StoringOutput);
-        var stored = await values.StoreAsync(value, stage.OutputType, cancellationToken).ConfigureAwait(false);
+        StoredValue stored;
+        if (value is Signal)
+        {
+            invocation.OnPhase?.Invoke(StageExecutionPhase.StoringOutput);
+            stored = await values.StoreAsync(value, stage.OutputType, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // Checked before anything is stored: an output that does not round-trip is never stored or cached.
+            var bytes = json.Serialize(value, stage.OutputType, $"the output of stage '{stage.Name}'");
+            invocation.OnPhase?.Invoke(StageExecutionPhase.StoringOutput);
+            stored = await values.StoreJsonAsync(bytes, stage.OutputType, cancellationToken).ConfigureAwait(false);
+        }
+
         return new ExecutedStage(value, stored);
     }
 
@@ -53,15 +65,17 @@ internal sealed class StageExecutor(StageValueStore values, ILoggerFactory logge
     public static string StageLoggerCategory(string pipeline, string stage) => $"Stagecraft.Pipelines.Stages.{pipeline}.{stage}";
 
     /// <summary>Checks a value produced or loaded for <paramref name="stage"/> against its declared output type.</summary>
-    /// <exception cref="InvalidOperationException">The value is not of the declared type, or is null where a signal is required.</exception>
+    /// <exception cref="StageOutputNullException">The value is null but the declared output type does not admit null.</exception>
+    /// <exception cref="InvalidOperationException">The value is not of the declared type.</exception>
     public static void CheckOutput(StageDescriptor stage, object? value)
     {
         ArgumentNullException.ThrowIfNull(stage);
         if (value is null)
         {
-            if (typeof(Signal).IsAssignableFrom(stage.OutputType))
+            // Caught here, naming the stage, rather than as a NullReferenceException in whichever stage reads it.
+            if (!stage.OutputNullable && Nullable.GetUnderlyingType(stage.OutputType) is null)
             {
-                throw new InvalidOperationException($"Stage '{stage.Name}' returned null; a {stage.OutputType.Name} output must be a signal.");
+                throw new StageOutputNullException(stage.Name, stage.OutputType);
             }
 
             return;
