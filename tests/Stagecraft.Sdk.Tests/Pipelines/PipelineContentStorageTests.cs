@@ -27,14 +27,13 @@ public sealed class PipelineContentStorageTests : IDisposable
     [Fact]
     public async Task A_fully_cached_run_with_a_large_csv_input_stores_no_new_content_only_its_record()
     {
-        ExamScores.ResetCalls();
         var runner = CreateRunner();
         var csv = WriteExams(_fixture.Temp.Combine("a", "exams.csv"), rows: 100_000);
         var csvBytes = new FileInfo(csv).Length;
 
         var first = await ExamScores.RunAsync(runner, new CsvSignal(csv));
         Assert.True(first.Succeeded, string.Join("; ", first.Stages.Values.Select(s => s.Reason)));
-        Assert.Equal(3, ExamScores.Calls);
+        Assert.All(first.Stages.Values, s => Assert.Equal(StageStatus.Succeeded, s.Status));
         Assert.Contains(_storage.Writes, w => w.Key.StartsWith(PipelinePaths.ContentPrefix, StringComparison.Ordinal) && w.Size == csvBytes);
         var contentAfterFirst = await ListAsync(PipelinePaths.ContentPrefix);
 
@@ -46,7 +45,6 @@ public sealed class PipelineContentStorageTests : IDisposable
         var second = await ExamScores.RunAsync(runner, new CsvSignal(copy));
 
         Assert.All(second.Stages.Values, s => Assert.Equal(StageStatus.Cached, s.Status));
-        Assert.Equal(3, ExamScores.Calls);
         var record = new RunPaths(second.RunId).PipelineRecord;
         Assert.All(_storage.Writes, w => Assert.Equal(record, w.Key));
         Assert.True(_storage.Writes.Sum(w => w.Size) < 64 * 1024, $"a cached run wrote {_storage.Writes.Sum(w => w.Size)} bytes");
@@ -86,7 +84,6 @@ public sealed class PipelineContentStorageTests : IDisposable
     [Fact]
     public async Task A_cache_entry_whose_content_is_gone_is_not_trusted_and_the_stage_runs_again()
     {
-        ExamScores.ResetCalls();
         var runner = CreateRunner();
         var csv = WriteExams(_fixture.Temp.Combine("exams.csv"), rows: 10);
         var first = await ExamScores.RunAsync(runner, new CsvSignal(csv));
@@ -97,7 +94,7 @@ public sealed class PipelineContentStorageTests : IDisposable
 
         Assert.Equal(StageStatus.Succeeded, second.Stages["Load"].Status);
         Assert.Equal(StageStatus.Cached, second.Stages["Export"].Status);
-        Assert.Equal(4, ExamScores.Calls);
+        Assert.Equal(StageStatus.Cached, second.Stages["Report"].Status);
         var restored = (await runner.GetRunRecordAsync(second.RunId)).GetStage("Load")!.Output!.Objects.Single();
         Assert.Equal(load.Key, restored.Key);
         Assert.Equal(restored.Generation, (await _storage.StatAsync(restored.Key))!.Generation);

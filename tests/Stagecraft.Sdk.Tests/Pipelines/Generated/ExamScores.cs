@@ -15,16 +15,9 @@ public sealed record ScoreReport(int Count, double Mean, long ExportBytes);
 [Pipeline]
 public static partial class ExamScores
 {
-    private static int _calls;
-
-    public static int Calls => _calls;
-
-    public static void ResetCalls() => _calls = 0;
-
     [Stage]
     public static async Task<ScoreTable> Load(CsvSignal exams, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _calls);
         var table = await exams.ReadAsync(cancellationToken);
         return new ScoreTable(table.GetDoubles("score"));
     }
@@ -32,7 +25,6 @@ public static partial class ExamScores
     [Stage]
     public static Task<FileSignal> Export(ScoreTable table, StageContext context)
     {
-        Interlocked.Increment(ref _calls);
         return FileSignal.WriteAllTextAsync(
             Path.Combine(context.WorkDirectory, "scores.txt"),
             string.Join('\n', table.Scores.Select(s => s.ToString("R", CultureInfo.InvariantCulture))),
@@ -42,7 +34,6 @@ public static partial class ExamScores
     [Stage]
     public static ScoreReport Report(ScoreTable table, FileSignal export)
     {
-        Interlocked.Increment(ref _calls);
         return new ScoreReport(table.Scores.Length, table.Scores.Length == 0 ? 0 : table.Scores.Average(), new FileInfo(export.Path).Length);
     }
 }
