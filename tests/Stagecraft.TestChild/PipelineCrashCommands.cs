@@ -74,7 +74,7 @@ public static class PipelineCrashCommands
 
         public async Task<ObjectInfo> PutAsync(string key, Stream content, PutObjectOptions? options = null, CancellationToken cancellationToken = default)
         {
-            if (key.Contains("/outputs/" + StageName + "/", StringComparison.Ordinal) || key.StartsWith(PipelinePaths.RootPrefix, StringComparison.Ordinal))
+            if (key.StartsWith(PipelinePaths.ContentPrefix, StringComparison.Ordinal) || key.StartsWith(PipelinePaths.RootPrefix, StringComparison.Ordinal))
             {
                 if (Interlocked.Increment(ref _writes) == hangBefore)
                 {

@@ -83,6 +83,12 @@ public sealed class RunPaths
     /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
     public string PipelineRecord => Root + "pipeline.json";
 
+    /// <summary>
+    /// <c>runs/{runId}/pruning.json</c>: written by a prune before it deletes the run's record and removed after the
+    /// rest of the run's objects, so a prune killed half-way is finished by the next one.
+    /// </summary>
+    public string PruneMarker => Root + "pruning.json";
+
     /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
     public string Snapshot => Root + "snapshot.bin";
 

@@ -1,5 +1,4 @@
 using Stagecraft.Pipelines;
-using Stagecraft.Runs;
 using Stagecraft.Sdk.Tests.Pipelines.Support;
 using Stagecraft.Signals;
 using static Stagecraft.Sdk.Tests.Pipelines.Support.Graphs;
@@ -173,7 +172,7 @@ public sealed class PipelineCachingTests : IDisposable
     }
 
     [Fact]
-    public async Task File_and_directory_signals_are_stored_under_the_run_outputs_and_restored_on_a_cache_hit()
+    public async Task File_and_directory_signals_are_stored_as_content_objects_and_restored_on_a_cache_hit()
     {
         var writes = 0;
         var graph = Pipeline(
@@ -213,15 +212,13 @@ public sealed class PipelineCachingTests : IDisposable
         Assert.NotEqual(first.GetOutput<DirectorySignal>("Model").Path, restored.Path);
         Assert.Equal("accuracy=0.9", await second.GetOutput<FileSignal>("Report").ReadAllTextAsync());
 
-        var outputs = new RunPaths(first.RunId).OutputsPrefix;
-        var keys = new List<string>();
-        await foreach (var e in _fixture.Storage.ListAsync(outputs))
+        var record = await runner.GetRunRecordAsync(first.RunId);
+        var objects = record.Stages.Where(s => s.Stage != "Bundle").SelectMany(s => s.Output!.Objects).ToList();
+        Assert.Equal(["model/meta/info.json", "model/weights.txt", "report.txt"], objects.Select(o => o.RelativePath).Order(StringComparer.Ordinal));
+        foreach (var obj in objects)
         {
-            keys.Add(e.Object!.Key[outputs.Length..]);
+            Assert.Equal(PipelinePaths.Content(obj.Sha256), obj.Key);
+            Assert.Equal(obj.Generation, (await _fixture.Storage.StatAsync(obj.Key))!.Generation);
         }
-
-        Assert.Contains("Report/report.txt", keys);
-        Assert.Contains("Model/model/weights.txt", keys);
-        Assert.Contains("Model/model/meta/info.json", keys);
     }
 }

@@ -152,7 +152,7 @@ public sealed class PipelineFailureTests : IDisposable
         using var temp = new Stagecraft.Testing.TempDirectory("flaky");
         var storage = new InterceptingStorage(TestStorage.Create(temp.Combine("store")), key =>
         {
-            if (key.EndsWith("/outputs/Flaky/value.json", StringComparison.Ordinal))
+            if (key.StartsWith(PipelinePaths.ContentPrefix, StringComparison.Ordinal))
             {
                 throw new IOException("disk full");
             }

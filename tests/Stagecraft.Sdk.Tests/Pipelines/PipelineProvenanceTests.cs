@@ -58,8 +58,14 @@ public sealed class PipelineProvenanceTests : IDisposable
         Assert.Equal(StoredValue.JsonFormat, output.Format);
         Assert.Equal(typeof(Model).FullName, output.Type);
         var stored = Assert.Single(output.Objects);
-        Assert.Equal(PipelinePaths.StageOutputPrefix(new RunPaths(result.RunId), "Train") + "value.json", stored.Key);
-        Assert.Equal((await _fixture.Storage.StatAsync(stored.Key))!.Generation, stored.Generation);
+        Assert.Equal("value.json", stored.RelativePath);
+        Assert.Equal(PipelinePaths.Content(stored.Sha256), stored.Key);
+        var info = (await _fixture.Storage.StatAsync(stored.Key))!;
+        Assert.Equal((info.Generation, info.Size), (stored.Generation, stored.Size));
+        await using (var read = await _fixture.Storage.GetAsync(stored.Key))
+        {
+            Assert.Equal(stored.Sha256, Convert.ToHexStringLower(await System.Security.Cryptography.SHA256.HashDataAsync(read.Content)));
+        }
     }
 
     [Fact]

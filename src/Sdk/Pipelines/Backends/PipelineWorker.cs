@@ -73,7 +73,6 @@ internal sealed class PipelineWorker(PipelineRunner runner)
                 Stage = stage,
                 Arguments = arguments,
                 WorkDirectory = Path.Combine(stageDirectory, "work"),
-                OutputPrefix = PipelinePaths.StageOutputPrefix(new RunPaths(task.PipelineRunId), stage.Name),
             },
             cancellationToken).ConfigureAwait(false);
         return executed.Stored;

@@ -40,13 +40,6 @@ internal sealed class FingerprintBuilder : IDisposable
 
     public void Dispose() => _hash.Dispose();
 
-    /// <summary>SHA-256 (lower-case hex) of a file's bytes.</summary>
-    public static async Task<string> HashFileAsync(string path, CancellationToken cancellationToken)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken).ConfigureAwait(false));
-    }
-
     private void AddString(string value)
     {
         var byteCount = Encoding.UTF8.GetByteCount(value);

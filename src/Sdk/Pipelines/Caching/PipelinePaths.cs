@@ -4,8 +4,8 @@ using Stagecraft.Storage;
 namespace Stagecraft.Pipelines;
 
 /// <summary>
-/// The one builder of pipeline storage keys. Cache entries live under <c>pipelines/{pipeline}/cache/{stage}/</c>;
-/// per-run keys (outputs, inputs, the provenance record) come from <see cref="RunPaths"/>.
+/// The one builder of pipeline storage keys. Cache entries live under <c>pipelines/{pipeline}/cache/{stage}/</c>, the
+/// bytes of stored values under <c>content/sha256/</c>; per-run keys (the provenance record) come from <see cref="RunPaths"/>.
 /// </summary>
 public static class PipelinePaths
 {
@@ -25,19 +25,49 @@ public static class PipelinePaths
     public static string CacheEntry(string pipeline, string stage, string fingerprint) =>
         StageCachePrefix(pipeline, stage) + Segment(fingerprint, nameof(fingerprint)) + ".json";
 
-    /// <summary><c>runs/{runId}/outputs/{stage}/</c>: where a stage's output objects go.</summary>
-    public static string StageOutputPrefix(RunPaths run, string stage)
+    /// <summary>
+    /// <c>content/sha256/</c>: the content-addressed objects behind stored values, shared by every run and pipeline
+    /// of the store. Each key names its bytes, is written once (generation precondition 0) and never rewritten.
+    /// </summary>
+    public const string ContentPrefix = "content/sha256/";
+
+    /// <summary><c>content/sha256/{sha256}</c>: the one object holding the bytes with that lower-case hex SHA-256.</summary>
+    /// <exception cref="ArgumentException"><paramref name="sha256"/> is not 64 lower-case hex digits.</exception>
+    public static string Content(string sha256)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        return run.Output(Segment(stage, nameof(stage))) + "/";
+        ArgumentNullException.ThrowIfNull(sha256);
+        if (sha256.Length != 64 || !sha256.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f'))
+        {
+            throw new ArgumentException($"'{sha256}' is not a content digest: a SHA-256 is 64 lower-case hex digits.", nameof(sha256));
+        }
+
+        return ContentPrefix + sha256;
     }
 
-    /// <summary><c>runs/{runId}/inputs/{input}/</c>: where a pipeline input's value goes (so the run can be resumed).</summary>
-    public static string PipelineInputPrefix(RunPaths run, string input)
+    /// <summary>The digest a content key names, or null when <paramref name="key"/> is not a content key.</summary>
+    public static string? ContentDigest(string key)
     {
-        ArgumentNullException.ThrowIfNull(run);
-        return ObjectKey.Join(run.InputsPrefix, Segment(input, nameof(input))) + "/";
+        ArgumentNullException.ThrowIfNull(key);
+        if (!key.StartsWith(ContentPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var digest = key[ContentPrefix.Length..];
+        return digest.Length == 64 && digest.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f') ? digest : null;
     }
+
+    /// <summary>
+    /// <c>content/prune.lock</c>: held by the one prune that is sweeping content; writers that reused existing content
+    /// during a sweep check their references again after it (see <see cref="PipelineRunner.PruneAsync"/>).
+    /// </summary>
+    public const string PruneLock = "content/prune.lock";
+
+    /// <summary>
+    /// <c>content/prune.epoch</c>: rewritten by every prune before it looks for references, so a run that reads the
+    /// same generation before and after publishing its references knows no sweep missed them.
+    /// </summary>
+    public const string PruneEpoch = "content/prune.epoch";
 
     /// <summary><c>runs/{backendRunId}/inputs/stage-task.json</c>: the stage a backend worker run must execute, with its stored arguments.</summary>
     public static string StageTask(RunPaths backendRun)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stagecraft.Storage;
@@ -101,6 +102,67 @@ internal sealed class StageCache(IObjectStorage storage, ILogger logger)
         PipelineLog.CacheInvalidated(logger, pipeline, stage, removed);
         return removed;
     }
+
+    /// <summary>
+    /// Every cache entry of <paramref name="pipeline"/>, with its key and generation; <see cref="StoredCacheEntry.Entry"/>
+    /// is null for an entry that cannot be parsed (its references are unknown).
+    /// </summary>
+    public async IAsyncEnumerable<StoredCacheEntry> ListAsync(string pipeline, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var objects = new List<ObjectInfo>();
+        await foreach (var item in storage.ListAsync(PipelinePaths.CachePrefix(pipeline), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Object is { } obj)
+            {
+                objects.Add(obj);
+            }
+        }
+
+        foreach (var obj in objects)
+        {
+            ObjectReadResult read;
+            try
+            {
+                read = await storage.GetAsync(obj.Key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectNotFoundException)
+            {
+                continue;
+            }
+
+            StageCacheEntry? entry;
+            await using (read.ConfigureAwait(false))
+            {
+                try
+                {
+                    entry = await JsonSerializer.DeserializeAsync(read.Content, PipelineJsonContext.Default.StageCacheEntry, cancellationToken).ConfigureAwait(false);
+                }
+                catch (JsonException ex)
+                {
+                    PipelineLog.UnreadableCacheEntry(logger, obj.Key, ex);
+                    entry = null;
+                }
+            }
+
+            yield return new StoredCacheEntry(obj.Key, read.Info.Generation, entry);
+        }
+    }
+
+    /// <summary>Removes the entry at <paramref name="key"/> if it is still <paramref name="generation"/>; false when it changed or is gone.</summary>
+    public async Task<bool> RemoveAsync(string key, long generation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await storage.DeleteAsync(key, new DeleteObjectOptions { IfGenerationMatch = generation }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PreconditionFailedException or ObjectNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A listed cache entry: its key, generation, and content (null when unreadable).</summary>
+    public sealed record StoredCacheEntry(string Key, long Generation, StageCacheEntry? Entry);
 
     /// <summary>The names directly under <paramref name="prefix"/> (pipelines under the root, stages under a pipeline's cache), in ordinal order.</summary>
     public async Task<IReadOnlyList<string>> ListNamesAsync(string prefix, CancellationToken cancellationToken)

@@ -12,4 +12,6 @@ namespace Stagecraft.Pipelines;
 [JsonSerializable(typeof(StageCacheEntry))]
 [JsonSerializable(typeof(StageTask))]
 [JsonSerializable(typeof(StageTaskResult))]
+[JsonSerializable(typeof(PruneLockDocument))]
+[JsonSerializable(typeof(PruneMarkerDocument))]
 internal sealed partial class PipelineJsonContext : JsonSerializerContext;

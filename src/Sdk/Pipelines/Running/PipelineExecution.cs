@@ -49,6 +49,8 @@ internal sealed class PipelineExecution
             _run.Inputs.Prepare(inputs!);
         }
 
+        // Before anything relies on content already in the store (inputs stored by an earlier run, cached outputs).
+        var pruneCheck = await PruneEpochCheck.BeginAsync(_runner.Storage, time, cancellationToken).ConfigureAwait(false);
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var signals = _runner.HandleTerminationSignals ? new TerminationSignalHandler(runCancellation) : null;
 
@@ -108,6 +110,12 @@ internal sealed class PipelineExecution
         // The final record is written even when the run was cancelled: it is what says the run was cancelled, with
         // the stages that finished recorded as finished.
         await _run.Recorder.CompleteAsync(status, reason, time.GetUtcNow()).ConfigureAwait(false);
+        var result = new PipelineRunResult(runId, _graph.Name, scheduler.Results);
+        if (await pruneCheck.PruneOverlappedAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            await RunReferenceRepair.RepairAsync(_runner, _graph, _run.Inputs, result, CancellationToken.None).ConfigureAwait(false);
+        }
+
         if (cancelledBy is not null)
         {
             if (signals?.Signal is not null)
@@ -121,6 +129,6 @@ internal sealed class PipelineExecution
             throw new PipelineRunCancelledException(runId, _graph.Name, cancelledBy, cancellationToken);
         }
 
-        return new PipelineRunResult(runId, _graph.Name, scheduler.Results);
+        return result;
     }
 }

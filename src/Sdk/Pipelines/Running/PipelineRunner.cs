@@ -197,6 +197,51 @@ public sealed class PipelineRunner : IPipelineRunner
     }
 
     /// <summary>
+    /// Removes pipeline runs older than <see cref="PruneOptions.OlderThan"/> or beyond the newest
+    /// <see cref="PruneOptions.KeepLatest"/> of their pipeline (never a running run), optionally the cache entries they
+    /// wrote that no kept run used, and then every content object that no remaining run record or cache entry references
+    /// and that is older than <see cref="PruneOptions.ContentGracePeriod"/>.
+    /// </summary>
+    /// <remarks>
+    /// Safe to kill at any point: deletions go record → run objects, cache entries → content, so every reference that
+    /// remains resolves, and the next prune finishes a half-removed run. Safe to run while pipelines run: content
+    /// younger than the grace period is kept, and a run that overlapped a prune checks its references afterwards and
+    /// stores again what was removed. One prune at a time per store (<see cref="PipelinePaths.PruneLock"/>).
+    /// </remarks>
+    /// <exception cref="ArgumentException">No rule is given, or a value is out of range.</exception>
+    /// <exception cref="PruneInProgressException">Another prune is working on this store.</exception>
+    public Task<PruneResult> PruneAsync(PruneOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.OlderThan is null && options.KeepLatest is null)
+        {
+            throw new ArgumentException("PruneOptions needs OlderThan, KeepLatest or both: without a rule no run would be chosen.", nameof(options));
+        }
+
+        if (options.KeepLatest is < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.KeepLatest, "PruneOptions.KeepLatest must not be negative.");
+        }
+
+        if (options.ContentGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ContentGracePeriod, "PruneOptions.ContentGracePeriod must not be negative.");
+        }
+
+        if (options.StaleLockAfter <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.StaleLockAfter, "PruneOptions.StaleLockAfter must be positive.");
+        }
+
+        if (options.Pipeline is not null)
+        {
+            PipelinePaths.Segment(options.Pipeline, nameof(options));
+        }
+
+        return new StorePruner(this, options).RunAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Forgets every cached output of one stage, so its next run recomputes it (and, through changed inputs, whatever
     /// depends on it). Returns how many entries were removed. Without the graph, a stage is known by its cache
     /// entries: naming a pipeline or stage that has none is an error listing those that have.

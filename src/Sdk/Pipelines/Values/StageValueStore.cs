@@ -7,29 +7,32 @@ using Stagecraft.Storage;
 namespace Stagecraft.Pipelines;
 
 /// <summary>
-/// Persists stage outputs and pipeline inputs to object storage (JSON for user types, file uploads for signals),
-/// fingerprints their content, checks that stored copies are still the ones recorded, and materialises them again.
+/// Persists stage outputs and pipeline inputs to object storage (JSON for user types, files for signals) as
+/// references to content-addressed objects (<see cref="ContentStore"/>), fingerprints their content, checks that the
+/// referenced objects are still there, and materialises them again.
 /// </summary>
 internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOptions jsonOptions)
 {
     private const string JsonFileName = "value.json";
 
-    /// <summary>Stores <paramref name="value"/> under <paramref name="keyPrefix"/> and describes what was written.</summary>
-    public async Task<StoredValue> StoreAsync(object? value, Type declaredType, string keyPrefix, CancellationToken cancellationToken)
+    private readonly ContentStore _content = new(storage);
+
+    /// <summary>Stores <paramref name="value"/>'s content (what is already stored is only referenced) and describes it.</summary>
+    public async Task<StoredValue> StoreAsync(object? value, Type declaredType, CancellationToken cancellationToken)
     {
         if (value is Signal signal)
         {
-            return await StoreSignalAsync(signal, keyPrefix, cancellationToken).ConfigureAwait(false);
+            return await StoreSignalAsync(signal, cancellationToken).ConfigureAwait(false);
         }
 
-        return await StoreJsonAsync(SerializeJson(value, declaredType), declaredType, keyPrefix, cancellationToken).ConfigureAwait(false);
+        return await StoreJsonAsync(SerializeJson(value, declaredType), declaredType, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The JSON bytes that <see cref="StoreAsync"/> stores for a non-signal value.</summary>
     public byte[] SerializeJson(object? value, Type declaredType) => JsonSerializer.SerializeToUtf8Bytes(value, declaredType, jsonOptions);
 
     /// <summary>Stores JSON bytes produced by <see cref="SerializeJson"/>.</summary>
-    public async Task<StoredValue> StoreJsonAsync(byte[] bytes, Type declaredType, string keyPrefix, CancellationToken cancellationToken)
+    public async Task<StoredValue> StoreJsonAsync(byte[] bytes, Type declaredType, CancellationToken cancellationToken)
     {
         string fingerprint;
         using (var builder = new FingerprintBuilder())
@@ -37,20 +40,18 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
             fingerprint = builder.Add("format", StoredValue.JsonFormat).Add("content", bytes).Finish();
         }
 
-        var key = ObjectKey.Join(keyPrefix, JsonFileName);
-        using var content = new MemoryStream(bytes, writable: false);
-        var info = await storage.PutAsync(key, content, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        var stored = await _content.PutBytesAsync(bytes, "application/json", JsonFileName, cancellationToken).ConfigureAwait(false);
         return new StoredValue
         {
             Format = StoredValue.JsonFormat,
             Type = TypeName(declaredType),
             Fingerprint = fingerprint,
             RootPath = JsonFileName,
-            Objects = [new StoredObject(key, JsonFileName, info.Size, info.Generation)],
+            Objects = [stored],
         };
     }
 
-    /// <summary>True when every object of <paramref name="stored"/> still exists with the recorded generation and size.</summary>
+    /// <summary>True when every referenced object of <paramref name="stored"/> still exists with the recorded generation and size.</summary>
     public async Task<bool> IsIntactAsync(StoredValue stored, CancellationToken cancellationToken)
     {
         foreach (var obj in stored.Objects)
@@ -67,19 +68,26 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
 
     /// <summary>
     /// Reads a stored value back: JSON is deserialised as <paramref name="declaredType"/>; signal files are downloaded
-    /// under <paramref name="localDirectory"/>. Every read is pinned to the recorded generation, so a replaced object
-    /// fails with <see cref="PreconditionFailedException"/> rather than yielding different content.
+    /// under <paramref name="localDirectory"/>. Every read is pinned to the recorded generation and checked against the
+    /// recorded SHA-256, so a replaced or damaged object fails (<see cref="PreconditionFailedException"/>,
+    /// <see cref="ContentIntegrityException"/>) rather than yielding different content.
     /// </summary>
     public async Task<object?> LoadAsync(StoredValue stored, Type declaredType, string localDirectory, CancellationToken cancellationToken)
     {
         if (stored.Format == StoredValue.JsonFormat)
         {
+            // Read whole before deserialising: the digest check happens at the end of the content, and a value must
+            // not be built from bytes that fail it.
             var obj = stored.Objects.Single();
-            var read = await storage.GetAsync(obj.Key, new GetObjectOptions { IfGenerationMatch = obj.Generation }, cancellationToken).ConfigureAwait(false);
+            var read = await _content.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
+            using var buffer = new MemoryStream(checked((int)obj.Size));
             await using (read.ConfigureAwait(false))
             {
-                return await JsonSerializer.DeserializeAsync(read.Content, declaredType, jsonOptions, cancellationToken).ConfigureAwait(false);
+                await read.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
             }
+
+            buffer.Position = 0;
+            return await JsonSerializer.DeserializeAsync(buffer, declaredType, jsonOptions, cancellationToken).ConfigureAwait(false);
         }
 
         var root = LocalPath(localDirectory, stored.RootPath);
@@ -92,13 +100,13 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
         {
             var target = LocalPath(localDirectory, obj.RelativePath);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var read = await storage.GetAsync(obj.Key, new GetObjectOptions { IfGenerationMatch = obj.Generation }, cancellationToken).ConfigureAwait(false);
+            var read = await _content.OpenReadAsync(obj, cancellationToken).ConfigureAwait(false);
             await using (read.ConfigureAwait(false))
             {
                 var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 81920, FileOptions.Asynchronous);
                 await using (file.ConfigureAwait(false))
                 {
-                    await read.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                    await read.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -106,7 +114,7 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
         return Signal.Create(stored.Format, root);
     }
 
-    private async Task<StoredValue> StoreSignalAsync(Signal signal, string keyPrefix, CancellationToken cancellationToken)
+    private async Task<StoredValue> StoreSignalAsync(Signal signal, CancellationToken cancellationToken)
     {
         // The signal's own file or directory name is kept, so downstream code that looks at names or extensions sees the same ones.
         var rootName = Path.GetFileName(Path.TrimEndingDirectorySeparator(signal.Path));
@@ -140,21 +148,11 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
         var objects = ImmutableArray.CreateBuilder<StoredObject>(files.Count);
         using var fingerprint = new FingerprintBuilder();
         fingerprint.Add("format", signal.Kind).Add("root", rootName);
-        foreach (var (local, relative, hashed) in files)
+        foreach (var (local, relative, _) in files)
         {
-            var sha256 = hashed ?? await FingerprintBuilder.HashFileAsync(local, cancellationToken).ConfigureAwait(false);
-            fingerprint.Add("path", relative).Add("sha256", sha256);
-            var key = ObjectKey.Join(keyPrefix, relative);
-            var content = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            await using (content.ConfigureAwait(false))
-            {
-                var info = await storage.PutAsync(
-                    key,
-                    content,
-                    new PutObjectOptions { ContentType = "application/octet-stream", Metadata = new Dictionary<string, string> { ["sha256"] = sha256 } },
-                    cancellationToken).ConfigureAwait(false);
-                objects.Add(new StoredObject(key, relative, info.Size, info.Generation));
-            }
+            var stored = await _content.PutFileAsync(local, relative, cancellationToken).ConfigureAwait(false);
+            fingerprint.Add("path", relative).Add("sha256", stored.Sha256);
+            objects.Add(stored);
         }
 
         return new StoredValue

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using Stagecraft.Runs;
 using Stagecraft.Signals;
 
 namespace Stagecraft.Pipelines;
@@ -79,23 +78,24 @@ internal sealed class RunInputs(PipelineRunner runner, PipelineGraph graph, stri
         ? record
         : throw new InvalidOperationException($"Pipeline '{graph.Name}' declares no input '{input}'.");
 
-    /// <summary>Stores every prepared input under the run's inputs prefix (small JSON values are also kept for the record).</summary>
+    /// <summary>
+    /// Stores every prepared input's content (small JSON values are also kept for the record). Content already in the store —
+    /// the same input file as an earlier run — costs one hash pass and is not copied again.
+    /// </summary>
     public async Task StoreAsync(CancellationToken cancellationToken)
     {
-        var paths = new RunPaths(runId);
         foreach (var input in graph.Inputs)
         {
             var value = _values[input.Name];
-            var prefix = PipelinePaths.PipelineInputPrefix(paths, input.Name);
             StoredValue stored;
             JsonElement? json = null;
             if (!_json.TryGetValue(input.Name, out var bytes))
             {
-                stored = await runner.Values.StoreAsync(value, input.Type, prefix, cancellationToken).ConfigureAwait(false);
+                stored = await runner.Values.StoreAsync(value, input.Type, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                stored = await runner.Values.StoreJsonAsync(bytes, input.Type, prefix, cancellationToken).ConfigureAwait(false);
+                stored = await runner.Values.StoreJsonAsync(bytes, input.Type, cancellationToken).ConfigureAwait(false);
                 if (bytes.Length <= PipelineRunner.MaxRecordedValueBytes)
                 {
                     using var document = JsonDocument.Parse(bytes);

@@ -77,7 +77,6 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
                             Stage = stage,
                             Arguments = arguments,
                             WorkDirectory = workDirectory,
-                            OutputPrefix = PipelinePaths.StageOutputPrefix(run.Paths, stage.Name),
                             Progress = run.Events.StageProgress(stage.Name),
                             OnPhase = p => phase = PhaseText(p),
                         },

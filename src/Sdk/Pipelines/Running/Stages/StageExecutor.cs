@@ -48,14 +48,14 @@ internal sealed class StageExecutor(StageValueStore values, StageJsonRoundTrip j
         if (value is Signal)
         {
             invocation.OnPhase?.Invoke(StageExecutionPhase.StoringOutput);
-            stored = await values.StoreAsync(value, stage.OutputType, invocation.OutputPrefix, cancellationToken).ConfigureAwait(false);
+            stored = await values.StoreAsync(value, stage.OutputType, cancellationToken).ConfigureAwait(false);
         }
         else
         {
             // Checked before anything is stored: an output that does not round-trip is never stored or cached.
             var bytes = json.Serialize(value, stage.OutputType, $"the output of stage '{stage.Name}'");
             invocation.OnPhase?.Invoke(StageExecutionPhase.StoringOutput);
-            stored = await values.StoreJsonAsync(bytes, stage.OutputType, invocation.OutputPrefix, cancellationToken).ConfigureAwait(false);
+            stored = await values.StoreJsonAsync(bytes, stage.OutputType, cancellationToken).ConfigureAwait(false);
         }
 
         return new ExecutedStage(value, stored);

@@ -19,9 +19,6 @@ internal sealed record StageInvocation
     /// <summary>The stage's private directory, emptied before a stage that can see it (through its context) runs.</summary>
     public required string WorkDirectory { get; init; }
 
-    /// <summary>The storage prefix the output goes under.</summary>
-    public required string OutputPrefix { get; init; }
-
     /// <summary>Receives the stage's <see cref="StageContext.Progress"/> reports.</summary>
     public IProgress<double>? Progress { get; init; }
 

@@ -1,0 +1,23 @@
+using System.Collections.Immutable;
+
+namespace Stagecraft.Pipelines;
+
+/// <summary>What a prune removed and kept.</summary>
+public sealed record PruneResult
+{
+    /// <summary>The ids of the removed runs (including runs whose removal an earlier, interrupted prune had begun).</summary>
+    public required ImmutableArray<string> RemovedRuns { get; init; }
+
+    /// <summary>How many pipeline runs remain.</summary>
+    public required int KeptRuns { get; init; }
+
+    public required int RemovedCacheEntries { get; init; }
+
+    public required int RemovedContentObjects { get; init; }
+
+    /// <summary>Bytes of the removed content objects.</summary>
+    public required long RemovedContentBytes { get; init; }
+
+    /// <summary>Content objects left although nothing references them, because they are younger than the grace period.</summary>
+    public required int UnreferencedContentKept { get; init; }
+}
