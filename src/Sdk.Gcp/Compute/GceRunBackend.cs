@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Gcp.Compute;
@@ -51,6 +52,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _verifiedLaunches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _cleanedUp = new(StringComparer.Ordinal);
+    private readonly RunLogReader _logReader;
 
     /// <param name="options">Project, zones, profiles, bucket, endpoints.</param>
     /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
@@ -64,6 +66,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GceRunBackend>();
         _compute = new ComputeEngineClient(options, transport, _logger);
+        _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,
@@ -224,14 +227,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         if (await ReadExitRecordAsync(paths, cancellationToken).ConfigureAwait(false) is null)
         {
             // Recorded first and create-only: if the run finished meanwhile its own code stays.
-            try
-            {
-                using var content = new MemoryStream(Encoding.ASCII.GetBytes(new RunExitRecord(143, RunExitReason.Terminated).Format()));
-                await _storage.PutAsync(paths.ExitCode, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PreconditionFailedException)
-            {
-            }
+            await RunExitPublisher.PublishAsync(_storage, paths, new RunExitRecord(143, RunExitReason.Terminated), cancellationToken).ConfigureAwait(false);
         }
 
         var operation = await _compute.DeleteInstanceAsync(zone, instance, RequestId(handle.LaunchId, "delete", zone), cancellationToken).ConfigureAwait(false);
@@ -253,43 +249,17 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     public async IAsyncEnumerable<string> StreamLogsAsync(RunHandle handle, LogStream stream, bool follow = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
-        var paths = handle.Paths;
-        var splitter = new LogLineSplitter();
-        long index = 0;
-        var finalPass = false;
-        while (true)
+
+        // Ended also when the VM is gone without an exit code (Lost), which the exit-code object alone cannot tell.
+        var lines = _logReader.ReadLinesAsync(
+            handle.Paths,
+            stream,
+            follow,
+            async ct => (await GetStatusAsync(handle, ct).ConfigureAwait(false)).IsTerminal,
+            cancellationToken);
+        await foreach (var line in lines.ConfigureAwait(false))
         {
-            var chunk = await ReadObjectAsync(paths.LogChunk(stream, index), cancellationToken).ConfigureAwait(false);
-            if (chunk is not null)
-            {
-                index++;
-                foreach (var line in splitter.Push(chunk))
-                {
-                    yield return line;
-                }
-
-                continue;
-            }
-
-            // The VM writes every chunk before the exit code, so once the exit code exists one more miss means the end.
-            if (!follow || finalPass)
-            {
-                break;
-            }
-
-            var status = await GetStatusAsync(handle, cancellationToken).ConfigureAwait(false);
-            if (status.IsTerminal)
-            {
-                finalPass = true;
-                continue;
-            }
-
-            await Task.Delay(_options.LogPollInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (splitter.Flush() is { } last)
-        {
-            yield return last;
+            yield return line;
         }
     }
 
@@ -351,10 +321,8 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         return launchId == handle.LaunchId ? (zone, instance) : throw new RunNotFoundException(handle.RunId, NotFoundReason);
     }
 
-    private async Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
-        await ReadObjectAsync(paths.ExitCode, cancellationToken).ConfigureAwait(false) is { } bytes && RunExitRecord.TryParse(Encoding.UTF8.GetString(bytes), out var record)
-            ? record
-            : null;
+    private Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
+        RunExitPublisher.ReadAsync(_storage, paths, cancellationToken);
 
     private async Task<byte[]?> ReadObjectAsync(string key, CancellationToken cancellationToken)
     {
