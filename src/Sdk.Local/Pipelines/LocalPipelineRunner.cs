@@ -18,19 +18,26 @@ public static class LocalPipelineRunner
     public const string DefaultRootDirectory = ".stagecraft";
 
     /// <summary>A runner rooted at <c>./.stagecraft</c>.</summary>
-    /// <param name="configure">Adjusts the options; a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
-    public static PipelineRunner Create(Action<PipelineRunnerOptions>? configure = null) => Create(DefaultRootDirectory, configure);
+    /// <param name="configure">Returns adjusted options (<c>options => options with { CacheEnabled = false }</c>); a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
+    public static PipelineRunner Create(Func<PipelineRunnerOptions, PipelineRunnerOptions>? configure = null) => Create(DefaultRootDirectory, configure);
 
     /// <summary>A runner rooted at <paramref name="rootDirectory"/>.</summary>
     /// <param name="rootDirectory">Holds <c>storage/</c> (outputs, cache entries, run records) and <c>work/</c> (stage work directories).</param>
-    /// <param name="configure">Adjusts the options; a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
-    public static PipelineRunner Create(string rootDirectory, Action<PipelineRunnerOptions>? configure = null)
+    /// <param name="configure">Returns adjusted options (<c>options => options with { CacheEnabled = false }</c>); a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
+    public static PipelineRunner Create(string rootDirectory, Func<PipelineRunnerOptions, PipelineRunnerOptions>? configure = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
         var root = Path.GetFullPath(rootDirectory);
-        var options = new PipelineRunnerOptions { WorkDirectory = Path.Combine(root, "work") };
-        configure?.Invoke(options);
-        options.Storage ??= new LocalObjectStorage(Path.Combine(root, "storage"), new LocalObjectStorageOptions { TimeProvider = options.TimeProvider });
+        var storageRoot = Path.Combine(root, "storage");
+        var defaultStorage = new LocalObjectStorage(storageRoot);
+        var defaults = new PipelineRunnerOptions { Storage = defaultStorage, WorkDirectory = Path.Combine(root, "work") };
+        var options = configure?.Invoke(defaults) ?? defaults;
+        if (ReferenceEquals(options.Storage, defaultStorage) && options.TimeProvider != defaults.TimeProvider)
+        {
+            // The default storage keeps the runner's clock, so object times and run records agree.
+            options = options with { Storage = new LocalObjectStorage(storageRoot, new LocalObjectStorageOptions { TimeProvider = options.TimeProvider }) };
+        }
+
         return new PipelineRunner(options);
     }
 }

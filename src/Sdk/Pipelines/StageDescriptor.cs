@@ -28,6 +28,12 @@ public sealed class StageDescriptor
     /// <summary>The awaited return type (<c>T</c> for <c>T</c>, <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>).</summary>
     public Type OutputType { get; }
 
+    /// <summary>
+    /// The declared output admits null (<c>T?</c>). When false, a stage returning null fails with
+    /// <see cref="StageOutputNullException"/> instead of handing null to the stages that read it.
+    /// </summary>
+    public bool OutputNullable { get; init; }
+
     public ImmutableArray<StageParameterDescriptor> Parameters { get; }
 
     public StageInvoker Invoker { get; }

@@ -9,6 +9,7 @@ using Stagecraft.Artifacts;
 using Stagecraft.Registry.Documents;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
+using Stagecraft.Storage.Json;
 
 namespace Stagecraft.Registry;
 
@@ -370,39 +371,20 @@ public class ModelRegistry
         return (r.Document, r.Info.Generation);
     }
 
-    private async Task<ObjectInfo> PutJsonAsync<T>(string key, T document, JsonTypeInfo<T> typeInfo, PutObjectOptions options, CancellationToken cancellationToken)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, typeInfo);
-        using var content = new MemoryStream(bytes, writable: false);
-        return await _storage.PutAsync(key, content, options, cancellationToken).ConfigureAwait(false);
-    }
+    private Task<ObjectInfo> PutJsonAsync<T>(string key, T document, JsonTypeInfo<T> typeInfo, PutObjectOptions options, CancellationToken cancellationToken) =>
+        _storage.PutJsonAsync(key, document, typeInfo, options, cancellationToken);
 
     private async Task<(T Document, ObjectInfo Info)?> TryReadJsonAsync<T>(string key, JsonTypeInfo<T> typeInfo, CancellationToken cancellationToken)
         where T : class
     {
-        ObjectReadResult result;
         try
         {
-            result = await _storage.GetAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await _storage.TryReadJsonAsync(key, typeInfo, cancellationToken).ConfigureAwait(false) is { } read ? (read.Document, read.Info) : null;
         }
-        catch (ObjectNotFoundException)
+        catch (StoredDocumentException ex)
         {
-            return null;
-        }
-
-        await using (result.ConfigureAwait(false))
-        {
-            T? document;
-            try
-            {
-                document = await JsonSerializer.DeserializeAsync(result.Content, typeInfo, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                throw new RegistryDataException(key, "it is not valid JSON of the expected shape", ex);
-            }
-
-            return document is null ? throw new RegistryDataException(key, "it holds JSON null", null) : (document, result.Info);
+            // Registry callers handle one exception family for corrupt registry data.
+            throw new RegistryDataException(key, ex.Message, ex);
         }
     }
 

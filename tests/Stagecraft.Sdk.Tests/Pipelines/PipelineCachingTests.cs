@@ -117,7 +117,7 @@ public sealed class PipelineCachingTests : IDisposable
     [Fact]
     public async Task Cache_off_invokes_every_stage_and_writes_no_cache_entries()
     {
-        var runner = _fixture.CreateRunner(o => o.CacheEnabled = false);
+        var runner = _fixture.CreateRunner(o => o with { CacheEnabled = false });
         await runner.RunAsync(Numbers(), Factor(2));
         await runner.RunAsync(Numbers(), Factor(2));
 
@@ -145,7 +145,8 @@ public sealed class PipelineCachingTests : IDisposable
         Assert.Equal(1, _calls.Total);
         Assert.Equal(StageStatus.Succeeded, result.Stages["Describe"].Status);
         Assert.Equal(StageStatus.Cached, result.Stages["Sum"].Status);
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => runner.InvalidateCacheAsync(graph, "NoSuchStage"));
+        var unknown = await Assert.ThrowsAsync<PipelineStageNotFoundException>(() => runner.InvalidateCacheAsync(graph, "NoSuchStage"));
+        Assert.Equal(graph.Stages.Select(s => s.Name), unknown.ValidNames);
     }
 
     [Fact]

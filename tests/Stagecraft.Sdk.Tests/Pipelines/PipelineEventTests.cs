@@ -27,7 +27,7 @@ public sealed class PipelineEventTests : IDisposable
     public async Task Events_arrive_in_causal_order_from_run_start_to_run_finish()
     {
         var progress = new RecordingProgress();
-        var runner = _fixture.CreateRunner(o => o.Progress = progress);
+        var runner = _fixture.CreateRunner(o => o with { Progress = progress });
 
         var result = await runner.RunAsync(Graph(), NoInputs);
 
@@ -73,7 +73,7 @@ public sealed class PipelineEventTests : IDisposable
             "FailEvents",
             Stage<int>("A", _ => throw new InvalidOperationException("nope")),
             Stage("B", a => (int)a[0]!, From<int>("A")));
-        await _fixture.CreateRunner(o => o.Progress = progress).RunAsync(graph, NoInputs);
+        await _fixture.CreateRunner(o => o with { Progress = progress }).RunAsync(graph, NoInputs);
 
         var kinds = progress.Events.Select(e => (e.Kind, e.Stage)).ToList();
         Assert.Equal(
@@ -86,7 +86,7 @@ public sealed class PipelineEventTests : IDisposable
     [Fact]
     public async Task A_throwing_progress_handler_does_not_fail_the_run()
     {
-        var runner = _fixture.CreateRunner(o => o.Progress = new Progress(_ => throw new InvalidOperationException("display broke")));
+        var runner = _fixture.CreateRunner(o => o with { Progress = new Progress(_ => throw new InvalidOperationException("display broke")) });
         var result = await runner.RunAsync(Graph(), NoInputs);
         Assert.True(result.Succeeded);
     }

@@ -65,7 +65,7 @@ public sealed class PipelineFailureTests : IDisposable
                 throw new InvalidOperationException("boom");
             }),
             Stage("Later", _ => { laterRan = true; return 0; }, From<string>("Slow")));
-        var runner = _fixture.CreateRunner(o => { o.FailFast = true; o.MaxParallelism = 2; });
+        var runner = _fixture.CreateRunner(o => o with { FailFast = true, MaxParallelism = 2 });
 
         var result = await runner.RunAsync(graph, NoInputs);
 
@@ -85,7 +85,7 @@ public sealed class PipelineFailureTests : IDisposable
             Stage<int>("Broken", _ => throw new InvalidOperationException("boom")),
             Stage("Queued1", _ => 1),
             Stage("Queued2", _ => 2));
-        var runner = _fixture.CreateRunner(o => { o.FailFast = true; o.MaxParallelism = 1; });
+        var runner = _fixture.CreateRunner(o => o with { FailFast = true, MaxParallelism = 1 });
 
         var result = await runner.RunAsync(graph, NoInputs);
 
@@ -143,7 +143,7 @@ public sealed class PipelineFailureTests : IDisposable
         var result = await _fixture.CreateRunner().RunAsync(graph, NoInputs);
 
         Assert.Contains("returned a System.String, but its declared output type is System.Int32", result.Stages["Liar"].Reason, StringComparison.Ordinal);
-        Assert.Contains("returned null; a FileSignal output must be a signal", result.Stages["NullSignal"].Reason, StringComparison.Ordinal);
+        Assert.Equal("NullSignal", Assert.IsType<StageOutputNullException>(result.Stages["NullSignal"].Error).Stage);
     }
 
     [Fact]

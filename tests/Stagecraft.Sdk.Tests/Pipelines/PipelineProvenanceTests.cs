@@ -19,7 +19,7 @@ public sealed class PipelineProvenanceTests : IDisposable
     [Fact]
     public async Task The_run_record_holds_code_hashes_inputs_parameters_outputs_timings_host_and_status()
     {
-        var runner = _fixture.CreateRunner(o => o.HostName = "test-host");
+        var runner = _fixture.CreateRunner(o => o with { HostName = "test-host" });
         var result = await runner.RunAsync(Graph(), new Dictionary<string, object?> { ["rows"] = 4, ["rate"] = 0.5 });
 
         var record = await runner.GetRunRecordAsync(result.RunId);

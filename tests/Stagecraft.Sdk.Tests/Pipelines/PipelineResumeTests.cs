@@ -30,7 +30,7 @@ public sealed class PipelineResumeTests : IDisposable
     [InlineData(true)]
     public async Task Resume_reruns_only_the_failed_stage_and_its_downstream(bool cacheEnabled)
     {
-        var runner = _fixture.CreateRunner(o => o.CacheEnabled = cacheEnabled);
+        var runner = _fixture.CreateRunner(o => o with { CacheEnabled = cacheEnabled });
         var first = await runner.RunAsync(Experiment(), new Dictionary<string, object?> { ["size"] = 4 });
         Assert.False(first.Succeeded);
         Assert.Equal(StageStatus.Failed, first.Stages["Train"].Status);
@@ -60,7 +60,7 @@ public sealed class PipelineResumeTests : IDisposable
     [Fact]
     public async Task Resume_reruns_a_completed_stage_whose_code_changed()
     {
-        var runner = _fixture.CreateRunner(o => o.CacheEnabled = false);
+        var runner = _fixture.CreateRunner(o => o with { CacheEnabled = false });
         var first = await runner.RunAsync(Experiment(), new Dictionary<string, object?> { ["size"] = 1 });
         _trainBroken = false;
         _calls.Reset();

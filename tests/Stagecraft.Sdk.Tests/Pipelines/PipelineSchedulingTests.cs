@@ -24,7 +24,7 @@ public sealed class PipelineSchedulingTests : IDisposable
             Stage("Left", _ => Meet("left"), From<int>("Source")),
             Stage("Right", _ => Meet("right"), From<int>("Source")),
             Stage("Join", a => $"{a[0]}+{a[1]}", From<object>("Left"), From<object>("Right")));
-        var runner = _fixture.CreateRunner(o => { o.MaxParallelism = 2; o.CacheEnabled = false; });
+        var runner = _fixture.CreateRunner(o => o with { MaxParallelism = 2, CacheEnabled = false });
 
         var result = await runner.RunAsync(graph, NoInputs);
 
@@ -52,7 +52,7 @@ public sealed class PipelineSchedulingTests : IDisposable
         }
 
         var stages = Enumerable.Range(0, 8).Select(i => AsyncStage($"S{i}", _ => Work())).ToArray();
-        var runner = _fixture.CreateRunner(o => { o.MaxParallelism = maxParallelism; o.CacheEnabled = false; });
+        var runner = _fixture.CreateRunner(o => o with { MaxParallelism = maxParallelism, CacheEnabled = false });
         var run = runner.RunAsync(Pipeline("Wide", stages), NoInputs);
 
         // Fill every allowed slot, check no further stage starts meanwhile, then let stages finish one by one:
@@ -94,7 +94,7 @@ public sealed class PipelineSchedulingTests : IDisposable
             Stage("B", _ => Mark("B", "A"), From<object>("A")),
             Stage("C", _ => Mark("C", "A"), From<object>("A")),
             Stage("D", _ => Mark("D", "B", "C"), From<object>("B"), From<object>("C")));
-        var result = await _fixture.CreateRunner(o => o.MaxParallelism = 4).RunAsync(graph, NoInputs);
+        var result = await _fixture.CreateRunner(o => o with { MaxParallelism = 4 }).RunAsync(graph, NoInputs);
         Assert.True(result.Succeeded, string.Join("; ", result.Stages.Values.Select(s => s.Reason)));
     }
     private static void InterlockedMax(ref int target, int value)

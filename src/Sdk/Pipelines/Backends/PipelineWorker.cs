@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -48,38 +47,35 @@ internal sealed class PipelineWorker(PipelineRunner runner)
 
     private async Task<StoredValue> RunStageAsync(StageTask task, StageDescriptor stage, CancellationToken cancellationToken)
     {
-        var workDirectory = Path.Combine(runner.WorkDirectory, task.PipelineRunId, "worker", stage.Name);
-        if (Directory.Exists(workDirectory))
-        {
-            Directory.Delete(workDirectory, recursive: true);
-        }
-
-        Directory.CreateDirectory(workDirectory);
+        // Inputs are materialised beside the work directory: the executor empties the work directory before a
+        // stage that can see it runs.
+        var stageDirectory = Path.Combine(runner.WorkDirectory, task.PipelineRunId, "worker", stage.Name);
+        StageExecutor.ResetDirectory(stageDirectory);
         var arguments = new object?[stage.Parameters.Length];
         for (var p = 0; p < stage.Parameters.Length; p++)
         {
             var parameter = stage.Parameters[p];
-            arguments[p] = parameter.Kind switch
+            if (parameter.Kind is StageParameterKind.Upstream or StageParameterKind.PipelineInput)
             {
-                StageParameterKind.Context => new StageContext
-                {
-                    RunId = task.PipelineRunId,
-                    StageName = stage.Name,
-                    WorkDirectory = workDirectory,
-                    Logger = runner.LoggerFactory.CreateLogger($"Stagecraft.Pipelines.Stages.{task.Pipeline}.{stage.Name}"),
-                    CancellationToken = cancellationToken,
-                },
-                StageParameterKind.CancellationToken => cancellationToken,
-                _ => await runner.Values.LoadAsync(
+                arguments[p] = await runner.Values.LoadAsync(
                     task.Arguments.FirstOrDefault(a => a.Parameter == parameter.Name)?.Value ?? throw new InvalidDataException($"The task for stage '{stage.Name}' carries no value for parameter '{parameter.Name}'."),
                     parameter.Type,
-                    Path.Combine(workDirectory, "inputs", parameter.Name),
-                    cancellationToken).ConfigureAwait(false),
-            };
+                    Path.Combine(stageDirectory, "inputs", parameter.Name),
+                    cancellationToken).ConfigureAwait(false);
+            }
         }
 
-        var value = await stage.Invoker(arguments).ConfigureAwait(false);
-        PipelineExecution.CheckOutput(stage, value);
-        return await runner.Values.StoreAsync(value, stage.OutputType, PipelinePaths.StageOutputPrefix(new RunPaths(task.PipelineRunId), stage.Name), cancellationToken).ConfigureAwait(false);
+        var executed = await runner.Executor.ExecuteAsync(
+            new StageInvocation
+            {
+                Pipeline = task.Pipeline,
+                RunId = task.PipelineRunId,
+                Stage = stage,
+                Arguments = arguments,
+                WorkDirectory = Path.Combine(stageDirectory, "work"),
+                OutputPrefix = PipelinePaths.StageOutputPrefix(new RunPaths(task.PipelineRunId), stage.Name),
+            },
+            cancellationToken).ConfigureAwait(false);
+        return executed.Stored;
     }
 }

@@ -1,7 +1,7 @@
 namespace Stagecraft.Pipelines;
 
 /// <summary>A stage run on a backend did not produce its output: the worker threw, exited non-zero, or was lost.</summary>
-public sealed class StageWorkerException : Exception
+public sealed class StageWorkerException : PipelineException
 {
     public StageWorkerException()
     {

@@ -102,6 +102,22 @@ internal sealed class StageCache(IObjectStorage storage, ILogger logger)
         return removed;
     }
 
+    /// <summary>The names directly under <paramref name="prefix"/> (pipelines under the root, stages under a pipeline's cache), in ordinal order.</summary>
+    public async Task<IReadOnlyList<string>> ListNamesAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var item in storage.ListAsync(prefix, new ListObjectsOptions { Delimiter = "/" }, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Prefix is { } folder)
+            {
+                names.Add(folder[prefix.Length..].TrimEnd('/'));
+            }
+        }
+
+        names.Sort(StringComparer.Ordinal);
+        return names;
+    }
+
     /// <summary>An entry and the generation it was read at.</summary>
     public sealed record CachedEntry(StageCacheEntry Entry, long Generation);
 }

@@ -4,7 +4,7 @@ namespace Stagecraft.Pipelines;
 /// Another process created or changed the same pipeline run record (a reused run id, or two resumes of one run):
 /// the run stops rather than interleave its outputs and provenance with the other writer's.
 /// </summary>
-public sealed class PipelineRunConflictException : Exception
+public sealed class PipelineRunConflictException : PipelineException
 {
     public PipelineRunConflictException()
     {

@@ -1,7 +1,7 @@
 namespace Stagecraft.Pipelines;
 
 /// <summary>No pipeline run record exists for the run id.</summary>
-public sealed class PipelineRunNotFoundException : Exception
+public sealed class PipelineRunNotFoundException : PipelineException
 {
     public PipelineRunNotFoundException()
     {

@@ -34,6 +34,9 @@ public sealed record PipelineRunRecord
     /// <summary>Where stages executed (<c>in-process</c>, or the name of a run backend).</summary>
     public required string Backend { get; init; }
 
+    /// <summary>The process executing the run while it is <see cref="PipelineRunStatus.Running"/>; null once it ended.</summary>
+    public PipelineRunOwner? Owner { get; init; }
+
     public bool CacheEnabled { get; init; }
 
     public bool FailFast { get; init; }

@@ -36,6 +36,14 @@ public sealed class PipelineRunner : IPipelineRunner
             throw new ArgumentOutOfRangeException(nameof(options), options.RecordFlushInterval, "PipelineRunnerOptions.RecordFlushInterval must not be negative.");
         }
 
+        if (options.OwnerHeartbeatInterval <= TimeSpan.Zero || options.OwnerLeaseTimeout <= options.OwnerHeartbeatInterval)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                options.OwnerLeaseTimeout,
+                $"PipelineRunnerOptions.OwnerHeartbeatInterval ({options.OwnerHeartbeatInterval}) must be positive and OwnerLeaseTimeout ({options.OwnerLeaseTimeout}) longer than it, or a live owner would look gone between heartbeats.");
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(options.WorkDirectory, nameof(options));
         ArgumentException.ThrowIfNullOrWhiteSpace(options.HostName, nameof(options));
         MaxParallelism = options.MaxParallelism;
@@ -47,9 +55,14 @@ public sealed class PipelineRunner : IPipelineRunner
         TimeProvider = options.TimeProvider ?? throw new ArgumentException("PipelineRunnerOptions.TimeProvider must not be null.", nameof(options));
         Progress = options.Progress;
         RecordFlushInterval = options.RecordFlushInterval;
+        OwnerHeartbeatInterval = options.OwnerHeartbeatInterval;
+        OwnerLeaseTimeout = options.OwnerLeaseTimeout;
+        HandleTerminationSignals = options.HandleTerminationSignals;
         HostName = options.HostName;
         Logger = LoggerFactory.CreateLogger<PipelineRunner>();
         Values = new StageValueStore(Storage, JsonOptions);
+        Json = new StageJsonRoundTrip(JsonOptions);
+        Executor = new StageExecutor(Values, Json, LoggerFactory);
         Cache = new StageCache(Storage, Logger);
         Records = new PipelineRunStore(Storage);
         if (options.Backend is { } backend)
@@ -78,11 +91,23 @@ public sealed class PipelineRunner : IPipelineRunner
 
     internal TimeSpan RecordFlushInterval { get; }
 
+    internal TimeSpan OwnerHeartbeatInterval { get; }
+
+    internal TimeSpan OwnerLeaseTimeout { get; }
+
+    internal bool HandleTerminationSignals { get; }
+
     internal string HostName { get; }
 
     internal ILogger Logger { get; }
 
     internal StageValueStore Values { get; }
+
+    /// <summary>Serialises stage outputs and pipeline inputs, checking that they round-trip.</summary>
+    internal StageJsonRoundTrip Json { get; }
+
+    /// <summary>Runs stage methods, in process and in backend workers alike.</summary>
+    internal StageExecutor Executor { get; }
 
     internal StageCache Cache { get; }
 
@@ -100,8 +125,9 @@ public sealed class PipelineRunner : IPipelineRunner
 
     /// <summary>Runs <paramref name="graph"/> with a chosen run id and/or a per-run progress sink.</summary>
     /// <exception cref="ArgumentException">An input is missing, unknown or of the wrong type, or the run id is invalid.</exception>
-    /// <exception cref="PipelineRunConflictException">The run id is already used.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (the run record says <see cref="PipelineRunStatus.Cancelled"/>).</exception>
+    /// <exception cref="PipelineRunConflictException">The run id is already used (nothing was written).</exception>
+    /// <exception cref="PipelineValueRoundTripException">An input would not come back from storage as it is (nothing was written).</exception>
+    /// <exception cref="PipelineRunCancelledException"><paramref name="cancellationToken"/> was cancelled, or a termination signal arrived (the run record says <see cref="PipelineRunStatus.Cancelled"/>; resume the run by its id).</exception>
     public Task<PipelineRunResult> RunAsync(PipelineGraph graph, IReadOnlyDictionary<string, object?> inputs, PipelineRunOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -118,7 +144,9 @@ public sealed class PipelineRunner : IPipelineRunner
     /// </summary>
     /// <exception cref="PipelineRunNotFoundException">No run has that id.</exception>
     /// <exception cref="ArgumentException">The run belongs to another pipeline.</exception>
+    /// <exception cref="PipelineRunOwnedException">Another process is executing the run (its owner's heartbeat is fresh).</exception>
     /// <exception cref="PipelineRunConflictException">Another process changed the run while it was being resumed.</exception>
+    /// <exception cref="PipelineRunCancelledException"><paramref name="cancellationToken"/> was cancelled, or a termination signal arrived.</exception>
     public async Task<PipelineRunResult> ResumeAsync(PipelineGraph graph, string runId, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
@@ -127,6 +155,11 @@ public sealed class PipelineRunner : IPipelineRunner
         if (prior.Record.Pipeline != graph.Name)
         {
             throw new ArgumentException($"Run '{runId}' is a run of pipeline '{prior.Record.Pipeline}', not of '{graph.Name}'.", nameof(graph));
+        }
+
+        if (prior.Record is { Status: PipelineRunStatus.Running, Owner: { } owner } && RunOwnership.IsAlive(owner, HostName, TimeProvider.GetUtcNow(), OwnerLeaseTimeout))
+        {
+            throw new PipelineRunOwnedException(runId, owner, OwnerLeaseTimeout);
         }
 
         return await new PipelineExecution(this, graph, runId, prior, runProgress: null).RunAsync(inputs: null, cancellationToken).ConfigureAwait(false);
@@ -163,19 +196,43 @@ public sealed class PipelineRunner : IPipelineRunner
         return stored?.Record ?? throw new PipelineRunNotFoundException(runId);
     }
 
-    /// <summary>Forgets every cached output of one stage, so its next run recomputes it (and, through changed inputs, whatever depends on it). Returns how many entries were removed.</summary>
-    public Task<int> InvalidateCacheAsync(string pipeline, string stage, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Forgets every cached output of one stage, so its next run recomputes it (and, through changed inputs, whatever
+    /// depends on it). Returns how many entries were removed. Without the graph, a stage is known by its cache
+    /// entries: naming a pipeline or stage that has none is an error listing those that have.
+    /// </summary>
+    /// <exception cref="PipelineStageNotFoundException">Storage holds no cache entry of that pipeline or stage.</exception>
+    public async Task<int> InvalidateCacheAsync(string pipeline, string stage, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(pipeline);
         ArgumentException.ThrowIfNullOrWhiteSpace(stage);
-        return Cache.InvalidateAsync(pipeline, stage, cancellationToken);
+        var removed = await Cache.InvalidateAsync(pipeline, stage, cancellationToken).ConfigureAwait(false);
+        if (removed > 0)
+        {
+            return removed;
+        }
+
+        var pipelines = await Cache.ListNamesAsync(PipelinePaths.RootPrefix, cancellationToken).ConfigureAwait(false);
+        if (!pipelines.Contains(pipeline, StringComparer.Ordinal))
+        {
+            throw new PipelineStageNotFoundException(pipeline, null, pipelines, "with cache entries in storage");
+        }
+
+        var stages = await Cache.ListNamesAsync(PipelinePaths.CachePrefix(pipeline), cancellationToken).ConfigureAwait(false);
+        throw new PipelineStageNotFoundException(pipeline, stage, stages, "with cache entries in storage");
     }
 
-    /// <inheritdoc cref="InvalidateCacheAsync(string, string, CancellationToken)"/>
-    /// <exception cref="KeyNotFoundException"><paramref name="graph"/> has no such stage.</exception>
+    /// <summary>Forgets every cached output of a stage of <paramref name="graph"/>; returns how many entries were removed (0 when it has none).</summary>
+    /// <exception cref="PipelineStageNotFoundException"><paramref name="graph"/> has no such stage.</exception>
     public Task<int> InvalidateCacheAsync(PipelineGraph graph, string stage, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        return InvalidateCacheAsync(graph.Name, graph[stage].Name, cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(stage);
+        if (!graph.TryGetStage(stage, out _))
+        {
+            throw new PipelineStageNotFoundException(graph.Name, stage, [.. graph.Stages.Select(s => s.Name)], null);
+        }
+
+        return Cache.InvalidateAsync(graph.Name, stage, cancellationToken);
     }
 }

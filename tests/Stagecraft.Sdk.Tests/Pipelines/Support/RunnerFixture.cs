@@ -16,7 +16,7 @@ internal sealed class RunnerFixture : IDisposable
 
     public IObjectStorage Storage { get; }
 
-    public PipelineRunner CreateRunner(Action<PipelineRunnerOptions>? configure = null)
+    public PipelineRunner CreateRunner(Func<PipelineRunnerOptions, PipelineRunnerOptions>? configure = null)
     {
         var options = new PipelineRunnerOptions
         {
@@ -25,8 +25,7 @@ internal sealed class RunnerFixture : IDisposable
             MaxParallelism = 4,
             RecordFlushInterval = TimeSpan.FromMilliseconds(50),
         };
-        configure?.Invoke(options);
-        return new PipelineRunner(options);
+        return new PipelineRunner(configure?.Invoke(options) ?? options);
     }
 
     public void Dispose() => Temp.Dispose();

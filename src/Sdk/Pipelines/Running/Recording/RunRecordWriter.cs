@@ -5,16 +5,19 @@ using Stagecraft.Storage;
 namespace Stagecraft.Pipelines;
 
 /// <summary>
-/// Keeps a running pipeline's record current in storage without a write per stage: changes mark the record
-/// dirty and a background loop writes the latest snapshot at most once per interval (a 1,000-stage run must
-/// not rewrite its record 1,000 times). Every write is conditional on the generation this writer last wrote, so a
-/// second process writing the same run is detected instead of silently interleaved.
+/// Keeps a running pipeline's record current in storage: every change marks the record dirty and a background loop
+/// writes the latest snapshot as soon as the previous write is done (changes that arrive meanwhile are coalesced
+/// into one write, and writes are at least the minimum interval apart, so a 1,000-stage run does not rewrite its
+/// record 1,000 times). With nothing to write, it still rewrites the record once per heartbeat interval: the
+/// owner's heartbeat that tells other processes the run is alive. Every write is conditional on the generation this
+/// writer last wrote, so a second process writing the same run is detected instead of silently interleaved.
 /// </summary>
 internal sealed class RunRecordWriter
 {
     private readonly PipelineRunStore _store;
     private readonly Func<PipelineRunRecord> _snapshot;
     private readonly TimeSpan _interval;
+    private readonly TimeSpan _heartbeatInterval;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly Action<Exception> _onConflict;
@@ -25,12 +28,13 @@ internal sealed class RunRecordWriter
     private Exception? _conflict;
     private Task _loop = Task.CompletedTask;
 
-    public RunRecordWriter(PipelineRunStore store, long generation, Func<PipelineRunRecord> snapshot, TimeSpan interval, TimeProvider timeProvider, ILogger logger, Action<Exception> onConflict)
+    public RunRecordWriter(PipelineRunStore store, long generation, Func<PipelineRunRecord> snapshot, TimeSpan interval, TimeSpan heartbeatInterval, TimeProvider timeProvider, ILogger logger, Action<Exception> onConflict)
     {
         _store = store;
         _generation = generation;
         _snapshot = snapshot;
         _interval = interval;
+        _heartbeatInterval = heartbeatInterval;
         _timeProvider = timeProvider;
         _logger = logger;
         _onConflict = onConflict;
@@ -71,16 +75,41 @@ internal sealed class RunRecordWriter
     {
         try
         {
-            while (await _dirty.Reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            Task<bool>? dirty = null;
+            while (true)
             {
-                _dirty.Reader.TryRead(out _);
+                dirty ??= _dirty.Reader.WaitToReadAsync(_stop.Token).AsTask();
+                using (var beat = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+                {
+                    var heartbeat = Task.Delay(_heartbeatInterval, _timeProvider, beat.Token);
+                    var first = await Task.WhenAny(dirty, heartbeat).ConfigureAwait(false);
+                    await beat.CancelAsync().ConfigureAwait(false);
+                    if (first == dirty)
+                    {
+                        if (!await dirty.ConfigureAwait(false))
+                        {
+                            return;
+                        }
+
+                        dirty = null;
+                        _dirty.Reader.TryRead(out _);
+                    }
+                    else
+                    {
+                        _stop.Token.ThrowIfCancellationRequested();
+                    }
+                }
+
                 await WriteSnapshotAsync().ConfigureAwait(false);
                 if (_conflict is not null)
                 {
                     return;
                 }
 
-                await Task.Delay(_interval, _timeProvider, _stop.Token).ConfigureAwait(false);
+                if (_interval > TimeSpan.Zero)
+                {
+                    await Task.Delay(_interval, _timeProvider, _stop.Token).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
