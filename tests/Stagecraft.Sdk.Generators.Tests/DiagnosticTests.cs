@@ -335,6 +335,47 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void SC1009_stage_in_a_class_with_a_foreign_attribute_named_Pipeline()
+    {
+        DiagnosticAssert.Single(Prelude + """
+            namespace Other { public sealed class PipelineAttribute : Attribute { } }
+            [Other.Pipeline]
+            public static class Helpers
+            {
+                [Stage] public static Model [|Train|](Features f) => new(f.N);
+            }
+            """,
+            "SC1009", 12, 33,
+            "[Stage] on 'Train' has no effect: its class 'Helpers' has 'Other.PipelineAttribute', which is not Stagecraft.Pipelines.PipelineAttribute");
+    }
+
+    [Fact]
+    public void SC1009_stage_on_a_lambda()
+    {
+        DiagnosticAssert.Single(Prelude + """
+            public static class Helpers
+            {
+                public static Func<Features, Model> Make() => [|[Stage] (Features f) => new Model(f.N)|];
+            }
+            """,
+            "SC1009", 10, 51,
+            "[Stage] on 'lambda' has no effect: it is a lambda, and only methods of a [Pipeline] class are stages");
+    }
+
+    [Fact]
+    public void SC1010_cases_have_their_own_message_formats()
+    {
+        var formats = Stagecraft.Generators.Diagnostics.PipelineDiagnostics.Descriptors
+            .Where(d => d.Id == "SC1010")
+            .Select(d => d.MessageFormat.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
+        Assert.Equal(4, formats.Distinct().Count());
+        Assert.All(formats, f => Assert.Contains("{0}", f, StringComparison.Ordinal));
+        Assert.DoesNotContain("{0}", formats);
+    }
+
+    [Fact]
     public void SC1009_stage_on_a_local_function()
     {
         DiagnosticAssert.Single(Prelude + """
@@ -522,8 +563,8 @@ public sealed class DiagnosticTests
     {
         var descriptors = Stagecraft.Generators.Diagnostics.PipelineDiagnostics.Descriptors;
         Assert.Equal(
-            ["SC1001", "SC1002", "SC1003", "SC1004", "SC1005", "SC1006", "SC1007", "SC1008", "SC1009", "SC1010", "SC1011"],
-            descriptors.Select(d => d.Id).Order());
+            ["SC1001", "SC1002", "SC1003", "SC1004", "SC1005", "SC1006", "SC1007", "SC1008", "SC1009", "SC1010", "SC1011", "SC1012", "SC1013", "SC1014"],
+            descriptors.Select(d => d.Id).Distinct().Order());
         Assert.All(descriptors, d => Assert.EndsWith("#" + d.Id.ToLowerInvariant(), d.HelpLinkUri, StringComparison.Ordinal));
 
         // The release-tracking file lists the same ids with the same severities (RS2008 keeps it honest at build time).

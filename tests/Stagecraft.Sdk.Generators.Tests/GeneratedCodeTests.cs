@@ -22,6 +22,20 @@ public sealed class GeneratedCodeTests
     }
 
     [Fact]
+    public void Generated_types_carry_the_generator_assemblys_real_version()
+    {
+        var outcome = GeneratorHarness.Run(SamplePipelines.Forecast);
+        using var loaded = LoadedAssembly.Emit(outcome.Output);
+        var generator = typeof(Stagecraft.Generators.Pipelines.PipelineGenerator).Assembly.GetName();
+
+        var attribute = loaded.Assembly.GetType("Demo.Forecast+StageNames")!.GetCustomAttributes(typeof(System.CodeDom.Compiler.GeneratedCodeAttribute), false)
+            .Cast<System.CodeDom.Compiler.GeneratedCodeAttribute>()
+            .Single();
+
+        Assert.Equal((generator.Name, generator.Version!.ToString()), (attribute.Tool, attribute.Version));
+    }
+
+    [Fact]
     public async Task Forecast_graph_is_ordered_bound_and_invokable()
     {
         var outcome = GeneratorHarness.Run(SamplePipelines.Forecast);

@@ -18,10 +18,9 @@ internal static class DiagnosticReporter
         Dictionary<string, SyntaxTree>? treesByPath = null;
         foreach (var info in diagnostics)
         {
-            var descriptor = PipelineDiagnostics.ById(info.Id);
             var location = ToLocation(info.Location, compilation, ref treesByPath);
             var additional = info.AdditionalLocations.Select(l => ToLocation(l, compilation, ref treesByPath));
-            context.ReportDiagnostic(Diagnostic.Create(descriptor, location, additional, info.MessageArgs.Select(static a => (object?)a).ToArray()));
+            context.ReportDiagnostic(Diagnostic.Create(info.Descriptor, location, additional, info.MessageArgs.Select(static a => (object?)a).ToArray()));
         }
     }
 

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using Microsoft.CodeAnalysis;
 
@@ -69,11 +68,38 @@ internal static class PipelineDiagnostics
         "Only methods of a [Pipeline] class become stages. Add [Pipeline] to the containing class, or remove [Stage].",
         DiagnosticSeverity.Warning);
 
-    public static readonly DiagnosticDescriptor InvalidName = Create(
+    private const string InvalidNameTitle = "Invalid or reserved name";
+
+    private const string InvalidNameDescription =
+        "Stage names become generated members (StageNames.X, Outputs.X), so they must be C# identifiers other than the generated type names and the members of object; pipeline names cannot be blank; input names cannot be the RunAsync parameters 'runner' and 'cancellationToken'; and a pipeline class cannot declare members named like the generated ones (Graph, Outputs, StageNames).";
+
+    /// <summary>SC1010, a stage name that cannot name generated members.</summary>
+    public static readonly DiagnosticDescriptor InvalidStageName = Create(
         "SC1010",
-        "Invalid or reserved name",
-        "{0}",
-        "Stage names become generated members (StageNames.X, Outputs.X), so they must be C# identifiers other than the generated type names and the members of object; pipeline names cannot be blank; input names cannot be the RunAsync parameters 'runner' and 'cancellationToken'; and a pipeline class cannot declare members named like the generated ones (Graph, Outputs, StageNames).");
+        InvalidNameTitle,
+        "Stage name '{0}' of method '{1}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object",
+        InvalidNameDescription);
+
+    /// <summary>SC1010, a blank <c>[Pipeline(Name = ...)]</c>.</summary>
+    public static readonly DiagnosticDescriptor BlankPipelineName = Create(
+        "SC1010",
+        InvalidNameTitle,
+        "Pipeline name of '{0}' is blank; give [Pipeline(Name = ...)] a name, or leave it out to use the class name",
+        InvalidNameDescription);
+
+    /// <summary>SC1010, a pipeline input named like a parameter of the generated <c>RunAsync</c>.</summary>
+    public static readonly DiagnosticDescriptor ReservedInputName = Create(
+        "SC1010",
+        InvalidNameTitle,
+        "Pipeline input '{0}' (parameter of stage '{1}') has the name of a parameter of the generated RunAsync; rename the parameter",
+        InvalidNameDescription);
+
+    /// <summary>SC1010, a member of the pipeline class named like a generated member.</summary>
+    public static readonly DiagnosticDescriptor ReservedMemberName = Create(
+        "SC1010",
+        InvalidNameTitle,
+        "Member '{0}' of pipeline class '{1}' has the name of a generated member; rename it",
+        InvalidNameDescription);
 
     public static readonly DiagnosticDescriptor InputTypeConflict = Create(
         "SC1011",
@@ -81,7 +107,27 @@ internal static class PipelineDiagnostics
         "Pipeline input '{0}' is '{1}' in stage '{2}' but '{3}' in stage '{4}'; parameters naming the same input must have the same type",
         "Parameters that become pipeline inputs are keyed by their name, and each input has one type. Rename one of the parameters, or make their types agree.");
 
-    private static readonly Dictionary<string, DiagnosticDescriptor> All = Index(
+    public static readonly DiagnosticDescriptor InvalidStageProfile = Create(
+        "SC1012",
+        "Invalid stage profile",
+        "Stage '{0}' has a blank Profile; name a resource profile of the runner's placement, or leave Profile out for the default placement",
+        "[Stage(Profile = ...)] names the resource profile (a key of the runner's placement) the stage runs on. It cannot be empty or whitespace.");
+
+    public static readonly DiagnosticDescriptor InvalidStageTimeout = Create(
+        "SC1013",
+        "Invalid stage timeout",
+        "Stage '{0}' has Timeout \"{1}\", which {2}; write a positive TimeSpan in the invariant \"c\" format, such as \"02:00:00\" or \"1.12:00:00\"",
+        "[Stage(Timeout = ...)] is the longest a run of the stage may take, parsed at compile time as a TimeSpan in the invariant \"c\" format ([-][d.]hh:mm:ss[.fffffff]). It must be positive.");
+
+    public static readonly DiagnosticDescriptor InvalidStageRetries = Create(
+        "SC1014",
+        "Invalid stage retries",
+        "Stage '{0}' has Retries = {1}; the number of retries cannot be negative (0 means never retry)",
+        "[Stage(Retries = n)] is how many times a failed run of the stage is retried. It cannot be negative; leave it out for the runner's default.");
+
+    /// <summary>Every descriptor; an id with several message formats (SC1010) appears once per format.</summary>
+    public static IReadOnlyList<DiagnosticDescriptor> Descriptors { get; } = new[]
+    {
         DuplicateStageName,
         UnknownUpstreamStage,
         UpstreamTypeMismatch,
@@ -91,25 +137,16 @@ internal static class PipelineDiagnostics
         InvalidStageSignature,
         InvalidPipelineClass,
         StageOutsidePipeline,
-        InvalidName,
-        InputTypeConflict);
-
-    public static IReadOnlyCollection<DiagnosticDescriptor> Descriptors => All.Values;
-
-    public static DiagnosticDescriptor ById(string id) =>
-        All.TryGetValue(id, out var descriptor) ? descriptor : throw new ArgumentException($"Unknown pipeline diagnostic id '{id}'.", nameof(id));
+        InvalidStageName,
+        BlankPipelineName,
+        ReservedInputName,
+        ReservedMemberName,
+        InputTypeConflict,
+        InvalidStageProfile,
+        InvalidStageTimeout,
+        InvalidStageRetries,
+    };
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>
         new(id, title, message, Category, severity, isEnabledByDefault: true, description, HelpBase + id.ToLowerInvariant());
-
-    private static Dictionary<string, DiagnosticDescriptor> Index(params DiagnosticDescriptor[] descriptors)
-    {
-        var index = new Dictionary<string, DiagnosticDescriptor>(StringComparer.Ordinal);
-        foreach (var descriptor in descriptors)
-        {
-            index.Add(descriptor.Id, descriptor);
-        }
-
-        return index;
-    }
 }

@@ -11,8 +11,9 @@ namespace Stagecraft.Generators.Pipelines;
 /// </summary>
 internal static class PipelineEmitter
 {
-    private const string GeneratedCodeAttribute = "[global::System.CodeDom.Compiler.GeneratedCode(\"Stagecraft.Sdk.Generators\", \"" + GeneratorVersion + "\")]";
-    private const string GeneratorVersion = "0.1.0";
+    /// <summary>Names the generator and its assembly version, so tools can tell which generator wrote the code.</summary>
+    private static readonly string GeneratedCodeAttribute =
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"{typeof(PipelineEmitter).Assembly.GetName().Name}\", \"{typeof(PipelineEmitter).Assembly.GetName().Version}\")]";
 
     private const string Pipelines = "global::Stagecraft.Pipelines.";
     private const string ImmutableArray = "global::System.Collections.Immutable.ImmutableArray";
@@ -263,8 +264,33 @@ internal static class PipelineEmitter
             writer.WriteLine(
                 $"new {Pipelines}StageParameterDescriptor({Literal(parameter.Name)}, typeof({parameter.TypeOf}), {Pipelines}StageParameterKind.{parameter.Kind}, {Literal(parameter.Source)}){parameterSeparator}");
         });
-        writer.WriteLine($"Invoke{stage.Name}){separator}");
+        if (stage.Placement.IsDefault)
+        {
+            writer.WriteLine($"Invoke{stage.Name}){separator}");
+            writer.Unindent();
+            return;
+        }
+
+        writer.WriteLine($"Invoke{stage.Name})");
         writer.Unindent();
+        using (writer.OpenBlock(separator))
+        {
+            var placement = stage.Placement;
+            if (placement.Profile is not null)
+            {
+                writer.WriteLine($"Profile = {Literal(placement.Profile)},");
+            }
+
+            if (placement.TimeoutTicks is { } ticks)
+            {
+                writer.WriteLine($"Timeout = global::System.TimeSpan.FromTicks({ticks.ToString(System.Globalization.CultureInfo.InvariantCulture)}L),");
+            }
+
+            if (placement.Retries is { } retries)
+            {
+                writer.WriteLine($"Retries = {retries.ToString(System.Globalization.CultureInfo.InvariantCulture)},");
+            }
+        }
     }
 
     /// <summary>

@@ -8,7 +8,8 @@ namespace Stagecraft.Generators.Pipelines;
 /// <summary>
 /// Turns <c>[Stage]</c> methods of <c>[Pipeline]</c> classes into a typed pipeline graph: <c>Graph</c>, a typed
 /// <c>RunAsync</c>, <c>Outputs</c> accessors and <c>StageNames</c> constants, with reflection-free stage invokers.
-/// Graph errors are reported as SC1001–SC1011 diagnostics and nothing is emitted for an invalid pipeline.
+/// Graph errors are reported as diagnostics and nothing is emitted for an invalid pipeline. (SC1009, a <c>[Stage]</c>
+/// outside any pipeline, is <see cref="Analyzers.StrayStageAnalyzer"/>'s.)
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class PipelineGenerator : IIncrementalGenerator
@@ -34,15 +35,7 @@ public sealed class PipelineGenerator : IIncrementalGenerator
             .Select(static (result, _) => result.Diagnostics)
             .WithTrackingName(TrackingNames.PipelineDiagnostics);
 
-        var strayStageDiagnostics = context.SyntaxProvider
-            .ForAttributeWithMetadataName(
-                KnownTypes.StageAttributeMetadataName,
-                StrayStageParser.IsCandidate,
-                StrayStageParser.Parse)
-            .WithTrackingName(TrackingNames.StrayStageDiagnostics);
-
         ReportDiagnostics(context, pipelineDiagnostics);
-        ReportDiagnostics(context, strayStageDiagnostics);
     }
 
     private static void ReportDiagnostics(IncrementalGeneratorInitializationContext context, IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics)

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -205,9 +206,9 @@ internal static class PipelineParser
                     if (string.IsNullOrWhiteSpace(name))
                     {
                         Report(
-                            PipelineDiagnostics.InvalidName,
+                            PipelineDiagnostics.BlankPipelineName,
                             AttributeArgumentLocation(_pipelineAttribute, "Name") ?? LocationInfo.From(_declaration.Identifier),
-                            $"Pipeline name of '{_type.Name}' is blank; give [Pipeline(Name = ...)] a name, or leave it out to use the class name");
+                            _type.Name);
                     }
                     else
                     {
@@ -223,10 +224,7 @@ internal static class PipelineParser
             {
                 if (!member.IsImplicitlyDeclared && Array.IndexOf(GeneratedMemberNames, member.Name) >= 0 && member.Locations.Length > 0)
                 {
-                    Report(
-                        PipelineDiagnostics.InvalidName,
-                        LocationInfo.From(member.Locations[0]),
-                        $"Member '{member.Name}' of pipeline class '{_type.Name}' has the name of a generated member; rename it");
+                    Report(PipelineDiagnostics.ReservedMemberName, LocationInfo.From(member.Locations[0]), member.Name, _type.Name);
                 }
             }
         }
@@ -262,8 +260,9 @@ internal static class PipelineParser
             }
 
             var stage = new StageCandidate(method, _stages.Count, explicitName ?? method.Name, attribute, explicitName is not null, version);
+            stage.Placement = ReadPlacement(stage, attribute);
             var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
-            stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(method, syntax, _cancellationToken);
+            stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(syntax, _compilation, _cancellationToken);
 
             CheckMethod(stage, syntax as MethodDeclarationSyntax);
             foreach (var parameter in method.Parameters)
@@ -272,6 +271,61 @@ internal static class PipelineParser
             }
 
             return stage;
+        }
+
+        /// <summary>
+        /// <c>Profile</c>, <c>Timeout</c> and <c>Retries</c>, checked here so that a typo is a build error on the argument,
+        /// not a failure when the stage is placed. Invalid values are reported and left out of the model.
+        /// </summary>
+        private StagePlacementModel ReadPlacement(StageCandidate stage, AttributeData attribute)
+        {
+            string? profile = null;
+            long? timeoutTicks = null;
+            int? retries = null;
+            foreach (var argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Profile" when argument.Value.Value is string value:
+                        if (string.IsNullOrWhiteSpace(value))
+                        {
+                            Report(PipelineDiagnostics.InvalidStageProfile, AttributeArgumentLocation(attribute, "Profile"), stage.Name);
+                        }
+                        else
+                        {
+                            profile = value;
+                        }
+
+                        break;
+                    case "Timeout" when argument.Value.Value is string value:
+                        var problem = !TimeSpan.TryParseExact(value, "c", CultureInfo.InvariantCulture, out var timeout)
+                            ? "is not a TimeSpan in the invariant \"c\" format"
+                            : timeout <= TimeSpan.Zero ? "is not positive" : null;
+                        if (problem is null)
+                        {
+                            timeoutTicks = timeout.Ticks;
+                        }
+                        else
+                        {
+                            Report(PipelineDiagnostics.InvalidStageTimeout, AttributeArgumentLocation(attribute, "Timeout"), stage.Name, value, problem);
+                        }
+
+                        break;
+                    case "Retries" when argument.Value.Value is int value:
+                        if (value < 0)
+                        {
+                            Report(PipelineDiagnostics.InvalidStageRetries, AttributeArgumentLocation(attribute, "Retries"), stage.Name, value.ToString(CultureInfo.InvariantCulture));
+                        }
+                        else
+                        {
+                            retries = value;
+                        }
+
+                        break;
+                }
+            }
+
+            return profile is null && timeoutTicks is null && retries is null ? StagePlacementModel.Default : new StagePlacementModel(profile, timeoutTicks, retries);
         }
 
         private void CheckMethod(StageCandidate stage, MethodDeclarationSyntax? syntax)
@@ -400,10 +454,7 @@ internal static class PipelineParser
                     && (stage.HasExplicitName || Array.IndexOf(GeneratedMemberNames, stage.Name) < 0);
                 if (reserved || (stage.HasExplicitName && !SyntaxFacts.IsValidIdentifier(stage.Name)))
                 {
-                    Report(
-                        PipelineDiagnostics.InvalidName,
-                        NameLocation(stage),
-                        $"Stage name '{stage.Name}' of method '{stage.Method.Name}' cannot be used: stage names name generated members, so they must be C# identifiers other than 'Outputs', 'StageNames' and the members of object");
+                    Report(PipelineDiagnostics.InvalidStageName, NameLocation(stage), stage.Name, stage.Method.Name);
                 }
 
                 if (byName.TryGetValue(stage.Name, out var first))
@@ -585,10 +636,7 @@ internal static class PipelineParser
             parameter.Source = name;
             if (Array.IndexOf(ReservedInputNames, name) >= 0)
             {
-                Report(
-                    PipelineDiagnostics.InvalidName,
-                    parameter.Location,
-                    $"Pipeline input '{name}' (parameter of stage '{stage.Name}') has the name of a parameter of the generated RunAsync; rename the parameter");
+                Report(PipelineDiagnostics.ReservedInputName, parameter.Location, name, stage.Name);
             }
 
             if (!_inputs.TryGetValue(name, out var use))
@@ -685,7 +733,8 @@ internal static class PipelineParser
                     outputNames.TypeOf,
                     stage.ReturnKind,
                     TypeFacts.MemberKeyword(TypeFacts.EffectiveAccessibility(output)),
-                    parameters.ToEquatableArray()));
+                    parameters.ToEquatableArray(),
+                    stage.Placement));
             }
 
             var runAsyncAccessibility = Accessibility.Public;
@@ -751,12 +800,12 @@ internal static class PipelineParser
         private static string Stages(List<StageCandidate> stages) =>
             (stages.Count == 1 ? "stage " : "stages ") + string.Join(", ", stages.Select(s => "'" + s.Name + "'"));
 
-        private static bool IsPartialEverywhere(INamedTypeSymbol type) =>
-            type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+        private bool IsPartialEverywhere(INamedTypeSymbol type) =>
+            type.DeclaringSyntaxReferences.All(r => r.GetSyntax(_cancellationToken) is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
 
-        private static TypeDeclarationModel Declaration(INamedTypeSymbol type)
+        private TypeDeclarationModel Declaration(INamedTypeSymbol type)
         {
-            var keyword = type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax() switch
+            var keyword = type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken) switch
             {
                 RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
                 StructDeclarationSyntax => "struct",

@@ -45,6 +45,9 @@ internal sealed class StageCandidate
 
     public string CodeHash { get; set; } = "";
 
+    /// <summary>The validated <c>Profile</c>, <c>Timeout</c> and <c>Retries</c> of the attribute.</summary>
+    public StagePlacementModel Placement { get; set; } = StagePlacementModel.Default;
+
     /// <summary>False once an SC1007 was reported for the method; such a stage is still named (for [From]) but never emitted.</summary>
     public bool SignatureIsValid { get; set; } = true;
 

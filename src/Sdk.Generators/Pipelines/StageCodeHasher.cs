@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Stagecraft.Generators.Pipelines;
 
@@ -12,7 +14,7 @@ namespace Stagecraft.Generators.Pipelines;
 /// modifiers, signature and body), each written as <c>&lt;length&gt;:&lt;text&gt;</c>. Trivia is skipped, so
 /// whitespace, line breaks, comments, doc comments, <c>#region</c>s and code disabled by <c>#if</c> never change the
 /// hash; any token edit does (the length prefix keeps different token sequences from concatenating to the same
-/// text). <see cref="StageCodeDependencies"/> extends a stage's hash over the members of its class that it uses.
+/// text). <see cref="StageCodeDependencies"/> extends a stage's hash over the code it reaches.
 /// </summary>
 /// <remarks>
 /// The transform that asks for hashes re-runs on every compilation change, but a syntax tree that did not change
@@ -27,13 +29,39 @@ internal static class StageCodeHasher
     [ThreadStatic]
     private static StringBuilder? t_text;
 
+    private static readonly ConditionalWeakTable<SyntaxNode, string> ShapeHashes = new();
+    private static readonly ConditionalWeakTable<SyntaxNode, string>.CreateValueCallback ComputeShape = ComputeShapeHash;
+    private static readonly Func<SyntaxNode, bool> OutsideBodies = node => !IsBody(node);
+
     public static string Hash(SyntaxNode declaration) => Hashes.GetValue(declaration, Compute);
 
-    private static string ComputeHash(SyntaxNode declaration)
+    /// <summary>
+    /// The hash of a declaration's <em>shape</em>: its tokens except the bodies of methods, accessors, constructors,
+    /// operators and local functions (and top-level statements), so member signatures, field and property
+    /// initialisers, constants, attributes, base lists and usings count, and statements do not.
+    /// </summary>
+    /// <remarks>
+    /// What a method body binds to (which member a name means, which overload, which override) depends on the bodies
+    /// text and on the shapes of the compilation's declarations only, never on other bodies; that is what lets
+    /// <see cref="StageCodeReach"/> keep what it learnt about a body while only bodies change elsewhere.
+    /// </remarks>
+    public static string ShapeHash(SyntaxNode declaration) => ShapeHashes.GetValue(declaration, ComputeShape);
+
+    /// <summary>A body: statements that run, as opposed to the declarations around them.</summary>
+    public static bool IsBody(SyntaxNode node) =>
+        node is GlobalStatementSyntax
+        || (node is BlockSyntax or ArrowExpressionClauseSyntax
+            && node.Parent is BaseMethodDeclarationSyntax or AccessorDeclarationSyntax or LocalFunctionStatementSyntax or BasePropertyDeclarationSyntax);
+
+    private static string ComputeHash(SyntaxNode declaration) => HashTokens(declaration.DescendantTokens());
+
+    private static string ComputeShapeHash(SyntaxNode declaration) => HashTokens(declaration.DescendantTokens(OutsideBodies));
+
+    private static string HashTokens(IEnumerable<SyntaxToken> tokens)
     {
         var text = t_text ??= new StringBuilder();
         text.Clear();
-        foreach (var token in declaration.DescendantTokens())
+        foreach (var token in tokens)
         {
             var tokenText = token.Text;
             text.Append(tokenText.Length.ToString(CultureInfo.InvariantCulture)).Append(':').Append(tokenText);

@@ -18,10 +18,7 @@ internal static class TrackingNames
     /// <summary>The diagnostics half of <see cref="PipelineResults"/>.</summary>
     public const string PipelineDiagnostics = nameof(PipelineDiagnostics);
 
-    /// <summary>Diagnostics for <c>[Stage]</c> attributes that cannot take effect.</summary>
-    public const string StrayStageDiagnostics = nameof(StrayStageDiagnostics);
-
-    /// <summary>Non-empty diagnostic sets (of either kind) on their way to be reported.</summary>
+    /// <summary>Non-empty diagnostic sets on their way to be reported.</summary>
     public const string DiagnosticsToReport = nameof(DiagnosticsToReport);
 
     /// <summary>

@@ -38,6 +38,27 @@ public sealed class StageDescriptor
 
     public StageInvoker Invoker { get; }
 
+    /// <summary>The stage's <see cref="StageAttribute.Profile"/>: where the runner places it; null for the default placement.</summary>
+    public string? Profile
+    {
+        get;
+        init => field = value is null || !string.IsNullOrWhiteSpace(value) ? value : throw new ArgumentException("A stage profile cannot be blank.", nameof(value));
+    }
+
+    /// <summary>The stage's <see cref="StageAttribute.Timeout"/>; null when the stage sets none.</summary>
+    public TimeSpan? Timeout
+    {
+        get;
+        init => field = value is null || value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "A stage timeout must be positive.");
+    }
+
+    /// <summary>The stage's <see cref="StageAttribute.Retries"/>; null when the stage sets none (the runner's default applies).</summary>
+    public int? Retries
+    {
+        get;
+        init => field = value is null || value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Stage retries cannot be negative.");
+    }
+
     /// <summary>Names of the stages this one reads from, in parameter order, without duplicates.</summary>
     public IEnumerable<string> Upstream => Parameters.Where(p => p.Kind == StageParameterKind.Upstream).Select(p => p.Source!).Distinct(StringComparer.Ordinal);
 

@@ -9,7 +9,7 @@ namespace Demo
     static partial class Forecast
     {
         /// <summary>The stage names of pipeline <c>Forecast</c>: keys of <see cref="Graph"/> and of run results.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static class StageNames
         {
             /// <summary>Stage <c>Preprocess</c>.</summary>
@@ -23,7 +23,7 @@ namespace Demo
         }
 
         /// <summary>Typed access to the stage outputs in a run result of pipeline <c>Forecast</c>.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static class Outputs
         {
             /// <summary>The output of stage <c>Preprocess</c> in <paramref name="result"/>.</summary>
@@ -67,7 +67,7 @@ namespace Demo
         }
 
         /// <summary>The graph of pipeline <c>Forecast</c>: stages in topological order, how each parameter is bound, and the pipeline inputs.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static global::Stagecraft.Pipelines.PipelineGraph Graph { get; } = __StagecraftGenerated.CreateGraph();
 
         /// <summary>Runs pipeline <c>Forecast</c> with <paramref name="runner"/>.</summary>
@@ -76,7 +76,7 @@ namespace Demo
         /// <param name="options">Pipeline input <c>options</c>, read by stage <c>Preprocess</c>.</param>
         /// <param name="cancellationToken">Cancels the run.</param>
         /// <returns>The run's result; <see cref="Outputs"/> reads its stage outputs typed.</returns>
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         public static global::System.Threading.Tasks.Task<global::Stagecraft.Pipelines.PipelineRunResult> RunAsync(
             global::Stagecraft.Pipelines.IPipelineRunner runner,
             global::Demo.Dataset raw,
@@ -98,7 +98,7 @@ namespace Demo
                 cancellationToken);
         }
 
-        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+        [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
         private static class __StagecraftGenerated
         {
             private const string PipelineName = "Forecast";
@@ -111,7 +111,7 @@ namespace Demo
                         new global::Stagecraft.Pipelines.StageDescriptor(
                             "Preprocess",
                             null,
-                            "0998281be13ae710d403fe1759fb8d57d1bbe89b011cdb12e8183072b1a8358c",
+                            "{code-hash}",
                             typeof(global::Demo.Features),
                             global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                 new global::Stagecraft.Pipelines.StageParameterDescriptor("raw", typeof(global::Demo.Dataset), global::Stagecraft.Pipelines.StageParameterKind.PipelineInput, "raw"),
@@ -121,7 +121,7 @@ namespace Demo
                         new global::Stagecraft.Pipelines.StageDescriptor(
                             "Train",
                             null,
-                            "fb903b6f1f7f7e3bcdda7f2614c78379615a756028ea0bc122d87020851b6ea4",
+                            "{code-hash}",
                             typeof(global::Demo.Model),
                             global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                 new global::Stagecraft.Pipelines.StageParameterDescriptor("features", typeof(global::Demo.Features), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Preprocess"),
@@ -131,7 +131,7 @@ namespace Demo
                         new global::Stagecraft.Pipelines.StageDescriptor(
                             "Evaluate",
                             "2",
-                            "09b1c408a84849ccd484b0ea87e2e01712ae8f1903c96d23b065580096c9fd11",
+                            "{code-hash}",
                             typeof(global::Demo.Report),
                             global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                 new global::Stagecraft.Pipelines.StageParameterDescriptor("model", typeof(global::Demo.Model), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Train"),

@@ -7,7 +7,7 @@
 partial class Constants
 {
     /// <summary>The stage names of pipeline <c>Constants</c>: keys of <see cref="Graph"/> and of run results.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
     public static class StageNames
     {
         /// <summary>Stage <c>Compute</c>.</summary>
@@ -15,7 +15,7 @@ partial class Constants
     }
 
     /// <summary>Typed access to the stage outputs in a run result of pipeline <c>Constants</c>.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
     public static class Outputs
     {
         /// <summary>The output of stage <c>Compute</c> in <paramref name="result"/>.</summary>
@@ -33,14 +33,14 @@ partial class Constants
     }
 
     /// <summary>The graph of pipeline <c>Constants</c>: stages in topological order, how each parameter is bound, and the pipeline inputs.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
     public static global::Stagecraft.Pipelines.PipelineGraph Graph { get; } = __StagecraftGenerated.CreateGraph();
 
     /// <summary>Runs pipeline <c>Constants</c> with <paramref name="runner"/>.</summary>
     /// <param name="runner">Executes the graph: where stages run, caching, parallelism.</param>
     /// <param name="cancellationToken">Cancels the run.</param>
     /// <returns>The run's result; <see cref="Outputs"/> reads its stage outputs typed.</returns>
-    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
     public static global::System.Threading.Tasks.Task<global::Stagecraft.Pipelines.PipelineRunResult> RunAsync(
         global::Stagecraft.Pipelines.IPipelineRunner runner,
         global::System.Threading.CancellationToken cancellationToken = default)
@@ -58,7 +58,7 @@ partial class Constants
             cancellationToken);
     }
 
-    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+    [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
     private static class __StagecraftGenerated
     {
         private const string PipelineName = "Constants";
@@ -71,7 +71,7 @@ partial class Constants
                     new global::Stagecraft.Pipelines.StageDescriptor(
                         "Compute",
                         null,
-                        "627d5c831444094c79fd772104adf2f7a4db4555b430ba0f4584da0ec449b4a2",
+                        "{code-hash}",
                         typeof(global::Answer),
                         global::System.Collections.Immutable.ImmutableArray<global::Stagecraft.Pipelines.StageParameterDescriptor>.Empty,
                         InvokeCompute)

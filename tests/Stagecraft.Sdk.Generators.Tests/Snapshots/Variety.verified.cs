@@ -11,7 +11,7 @@ namespace Demo.Variety
         static partial class TextStats
         {
             /// <summary>The stage names of pipeline <c>text-stats</c>: keys of <see cref="Graph"/> and of run results.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static class StageNames
             {
                 /// <summary>Stage <c>Tokenize</c>.</summary>
@@ -25,7 +25,7 @@ namespace Demo.Variety
             }
 
             /// <summary>Typed access to the stage outputs in a run result of pipeline <c>text-stats</c>.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static class Outputs
             {
                 /// <summary>The output of stage <c>Tokenize</c> in <paramref name="result"/>.</summary>
@@ -69,7 +69,7 @@ namespace Demo.Variety
             }
 
             /// <summary>The graph of pipeline <c>text-stats</c>: stages in topological order, how each parameter is bound, and the pipeline inputs.</summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static global::Stagecraft.Pipelines.PipelineGraph Graph { get; } = __StagecraftGenerated.CreateGraph();
 
             /// <summary>Runs pipeline <c>text-stats</c> with <paramref name="runner"/>.</summary>
@@ -80,7 +80,7 @@ namespace Demo.Variety
             /// <param name="baseline">Pipeline input <c>baseline</c>, read by stage <c>Compare</c>.</param>
             /// <param name="cancellationToken">Cancels the run.</param>
             /// <returns>The run's result; <see cref="Outputs"/> reads its stage outputs typed.</returns>
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             public static global::System.Threading.Tasks.Task<global::Stagecraft.Pipelines.PipelineRunResult> RunAsync(
                 global::Stagecraft.Pipelines.IPipelineRunner runner,
                 global::Demo.Variety.Corpus corpus,
@@ -106,7 +106,7 @@ namespace Demo.Variety
                     cancellationToken);
             }
 
-            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "0.1.0")]
+            [global::System.CodeDom.Compiler.GeneratedCode("Stagecraft.Sdk.Generators", "{generator-version}")]
             private static class __StagecraftGenerated
             {
                 private const string PipelineName = "text-stats";
@@ -119,7 +119,7 @@ namespace Demo.Variety
                             new global::Stagecraft.Pipelines.StageDescriptor(
                                 "Tokenize",
                                 null,
-                                "dd2a2c11bc8712d8cc235dfffe44f617138eb6120cff795b1d3c719c86b8654e",
+                                "{code-hash}",
                                 typeof(global::Demo.Variety.Tokens),
                                 global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                     new global::Stagecraft.Pipelines.StageParameterDescriptor("corpus", typeof(global::Demo.Variety.Corpus), global::Stagecraft.Pipelines.StageParameterKind.PipelineInput, "corpus"),
@@ -130,7 +130,7 @@ namespace Demo.Variety
                             new global::Stagecraft.Pipelines.StageDescriptor(
                                 "Count",
                                 null,
-                                "8b0877783befef26f0e3b4478519eab1bd07e57ce227ec5b3a70493479e09e5f",
+                                "{code-hash}",
                                 typeof(global::Demo.Variety.Vocabulary),
                                 global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                     new global::Stagecraft.Pipelines.StageParameterDescriptor("tokens", typeof(global::Demo.Variety.Tokens), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Tokenize"),
@@ -141,7 +141,7 @@ namespace Demo.Variety
                             new global::Stagecraft.Pipelines.StageDescriptor(
                                 "Compare",
                                 null,
-                                "dec01734c23d06f4c6afaf17854c2ca3f77e74efbfd9290f5a91ea2ad9d8b007",
+                                "{code-hash}",
                                 typeof(global::Demo.Variety.Comparison),
                                 global::System.Collections.Immutable.ImmutableArray.Create<global::Stagecraft.Pipelines.StageParameterDescriptor>(
                                     new global::Stagecraft.Pipelines.StageParameterDescriptor("vocabulary", typeof(global::Demo.Variety.Vocabulary), global::Stagecraft.Pipelines.StageParameterKind.Upstream, "Count"),

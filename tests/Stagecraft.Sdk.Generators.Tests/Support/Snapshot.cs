@@ -40,7 +40,20 @@ internal static class Snapshot
             : $"Snapshot {name} differs at line {FirstDifferentLine(expected, actual)}. Compare {verified} with {received}; rerun with {AcceptVariable}=1 to accept.");
     }
 
-    private static string Normalize(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal);
+    /// <summary>The generator's version (in <c>[GeneratedCode]</c>) changes with every release; snapshots show a placeholder.</summary>
+    private static readonly string GeneratorVersion =
+        $"\"{typeof(Stagecraft.Generators.Pipelines.PipelineGenerator).Assembly.GetName().Version}\")]";
+
+    /// <summary>
+    /// Code hashes cover the referenced assemblies' identities and MVIDs (here: the running framework's), so they change
+    /// with the machine's .NET runtime; snapshots show a placeholder, and the hash tests check the values.
+    /// </summary>
+    private static readonly System.Text.RegularExpressions.Regex CodeHash = new("\"[0-9a-f]{64}\"", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    private static string Normalize(string text) =>
+        CodeHash.Replace(
+            text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace(GeneratorVersion, "\"{generator-version}\")]", StringComparison.Ordinal),
+            "\"{code-hash}\"");
 
     private static int FirstDifferentLine(string expected, string actual)
     {

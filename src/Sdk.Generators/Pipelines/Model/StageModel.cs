@@ -12,6 +12,7 @@ namespace Stagecraft.Generators.Pipelines.Model;
 /// <param name="ReturnKind">Whether the method returns its output directly or through a task.</param>
 /// <param name="OutputAccessibility">Accessibility of the generated output accessor (no wider than the output type); null when only <c>private</c> would fit, and no accessor is generated.</param>
 /// <param name="Parameters">The method's parameters, in order.</param>
+/// <param name="Placement"><c>StageAttribute.Profile</c>, <c>Timeout</c> and <c>Retries</c> as written (validated).</param>
 internal sealed record StageModel(
     string Name,
     string MethodName,
@@ -21,4 +22,5 @@ internal sealed record StageModel(
     string OutputTypeOf,
     StageReturnKind ReturnKind,
     string? OutputAccessibility,
-    EquatableArray<StageParameterModel> Parameters);
+    EquatableArray<StageParameterModel> Parameters,
+    StagePlacementModel Placement);
