@@ -13,11 +13,13 @@ internal sealed class PipelineConsoleView : IProgress<PipelineEvent>
     private readonly Table _table = new();
     private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
     private readonly bool _live;
+    private readonly SampleOutput _output;
     private LiveDisplayContext? _context;
 
-    public PipelineConsoleView(PipelineGraph graph)
+    public PipelineConsoleView(PipelineGraph graph, SampleOutput output)
     {
-        _live = AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected;
+        _output = output;
+        _live = output.Interactive;
         _table.Border(TableBorder.Rounded).AddColumns("Stage", "Status", "Time", "Detail");
         foreach (var stage in graph.Stages)
         {
@@ -82,7 +84,7 @@ internal sealed class PipelineConsoleView : IProgress<PipelineEvent>
         }
         else if (value.Kind != PipelineEventKind.StageProgress)
         {
-            AnsiConsole.MarkupLine($"  {Markup.Escape(value.Stage),-14} {status} {Markup.Escape(time)} [grey]{Markup.Escape(detail)}[/]");
+            _output.Line($"  {Markup.Escape(value.Stage),-14} {status} {Markup.Escape(time)} [grey]{Markup.Escape(detail)}[/]");
         }
     }
 }

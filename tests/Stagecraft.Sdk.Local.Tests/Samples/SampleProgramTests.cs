@@ -29,6 +29,39 @@ public partial class SampleProgramTests
     }
 
     [Fact]
+    public async Task QuickStart_refuses_an_unknown_invalidate_stage_with_the_valid_names_and_exit_code_2()
+    {
+        using var workspace = new TempDirectory("quickstart-invalidate");
+
+        var run = await RunSampleAsync("QuickStart", workspace.Path, "--invalidate", "Evalute");
+
+        Assert.True(run.ExitCode == 2, run.Output);
+        Assert.Contains("Unknown stage 'Evalute'. Valid stages: Split, ", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Evaluate", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task QuickStart_redirected_output_is_plain_text_and_resume_continues_a_run_by_id()
+    {
+        using var workspace = new TempDirectory("quickstart-resume");
+        var first = await RunSampleAsync("QuickStart", workspace.Path);
+        var runId = Regex.Match(first.Output, @"Run (\S+): \d+ stage").Groups[1].Value;
+
+        var resumed = await RunSampleAsync("QuickStart", workspace.Path, "--resume", runId);
+        var unknown = await RunSampleAsync("QuickStart", workspace.Path, "--resume", "no-such-run");
+
+        Assert.True(first.ExitCode == 0, first.Output);
+        Assert.DoesNotContain('\u001b', first.Output);
+        // Long lines are not wrapped at a guessed console width: the report's full path stays on its line.
+        Assert.Matches(@"(?m)^Report: \S*report\.md\r?$", first.Output);
+        Assert.True(resumed.ExitCode == 0, resumed.Output);
+        Assert.Contains($"Run {runId}: 0 stage(s) ran", resumed.Output, StringComparison.Ordinal);
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("no-such-run", unknown.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ModelSelection_promotes_a_champion_and_puts_the_alias_back_after_the_staged_failure()
     {
         using var workspace = new TempDirectory("modelselection");
@@ -51,7 +84,7 @@ public partial class SampleProgramTests
     }
 
     /// <summary>Runs <c>samples/{name}</c>'s build output (same configuration as this test) in <paramref name="workingDirectory"/>.</summary>
-    private static async Task<(int ExitCode, string Output)> RunSampleAsync(string name, string workingDirectory)
+    private static async Task<(int ExitCode, string Output)> RunSampleAsync(string name, string workingDirectory, params string[] args)
     {
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name; // bin/{configuration}/net10.0
         var dll = RepositoryLayout.Combine("samples", name, "bin", configuration, "net10.0", name + ".dll");
@@ -59,6 +92,11 @@ public partial class SampleProgramTests
 
         var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         start.Environment["NO_COLOR"] = "1";
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
