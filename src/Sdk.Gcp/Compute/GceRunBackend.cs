@@ -124,6 +124,17 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
             ResourceProfile = profileName,
         }.Build();
 
+        // Compute Engine allows at most RunLabels.MaxCount labels per instance, ours included: refuse before anything exists.
+        var ownLabels = new[] { RunIdLabel, OwnerLabel };
+        var labelCount = spec.Labels.Keys.Union(ownLabels, StringComparer.Ordinal).Count();
+        if (labelCount > RunLabels.MaxCount)
+        {
+            throw new InvalidRunSpecException(
+                nameof(RunSpec.Labels),
+                string.Create(CultureInfo.InvariantCulture, $"{spec.Labels.Count} labels"),
+                string.Create(CultureInfo.InvariantCulture, $"with the gce backend's own {ownLabels.Length} ({string.Join(", ", ownLabels)}) make {labelCount}, more than Compute Engine's limit of {RunLabels.MaxCount} labels per instance"));
+        }
+
         var launchId = RunHandle.NewLaunchId();
         var paths = spec.Paths;
         await ClaimRunIdAsync(spec, launchId, cancellationToken).ConfigureAwait(false);
@@ -133,7 +144,17 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         foreach (var zone in _options.Zones)
         {
             var body = InstanceBody(spec, name, zone, profile, script);
-            var operation = await _compute.InsertInstanceAsync(zone, body, RequestId(launchId, "insert", zone), cancellationToken).ConfigureAwait(false);
+            ComputeOperation operation;
+            try
+            {
+                operation = await _compute.InsertInstanceAsync(zone, body, RequestId(launchId, "insert", zone), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ComputeEngineException ex) when (ex.HttpStatus == 403 && ex.ErrorCode is ("quotaExceeded" or "QUOTA_EXCEEDED"))
+            {
+                // Refused at once, before any operation exists (e.g. GPUS_ALL_REGIONS): the same answer as a failed operation.
+                throw new GceQuotaExceededException($"Cannot launch run '{spec.RunId}' ({profileName}: {profile.MachineType}) in zone {zone}: quota exceeded. {ex.Message}", zone, ex);
+            }
+
             operation = await _compute.WaitAsync(operation, cancellationToken).ConfigureAwait(false);
             if (operation.ErrorCode is null && operation.ErrorMessage is null)
             {
