@@ -12,6 +12,24 @@ namespace Stagecraft.Pipelines;
 /// </summary>
 internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, TimeProvider timeProvider)
 {
+    /// <summary>Label on every stage's backend run (and its VM): the pipeline's name as a label value.</summary>
+    public const string PipelineLabel = "stagecraft-pipeline";
+
+    /// <summary>Label on every stage's backend run: the pipeline run id.</summary>
+    public const string PipelineRunLabel = "stagecraft-pipeline-run";
+
+    /// <summary>Label on every stage's backend run: the stage's name as a label value.</summary>
+    public const string StageLabel = "stagecraft-stage";
+
+    /// <summary>Environment variable the worker sees: the pipeline's name.</summary>
+    public const string PipelineVariable = "STAGECRAFT_PIPELINE";
+
+    /// <summary>Environment variable the worker sees: the pipeline run id.</summary>
+    public const string PipelineRunVariable = "STAGECRAFT_PIPELINE_RUN_ID";
+
+    /// <summary>Environment variable the worker sees: the stage's name.</summary>
+    public const string StageVariable = "STAGECRAFT_STAGE";
+
     private const int StderrTailLines = 20;
 
     public string Name => backend.Capabilities.Name;
@@ -26,7 +44,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
 
     /// <returns>The stored output and the worker's exit code.</returns>
     /// <exception cref="StageWorkerException">The worker failed, or ended without reporting an output.</exception>
-    public async Task<(StoredValue Output, int? ExitCode)> RunAsync(StageTask task, string backendRunId, CancellationToken cancellationToken)
+    public async Task<(StoredValue Output, int? ExitCode)> RunAsync(StageTask task, StageDescriptor stage, string backendRunId, CancellationToken cancellationToken)
     {
         var paths = new RunPaths(backendRunId);
         using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(task, PipelineJsonContext.Default.StageTask), writable: false))
@@ -38,6 +56,20 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         {
             WorkingDirectory = command.WorkingDirectory,
             InputPrefix = paths.InputsPrefix,
+            ResourceProfile = stage.Profile,
+            Timeout = stage.Timeout,
+            Labels = new Dictionary<string, string>
+            {
+                [PipelineLabel] = RunLabels.ToValue(task.Pipeline),
+                [PipelineRunLabel] = RunLabels.ToValue(task.PipelineRunId),
+                [StageLabel] = RunLabels.ToValue(task.Stage),
+            },
+            Environment = new Dictionary<string, string>
+            {
+                [PipelineVariable] = task.Pipeline,
+                [PipelineRunVariable] = task.PipelineRunId,
+                [StageVariable] = task.Stage,
+            },
         };
         var handle = await backend.LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
         RunStatus status;
