@@ -201,6 +201,27 @@ public sealed class FakeComputeServerTests : IAsyncLifetime
         Assert.Equal("TRUE", await GetMetadataAsync(root, "instance/preempted"));
     }
 
+    [Fact]
+    public async Task Metadata_server_lists_directories_and_serves_the_service_account_email_as_credential_discovery_needs()
+    {
+        await using var metadata = await FakeMetadataServer.StartAsync("vm", "zone-a", "proj", "tok", new Dictionary<string, string> { ["startup-script"] = "echo" });
+        var root = new Uri($"http://{metadata.Host}/computeMetadata/v1/");
+
+        var instance = (await GetMetadataAsync(root, "instance/")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("attributes/", instance);
+        Assert.Contains("service-accounts/", instance);
+        Assert.Contains("zone", instance);
+        Assert.Contains("default/", (await GetMetadataAsync(root, "instance/service-accounts/")).Split('\n'));
+        Assert.Equal(metadata.ServiceAccountEmail, await GetMetadataAsync(root, "instance/service-accounts/default/email"));
+
+        var tree = JsonNode.Parse(await GetMetadataAsync(root, "?recursive=true"))!;
+        Assert.Equal("123456789", tree["project"]!["numericProjectId"]!.GetValue<string>());
+        Assert.Equal("echo", tree["instance"]!["attributes"]!["startup-script"]!.GetValue<string>());
+        Assert.Equal(metadata.ServiceAccountEmail, tree["instance"]!["serviceAccounts"]!["default"]!["email"]!.GetValue<string>());
+        var accounts = JsonNode.Parse(await GetMetadataAsync(root, "instance/service-accounts/?recursive=true"))!;
+        Assert.Equal(metadata.ServiceAccountEmail, accounts["default"]!["email"]!.GetValue<string>());
+    }
+
     private async Task<string> GetMetadataAsync(Uri root, string item)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root, item));
