@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -10,7 +11,7 @@ namespace Stagecraft.Pipelines;
 /// to storage, the worker reads it, runs the stage, stores the output and reports the result object; this side
 /// waits for the run to end and reads that result.
 /// </summary>
-internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, TimeProvider timeProvider)
+internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, TimeProvider timeProvider, ILoggerFactory loggerFactory)
 {
     /// <summary>Label on every stage's backend run (and its VM): the pipeline's name as a label value.</summary>
     public const string PipelineLabel = "stagecraft-pipeline";
@@ -73,6 +74,13 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         };
         var handle = await backend.LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
         RunStatus status;
+
+        // The worker's output reaches the coordinator's logger while the stage runs, in order, under the stage's name.
+        var logger = loggerFactory.CreateLogger($"Stagecraft.Pipelines.Stages.{task.Pipeline}.{task.Stage}");
+        using var stopForwarding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forwarding = Task.WhenAll(
+            ForwardAsync(handle, LogStream.Stdout, logger, task.Stage, stopForwarding.Token),
+            ForwardAsync(handle, LogStream.Stderr, logger, task.Stage, stopForwarding.Token));
         try
         {
             status = await backend.WaitForCompletionAsync(handle, timeProvider, cancellationToken).ConfigureAwait(false);
@@ -81,6 +89,12 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         {
             await backend.TerminateAsync(handle, CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            // Followers end by themselves once the run has ended and every line is read; a bound keeps a broken store from holding the stage.
+            stopForwarding.CancelAfter(backend.Capabilities.LogLatency + TimeSpan.FromSeconds(30));
+            await forwarding.ConfigureAwait(false);
         }
 
         var result = await TryReadResultAsync(paths, cancellationToken).ConfigureAwait(false);
@@ -96,7 +110,36 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
             backendRunId,
             status.ExitCode,
             result?.ErrorType,
-            $"Worker run '{backendRunId}' of stage '{task.Stage}' ended {status}: {detail}");
+            $"Worker run '{backendRunId}' of stage '{task.Stage}' ended {status}: {detail}")
+        {
+            RemoteError = result?.Error,
+        };
+    }
+
+    private async Task ForwardAsync(RunHandle handle, LogStream stream, ILogger logger, string stage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var line in backend.StreamLogsAsync(handle, stream, follow: true, cancellationToken).ConfigureAwait(false))
+            {
+                if (stream == LogStream.Stderr)
+                {
+                    PipelineLog.WorkerStderr(logger, stage, line);
+                }
+                else
+                {
+                    PipelineLog.WorkerStdout(logger, stage, line);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The stage was cancelled, or the bound after its end ran out: forwarding is best effort, the result is not.
+        }
+        catch (Exception ex) when (ex is StorageException or RunBackendException or IOException)
+        {
+            PipelineLog.WorkerLogsUnavailable(logger, stage, handle.RunId, ex);
+        }
     }
 
     private async Task<StageTaskResult?> TryReadResultAsync(RunPaths paths, CancellationToken cancellationToken)

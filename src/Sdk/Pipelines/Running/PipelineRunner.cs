@@ -72,7 +72,7 @@ public sealed class PipelineRunner : IPipelineRunner
             var command = options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess();
             var executors = new Dictionary<IRunBackend, BackendStageExecutor>(ReferenceEqualityComparer.Instance);
             BackendStageExecutor For(IRunBackend backend) =>
-                executors.TryGetValue(backend, out var executor) ? executor : executors[backend] = new BackendStageExecutor(Storage, backend, command, TimeProvider);
+                executors.TryGetValue(backend, out var executor) ? executor : executors[backend] = new BackendStageExecutor(Storage, backend, command, TimeProvider, LoggerFactory);
             Backend = options.Backend is { } fallback ? For(fallback) : null;
             Placement = options.Placement.ToDictionary(p => p.Key, p => For(p.Value ?? throw new ArgumentException($"PipelineRunnerOptions.Placement['{p.Key}'] is null.", nameof(options))), StringComparer.Ordinal);
         }
