@@ -1,0 +1,35 @@
+using System.Globalization;
+using Stagecraft.Pipelines;
+
+namespace Stagecraft.TestChild;
+
+public sealed record Prepared(int Value);
+
+public sealed record Held(int Value);
+
+/// <summary>
+/// A generated pipeline whose middle stage holds until a gate file exists, so a test can signal or kill the process
+/// running it at a known point. <c>Hold</c> writes <c>{gate}.holding.{pid}</c> when it starts holding.
+/// </summary>
+[Pipeline]
+public static partial class Holding
+{
+    [Stage]
+    public static Prepared Prepare(int seed) => new(seed * 2);
+
+    [Stage]
+    public static async Task<Held> Hold(Prepared prepared, string gate, StageContext context)
+    {
+        await File.WriteAllTextAsync(gate + ".holding." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture), context.RunId, context.CancellationToken);
+        Console.WriteLine("holding in process " + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        while (!File.Exists(gate))
+        {
+            await Task.Delay(50, context.CancellationToken);
+        }
+
+        return new Held(prepared.Value + 1);
+    }
+
+    [Stage]
+    public static Held Finish(Held held) => new(held.Value * 10);
+}
