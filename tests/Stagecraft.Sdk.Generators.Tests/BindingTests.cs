@@ -185,8 +185,7 @@ public sealed class BindingTests
             {
                 public sealed class Nested { }
                 [Stage] public static (int Count, string Name) Tuple(int seed) => (seed, "x");
-                [Stage] public static dynamic Dynamic([From(nameof(Tuple))] (int Count, string Name) t) => t.Count;
-                [Stage] public static List<dynamic> Dynamics([From(nameof(Dynamic))] dynamic d) => [d];
+                [Stage] public static List<(int, string)> Tuples([From(nameof(Tuple))] dynamic t) => [t];
                 [Stage] public static Model[] Models([From(nameof(Tuple))] (int, string) t) => [new(t.Item1)];
                 [Stage] public static Dictionary<string, Model[]> ByName(Model[] models) => new() { ["a"] = models };
                 [Stage] public static Score? MaybeScore(Dictionary<string, Model[]> byName) => null;
@@ -199,9 +198,8 @@ public sealed class BindingTests
         using var loaded = LoadedAssembly.Emit(outcome.Output);
         var graph = loaded.GetStaticProperty<PipelineGraph>("P", "Graph");
         Assert.Equal(typeof(ValueTuple<int, string>), graph["Tuple"].OutputType);
-        Assert.Equal(typeof(object), graph["Dynamic"].OutputType);
-        Assert.Equal(typeof(List<object>), graph["Dynamics"].OutputType);
-        Assert.Equal(typeof(object), graph["Dynamics"].Parameters[0].Type);
+        Assert.Equal(typeof(List<ValueTuple<int, string>>), graph["Tuples"].OutputType);
+        Assert.Equal(typeof(object), graph["Tuples"].Parameters[0].Type); // a dynamic parameter reads a boxed output
         Assert.Equal("Model[]", graph["Models"].OutputType.Name);
         Assert.Equal(typeof(Nullable<>), graph["MaybeScore"].OutputType.GetGenericTypeDefinition());
         Assert.Equal(("byName", StageParameterKind.Upstream, "ByName"), Describe(graph["MaybeScore"].Parameters[0]));

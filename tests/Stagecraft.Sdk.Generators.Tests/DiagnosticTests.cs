@@ -563,7 +563,7 @@ public sealed class DiagnosticTests
     {
         var descriptors = Stagecraft.Generators.Diagnostics.PipelineDiagnostics.Descriptors;
         Assert.Equal(
-            ["SC1001", "SC1002", "SC1003", "SC1004", "SC1005", "SC1006", "SC1007", "SC1008", "SC1009", "SC1010", "SC1011", "SC1012", "SC1013", "SC1014"],
+            ["SC1001", "SC1002", "SC1003", "SC1004", "SC1005", "SC1006", "SC1007", "SC1008", "SC1009", "SC1010", "SC1011", "SC1012", "SC1013", "SC1014", "SC1015", "SC1016", "SC1017"],
             descriptors.Select(d => d.Id).Distinct().Order());
         Assert.All(descriptors, d => Assert.EndsWith("#" + d.Id.ToLowerInvariant(), d.HelpLinkUri, StringComparison.Ordinal));
 

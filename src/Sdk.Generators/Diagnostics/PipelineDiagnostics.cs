@@ -125,6 +125,25 @@ internal static class PipelineDiagnostics
         "Stage '{0}' has Retries = {1}; the number of retries cannot be negative (0 means never retry)",
         "[Stage(Retries = n)] is how many times a failed run of the stage is retried. It cannot be negative; leave it out for the runner's default.");
 
+    public static readonly DiagnosticDescriptor AssignableFromStageOutputs = Create(
+        "SC1015",
+        "Parameter type is assignable from stage outputs",
+        "Parameter '{0}' of stage '{1}' has type '{2}', which no stage outputs exactly, but {3}; add [From(nameof({4}))] to read that output, or [Input] to make it a pipeline input",
+        "A parameter binds by type only to a stage that outputs exactly its type. When stages output a type derived from it or implementing it, the generator does not guess whether the parameter is that output or a pipeline input: it would otherwise become an input silently, and a stage reading it would not wait for the stage that produces it.");
+
+    public static readonly DiagnosticDescriptor NotJsonRoundTrippable = Create(
+        "SC1016",
+        "Stage value cannot round-trip through JSON",
+        "{0} of stage '{1}' has type '{2}', which cannot round-trip through System.Text.Json: {3}; {4}",
+        "Stage outputs and pipeline inputs are stored as JSON (public properties and fields, records, arrays, lists, dictionaries with string keys, enums, tuples, NaN and infinities) and read back for cached runs and downstream stages. A type JSON cannot store or re-create would give later runs a different value than the first; signal types (FileSignal, DirectorySignal, CsvSignal, NpySignal) carry file data, and [JsonConverter] takes over a type's conversion.");
+
+    public static readonly DiagnosticDescriptor NullableOutputToNonNullableParameter = Create(
+        "SC1017",
+        "Nullable output bound to a non-nullable parameter",
+        "Parameter '{0}' of stage '{1}' is '{2}', but stage '{3}' declares its output '{4}', which may be null; make the parameter nullable, or the output non-nullable",
+        "A stage whose output is declared nullable may return null; a parameter bound to it that is not nullable would then receive null where the code does not expect it. The runtime fails such a stage with an error naming it, but the declarations already disagree at compile time.",
+        DiagnosticSeverity.Warning);
+
     /// <summary>Every descriptor; an id with several message formats (SC1010) appears once per format.</summary>
     public static IReadOnlyList<DiagnosticDescriptor> Descriptors { get; } = new[]
     {
@@ -145,6 +164,9 @@ internal static class PipelineDiagnostics
         InvalidStageProfile,
         InvalidStageTimeout,
         InvalidStageRetries,
+        AssignableFromStageOutputs,
+        NotJsonRoundTrippable,
+        NullableOutputToNonNullableParameter,
     };
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string description, DiagnosticSeverity severity = DiagnosticSeverity.Error) =>

@@ -43,7 +43,7 @@ internal sealed class CompilationCodeContext
     public SemanticModel SemanticModel(SyntaxTree tree) => _models.GetOrAdd(tree, t => Compilation.GetSemanticModel(t));
 
     /// <summary>
-    /// How code of a referenced assembly enters a code hash: its identity (name, version, culture, public key token)
+    /// How code of a referenced assembly enters a code hash: the SHA-256 of its identity (name, version, culture, public key token)
     /// and, for an assembly read from a file, its module version id (MVID), which changes with every build of
     /// different content. References that are other compilations (project references inside an IDE) have no MVID.
     /// </summary>
@@ -62,7 +62,8 @@ internal sealed class CompilationCodeContext
             // The compiler reports unreadable references itself; the identity alone still keys the code.
         }
 
-        return module is null ? identity : identity + ", Mvid=" + module.GetModuleVersionId().ToString("D", CultureInfo.InvariantCulture);
+        // Hashed: a display name is ~100 characters, and every stage's hash input lists the assemblies it uses.
+        return StageCodeHasher.Sha256Hex(module is null ? identity : identity + ", Mvid=" + module.GetModuleVersionId().ToString("D", CultureInfo.InvariantCulture));
     }
 
     private string ComputeFingerprint()

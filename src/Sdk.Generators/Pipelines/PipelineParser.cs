@@ -28,7 +28,9 @@ namespace Stagecraft.Generators.Pipelines;
 /// <item><c>StageContext</c> or <c>CancellationToken</c>: supplied by the runtime.</item>
 /// <item>Otherwise, by type: when exactly one <em>other</em> stage outputs the parameter's exact type, the
 /// parameter reads that stage (several: SC1005 ambiguous).</item>
-/// <item>Otherwise, when no stage outputs the type at all, a pipeline input named after the parameter.</item>
+/// <item>Otherwise, when no stage outputs the type exactly but other stages output a type converting to it, SC1015:
+/// the parameter must say <c>[From]</c> or <c>[Input]</c>.</item>
+/// <item>Otherwise, a pipeline input named after the parameter.</item>
 /// </list>
 /// <para>
 /// That leaves one case, which is SC1006 (unbound): no <c>[From]</c> or <c>[Input]</c>, a stage of this pipeline
@@ -122,6 +124,7 @@ internal static class PipelineParser
 
         // Each type is usually rendered several times (one stage's output is the next stage's parameter).
         private readonly Dictionary<ITypeSymbol, (string Annotated, string TypeOf)> _typeNames = new(SymbolEqualityComparer.IncludeNullability);
+        private readonly Dictionary<ITypeSymbol, RoundTripProblem?> _roundTrip = new(SymbolEqualityComparer.Default);
         private Dictionary<ITypeSymbol, List<StageCandidate>>? _producersByType;
         private string _pipelineName = "";
 
@@ -151,7 +154,7 @@ internal static class PipelineParser
 
             var order = OrderStages();
             var diagnostics = _diagnostics.ToEquatableArray();
-            if (_diagnostics.Count > 0 || order is null || _stages.Any(s => s.HasErrorTypes))
+            if (_diagnostics.Any(d => d.Descriptor.DefaultSeverity == DiagnosticSeverity.Error) || order is null || _stages.Any(s => s.HasErrorTypes))
             {
                 return new PipelineResult(null, diagnostics);
             }
@@ -388,6 +391,22 @@ internal static class PipelineParser
             }
 
             stage.OutputType = output;
+            if (RoundTripProblem(output) is { } problem)
+            {
+                Report(PipelineDiagnostics.NotJsonRoundTrippable, returnLocation, "The output", stage.Name, TypeFacts.ForMessage(output), problem.Describe(), problem.Advice);
+            }
+        }
+
+        /// <summary>Memoised per type: one output type is often the next stage's parameter, and inputs repeat.</summary>
+        private RoundTripProblem? RoundTripProblem(ITypeSymbol type)
+        {
+            if (!_roundTrip.TryGetValue(type, out var problem))
+            {
+                problem = JsonRoundTrip.Find(type, _compilation, _cancellationToken);
+                _roundTrip.Add(type, problem);
+            }
+
+            return problem;
         }
 
         private ParameterCandidate ReadParameter(StageCandidate stage, IParameterSymbol parameter)
@@ -510,6 +529,19 @@ internal static class PipelineParser
             var producers = Producers(type);
             if (producers.Count == 0)
             {
+                if (AssignableProducers(stage, type) is { Count: > 0 } assignable)
+                {
+                    Report(
+                        PipelineDiagnostics.AssignableFromStageOutputs,
+                        parameter.Location,
+                        parameter.Parameter.Name,
+                        stage.Name,
+                        TypeFacts.ForMessage(type),
+                        string.Join(", ", assignable.Select(p => $"stage '{p.Name}' outputs '{TypeFacts.ForMessage(p.OutputType!)}'")),
+                        assignable[0].Method.Name);
+                    return;
+                }
+
                 BindInput(stage, parameter);
                 return;
             }
@@ -545,6 +577,24 @@ internal static class PipelineParser
             }
 
             BindUpstream(stage, parameter, others[0]);
+        }
+
+        /// <summary>
+        /// Other stages whose output converts to <paramref name="type"/> without being it (a derived class, an
+        /// implementation, a boxed or nullable form). Only a type that can be the target of such a conversion is looked at.
+        /// </summary>
+        private List<StageCandidate>? AssignableProducers(StageCandidate stage, ITypeSymbol type)
+        {
+            var canReceiveOthers = type.TypeKind is TypeKind.Interface or TypeKind.Dynamic
+                || type.SpecialType is SpecialType.System_Object or SpecialType.System_ValueType or SpecialType.System_Enum
+                || (type.TypeKind == TypeKind.Class && !type.IsSealed)
+                || type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T;
+            if (!canReceiveOthers)
+            {
+                return null;
+            }
+
+            return _stages.Where(s => s != stage && s.OutputType is not null && Converts(s.OutputType, type)).ToList();
         }
 
         /// <summary>The stages whose output is exactly <paramref name="type"/> (nullable annotations ignored), in declaration order.</summary>
@@ -618,8 +668,22 @@ internal static class PipelineParser
             BindUpstream(stage, parameter, producer);
         }
 
-        private static void BindUpstream(StageCandidate stage, ParameterCandidate parameter, StageCandidate producer)
+        private void BindUpstream(StageCandidate stage, ParameterCandidate parameter, StageCandidate producer)
         {
+            var type = parameter.Parameter.Type;
+            if (producer.OutputType is { IsReferenceType: true, NullableAnnotation: NullableAnnotation.Annotated } output
+                && type.NullableAnnotation == NullableAnnotation.NotAnnotated)
+            {
+                Report(
+                    PipelineDiagnostics.NullableOutputToNonNullableParameter,
+                    parameter.Location,
+                    parameter.Parameter.Name,
+                    stage.Name,
+                    TypeFacts.ForMessage(type),
+                    producer.Name,
+                    TypeFacts.ForMessage(output));
+            }
+
             parameter.Kind = ParameterBindingKind.Upstream;
             parameter.Source = producer.Name;
             if (!stage.Upstream.Contains(producer.Index))
@@ -642,6 +706,11 @@ internal static class PipelineParser
             if (!_inputs.TryGetValue(name, out var use))
             {
                 _inputs.Add(name, new InputUse(parameter.Parameter, stage));
+                if (!TypeFacts.ContainsErrorType(type) && RoundTripProblem(type) is { } problem)
+                {
+                    Report(PipelineDiagnostics.NotJsonRoundTrippable, parameter.Location, $"Pipeline input '{name}'", stage.Name, TypeFacts.ForMessage(type), problem.Describe(), problem.Advice);
+                }
+
                 return;
             }
 

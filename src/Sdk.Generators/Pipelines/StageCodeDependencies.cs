@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 
@@ -52,6 +53,27 @@ internal static class StageCodeDependencies
         var keys = new List<string>(assemblies);
         reached.Sort(StringComparer.Ordinal);
         keys.Sort(StringComparer.Ordinal);
-        return StageCodeHasher.Sha256Hex(own + "|" + string.Join("|", reached) + "|" + string.Join("|", keys));
+        var text = own + "|" + string.Join("|", reached) + "|" + string.Join("|", keys);
+
+        // The same stage usually reaches the same code on the next compilation: skip the digest then.
+        var memo = Digests.GetOrCreateValue(declaration);
+        var known = memo.Value;
+        if (known is not null && known.Text == text)
+        {
+            return known.Digest;
+        }
+
+        var digest = StageCodeHasher.Sha256Hex(text);
+        memo.Value = new DigestMemo(text, digest);
+        return digest;
     }
+
+    private static readonly ConditionalWeakTable<SyntaxNode, DigestHolder> Digests = new();
+
+    private sealed class DigestHolder
+    {
+        public volatile DigestMemo? Value;
+    }
+
+    private sealed record DigestMemo(string Text, string Digest);
 }

@@ -99,7 +99,7 @@ internal static class TypeFacts
         _ => 0,
     };
 
-    private static bool IsInSystemNamespace(INamedTypeSymbol type)
+    public static bool IsInSystemNamespace(INamedTypeSymbol type)
     {
         var outermost = type;
         while (outermost.ContainingType is not null)

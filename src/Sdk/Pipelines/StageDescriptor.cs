@@ -22,7 +22,7 @@ public sealed class StageDescriptor
     /// <summary>The user's <see cref="StageAttribute.Version"/>, part of the cache fingerprint.</summary>
     public string? Version { get; }
 
-    /// <summary>Hash of the stage method's source text, computed at compile time (whitespace/comments normalised).</summary>
+    /// <summary>Hash of the stage method's tokens and of all the code of the project it reaches, plus the identities of the assemblies it uses, computed at compile time (whitespace and comments do not count).</summary>
     public string CodeHash { get; }
 
     /// <summary>The awaited return type (<c>T</c> for <c>T</c>, <c>Task&lt;T&gt;</c> or <c>ValueTask&lt;T&gt;</c>).</summary>

@@ -6,7 +6,7 @@ namespace Stagecraft.Generators.Pipelines.Model;
 /// <param name="Name">The stage name (a C# identifier, validated).</param>
 /// <param name="MethodName">The method name, keyword-escaped.</param>
 /// <param name="Version"><c>StageAttribute.Version</c>, or null.</param>
-/// <param name="CodeHash">SHA-256 (lowercase hex) of the method's normalised tokens; see <see cref="StageCodeHasher"/>.</param>
+/// <param name="CodeHash">SHA-256 (lowercase hex) of the method's normalised tokens and the code it reaches; see <see cref="StageCodeDependencies"/>.</param>
 /// <param name="OutputType">The awaited return type, fully qualified, nullable annotations included.</param>
 /// <param name="OutputTypeOf">The same type as <c>typeof</c> accepts it (no nullable reference annotations).</param>
 /// <param name="ReturnKind">Whether the method returns its output directly or through a task.</param>
