@@ -88,7 +88,32 @@ internal sealed class ComputeEngineClient : IDisposable
 
     private Uri Zone(string zone, string rest) => new(_projectRoot, "zones/" + Uri.EscapeDataString(zone) + "/" + rest);
 
+    /// <summary>
+    /// Sends with the shared retry policy, and also retries 403 <c>rateLimitExceeded</c>/<c>userRateLimitExceeded</c>
+    /// with backoff: Compute Engine reports its per-project API rate limits that way (not as 429), and they pass.
+    /// </summary>
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, string? body, CancellationToken cancellationToken)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            var response = await SendOnceWithRetryAsync(method, uri, body, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.Forbidden || !_retry.CanRetry(failures))
+            {
+                return response;
+            }
+
+            var error = GoogleApiError.TryParse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false));
+            if (error?.Reason is not ("rateLimitExceeded" or "userRateLimitExceeded"))
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(_retry.GetBackoff(failures), _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendOnceWithRetryAsync(HttpMethod method, Uri uri, string? body, CancellationToken cancellationToken)
     {
         var outcome = await _retry.SendAsync(
             _http,

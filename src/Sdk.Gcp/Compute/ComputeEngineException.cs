@@ -26,6 +26,13 @@ public class ComputeEngineException : RunBackendException
         HttpStatus = httpStatus;
     }
 
+    public ComputeEngineException(string message, string? errorCode, int? httpStatus, Exception? innerException)
+        : base(message, innerException)
+    {
+        ErrorCode = errorCode;
+        HttpStatus = httpStatus;
+    }
+
     /// <summary>E.g. <c>QUOTA_EXCEEDED</c>, <c>ZONE_RESOURCE_POOL_EXHAUSTED</c>, <c>notFound</c>.</summary>
     public string? ErrorCode { get; }
 

@@ -23,6 +23,9 @@ public sealed class GceQuotaExceededException : ComputeEngineException
     public GceQuotaExceededException(string message, string zone)
         : base(message, "QUOTA_EXCEEDED", 403) => Zone = zone;
 
+    public GceQuotaExceededException(string message, string zone, Exception? innerException)
+        : base(message, "QUOTA_EXCEEDED", 403, innerException) => Zone = zone;
+
     /// <summary>The zone whose insert reported the quota error.</summary>
     public string? Zone { get; }
 }

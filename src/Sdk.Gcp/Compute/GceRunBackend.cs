@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Gcp.Compute;
@@ -51,6 +52,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _verifiedLaunches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _cleanedUp = new(StringComparer.Ordinal);
+    private readonly RunLogReader _logReader;
 
     /// <param name="options">Project, zones, profiles, bucket, endpoints.</param>
     /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
@@ -64,6 +66,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GceRunBackend>();
         _compute = new ComputeEngineClient(options, transport, _logger);
+        _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,
@@ -121,6 +124,17 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
             ResourceProfile = profileName,
         }.Build();
 
+        // Compute Engine allows at most RunLabels.MaxCount labels per instance, ours included: refuse before anything exists.
+        var ownLabels = new[] { RunIdLabel, OwnerLabel };
+        var labelCount = spec.Labels.Keys.Union(ownLabels, StringComparer.Ordinal).Count();
+        if (labelCount > RunLabels.MaxCount)
+        {
+            throw new InvalidRunSpecException(
+                nameof(RunSpec.Labels),
+                string.Create(CultureInfo.InvariantCulture, $"{spec.Labels.Count} labels"),
+                string.Create(CultureInfo.InvariantCulture, $"with the gce backend's own {ownLabels.Length} ({string.Join(", ", ownLabels)}) make {labelCount}, more than Compute Engine's limit of {RunLabels.MaxCount} labels per instance"));
+        }
+
         var launchId = RunHandle.NewLaunchId();
         var paths = spec.Paths;
         await ClaimRunIdAsync(spec, launchId, cancellationToken).ConfigureAwait(false);
@@ -130,7 +144,17 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         foreach (var zone in _options.Zones)
         {
             var body = InstanceBody(spec, name, zone, profile, script);
-            var operation = await _compute.InsertInstanceAsync(zone, body, RequestId(launchId, "insert", zone), cancellationToken).ConfigureAwait(false);
+            ComputeOperation operation;
+            try
+            {
+                operation = await _compute.InsertInstanceAsync(zone, body, RequestId(launchId, "insert", zone), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ComputeEngineException ex) when (ex.HttpStatus == 403 && ex.ErrorCode is ("quotaExceeded" or "QUOTA_EXCEEDED"))
+            {
+                // Refused at once, before any operation exists (e.g. GPUS_ALL_REGIONS): the same answer as a failed operation.
+                throw new GceQuotaExceededException($"Cannot launch run '{spec.RunId}' ({profileName}: {profile.MachineType}) in zone {zone}: quota exceeded. {ex.Message}", zone, ex);
+            }
+
             operation = await _compute.WaitAsync(operation, cancellationToken).ConfigureAwait(false);
             if (operation.ErrorCode is null && operation.ErrorMessage is null)
             {
@@ -224,14 +248,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         if (await ReadExitRecordAsync(paths, cancellationToken).ConfigureAwait(false) is null)
         {
             // Recorded first and create-only: if the run finished meanwhile its own code stays.
-            try
-            {
-                using var content = new MemoryStream(Encoding.ASCII.GetBytes(new RunExitRecord(143, RunExitReason.Terminated).Format()));
-                await _storage.PutAsync(paths.ExitCode, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
-            }
-            catch (PreconditionFailedException)
-            {
-            }
+            await RunExitPublisher.PublishAsync(_storage, paths, new RunExitRecord(143, RunExitReason.Terminated), cancellationToken).ConfigureAwait(false);
         }
 
         var operation = await _compute.DeleteInstanceAsync(zone, instance, RequestId(handle.LaunchId, "delete", zone), cancellationToken).ConfigureAwait(false);
@@ -253,43 +270,17 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     public async IAsyncEnumerable<string> StreamLogsAsync(RunHandle handle, LogStream stream, bool follow = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await VerifyAsync(handle, cancellationToken).ConfigureAwait(false);
-        var paths = handle.Paths;
-        var splitter = new LogLineSplitter();
-        long index = 0;
-        var finalPass = false;
-        while (true)
+
+        // Ended also when the VM is gone without an exit code (Lost), which the exit-code object alone cannot tell.
+        var lines = _logReader.ReadLinesAsync(
+            handle.Paths,
+            stream,
+            follow,
+            async ct => (await GetStatusAsync(handle, ct).ConfigureAwait(false)).IsTerminal,
+            cancellationToken);
+        await foreach (var line in lines.ConfigureAwait(false))
         {
-            var chunk = await ReadObjectAsync(paths.LogChunk(stream, index), cancellationToken).ConfigureAwait(false);
-            if (chunk is not null)
-            {
-                index++;
-                foreach (var line in splitter.Push(chunk))
-                {
-                    yield return line;
-                }
-
-                continue;
-            }
-
-            // The VM writes every chunk before the exit code, so once the exit code exists one more miss means the end.
-            if (!follow || finalPass)
-            {
-                break;
-            }
-
-            var status = await GetStatusAsync(handle, cancellationToken).ConfigureAwait(false);
-            if (status.IsTerminal)
-            {
-                finalPass = true;
-                continue;
-            }
-
-            await Task.Delay(_options.LogPollInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (splitter.Flush() is { } last)
-        {
-            yield return last;
+            yield return line;
         }
     }
 
@@ -351,10 +342,8 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         return launchId == handle.LaunchId ? (zone, instance) : throw new RunNotFoundException(handle.RunId, NotFoundReason);
     }
 
-    private async Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
-        await ReadObjectAsync(paths.ExitCode, cancellationToken).ConfigureAwait(false) is { } bytes && RunExitRecord.TryParse(Encoding.UTF8.GetString(bytes), out var record)
-            ? record
-            : null;
+    private Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
+        RunExitPublisher.ReadAsync(_storage, paths, cancellationToken);
 
     private async Task<byte[]?> ReadObjectAsync(string key, CancellationToken cancellationToken)
     {

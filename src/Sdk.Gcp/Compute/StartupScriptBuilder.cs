@@ -20,8 +20,8 @@ namespace Stagecraft.Gcp.Compute;
 /// On the VM it: fetches an access token from the metadata server (host overridable with <c>GCE_METADATA_HOST</c>, as
 /// Google's own clients allow); downloads and verifies the <see cref="AppBundle"/> or pulls <see cref="RunSpec.Image"/>;
 /// runs the command in its own process group; ships stdout and stderr as numbered chunk objects
-/// (<see cref="RunPaths.LogChunk"/>) every <see cref="LogShipInterval"/>; at the end uploads the whole logs
-/// (<see cref="RunPaths.Stdout"/>, <see cref="RunPaths.Stderr"/>) and finally writes the exit-code object
+/// (<see cref="RunPaths.LogChunk"/>) every <see cref="LogShipInterval"/>, the last of them after the command ended, and
+/// finally writes the exit-code object
 /// (<see cref="RunExitRecord"/> format). Every key comes from the <see cref="RunPaths"/> of <see cref="Spec"/>'s run id,
 /// never from an earlier job (a seed's second job on a VM wrote to the first job's paths). Objects are written
 /// create-only (<c>ifGenerationMatch=0</c>), so a retried upload whose first answer was lost cannot write twice.
@@ -157,8 +157,6 @@ public sealed class StartupScriptBuilder
         Assign(script, "sc_delete_when_done", DeleteInstanceWhenDone ? "1" : "0");
         Assign(script, "sc_stdout_prefix", paths.LogChunkPrefix(LogStream.Stdout));
         Assign(script, "sc_stderr_prefix", paths.LogChunkPrefix(LogStream.Stderr));
-        Assign(script, "sc_stdout_key", paths.Stdout);
-        Assign(script, "sc_stderr_key", paths.Stderr);
         Assign(script, "sc_exit_code_key", paths.ExitCode);
         Assign(script, "sc_bundle_key", Bundle?.Key ?? string.Empty);
         Assign(script, "sc_bundle_sha256", Bundle?.Sha256 ?? string.Empty);
@@ -402,9 +400,7 @@ public sealed class StartupScriptBuilder
 
         : >"$sc_work/command.done"
         while ! wait "$sc_shipper"; do kill -0 "$sc_shipper" 2>/dev/null || break; done
-        # Whole logs too, for readers that want one object; then the exit code, last, so it implies everything else is there.
-        sc_upload "$sc_work/stdout.log" "$sc_stdout_key"
-        sc_upload "$sc_work/stderr.log" "$sc_stderr_key"
+        # The exit code last: it tells readers that every log chunk is stored.
         printf '%s %s\n' "$sc_code" "$sc_reason" >"$sc_work/exit_code"
         sc_upload "$sc_work/exit_code" "$sc_exit_code_key"
         sc_log "run finished: $(cat "$sc_work/exit_code")"

@@ -10,6 +10,7 @@ using Stagecraft.InFlight;
 using Stagecraft.IO;
 using Stagecraft.Local.Processes;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Local.Runs;
@@ -17,8 +18,9 @@ namespace Stagecraft.Local.Runs;
 /// <summary>
 /// Runs each <see cref="RunSpec"/> as a child process on this machine, in its own session, behind a small supervisor
 /// that records the exit code even if this process dies (see <see cref="RunSupervisorScript"/>). Logs go to files in the
-/// run directory and are shipped to storage under <see cref="RunPaths"/> periodically and at the end; the exit code is
-/// then published to <see cref="RunPaths.ExitCode"/>, which is what status is read from.
+/// run directory and are shipped as numbered chunks (<see cref="RunLogShipper"/>) periodically and at the end; the exit
+/// code is then published (<see cref="RunExitPublisher"/>), which is what status is read from. Logs are read back from
+/// storage (<see cref="RunLogReader"/>), the same way as on every backend.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -46,6 +48,8 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
     private readonly string _timeout;
     private readonly string _stateDirectory;
     private readonly ConcurrentDictionary<string, Lazy<Task>> _monitors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (RunLogShipper Stdout, RunLogShipper Stderr)> _shippers = new(StringComparer.Ordinal);
+    private readonly RunLogReader _logReader;
     private readonly CancellationTokenSource _disposed = new();
 
     /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
@@ -67,6 +71,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         _setsid = FindTool("setsid", "util-linux");
         _timeout = FindTool("timeout", "coreutils");
         _stateDirectory = Path.GetFullPath(_options.StateDirectory);
+        _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = _options.StatusPollInterval, TimeProvider = _time });
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,
@@ -220,11 +225,15 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
 
     public async IAsyncEnumerable<string> StreamLogsAsync(RunHandle handle, LogStream stream, bool follow = false, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var (status, record) = await ResolveAsync(handle, cancellationToken).ConfigureAwait(false);
-        var dir = new LocalRunDirectory(_stateDirectory, handle);
-        var lines = IsThisHost(record) && dir.Exists
-            ? FollowLocalFileAsync(handle, dir, stream, follow && !status.IsTerminal, cancellationToken)
-            : FollowStoredObjectAsync(handle, stream, follow && !status.IsTerminal, cancellationToken);
+        var (status, _) = await ResolveAsync(handle, cancellationToken).ConfigureAwait(false);
+
+        // From storage, as every backend's logs are read: a status check on this host also ships and publishes a finished run.
+        var lines = _logReader.ReadLinesAsync(
+            handle.Paths,
+            stream,
+            follow && !status.IsTerminal,
+            async ct => (await ResolveAsync(handle, ct).ConfigureAwait(false)).Status.IsTerminal,
+            cancellationToken);
         await foreach (var line in lines.ConfigureAwait(false))
         {
             yield return line;
@@ -268,7 +277,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         }
 
         var record = await ReadRecordAsync(handle, cancellationToken).ConfigureAwait(false);
-        if (await ReadPublishedExitAsync(handle, cancellationToken).ConfigureAwait(false) is { } published)
+        if (await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is { } published)
         {
             return (published.ToStatus(), record);
         }
@@ -348,28 +357,6 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         return record;
     }
 
-    private async Task<RunExitRecord?> ReadPublishedExitAsync(RunHandle handle, CancellationToken cancellationToken)
-    {
-        string text;
-        try
-        {
-            var read = await _storage.GetAsync(handle.Paths.ExitCode, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await using (read.ConfigureAwait(false))
-            {
-                using var reader = new StreamReader(read.Content, Encoding.UTF8);
-                text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (ObjectNotFoundException)
-        {
-            return null;
-        }
-
-        return RunExitRecord.TryParse(text, out var record)
-            ? record
-            : throw new RunBackendException($"The exit-code object of run '{handle.RunId}' is corrupt: '{text.Trim()}'.");
-    }
-
     /// <summary>
     /// Ships the final logs, then writes the exit-code object with a must-not-exist precondition (exactly one publisher
     /// wins; the rest read the winner's). Logs first, so a reader that sees the exit code also sees complete logs.
@@ -377,20 +364,22 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
     private async Task<RunExitRecord> PublishExitAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
     {
         var exit = dir.ReadExit() ?? throw new InvalidOperationException("No exit code to publish yet.");
-        var paths = handle.Paths;
-        await LogShipper.ShipFinalAsync(_storage, dir.Stdout, paths.Stdout, cancellationToken).ConfigureAwait(false);
-        await LogShipper.ShipFinalAsync(_storage, dir.Stderr, paths.Stderr, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var content = new MemoryStream(Encoding.ASCII.GetBytes(exit.Format()));
-            await _storage.PutAsync(paths.ExitCode, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "text/plain" }, cancellationToken).ConfigureAwait(false);
-            LogPublished(_logger, handle.RunId, exit.ExitCode, exit.Reason);
-            return exit;
-        }
-        catch (PreconditionFailedException)
-        {
-            return await ReadPublishedExitAsync(handle, cancellationToken).ConfigureAwait(false) ?? exit;
-        }
+        await ShipLogsAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        var published = await RunExitPublisher.PublishAsync(_storage, handle.Paths, exit, cancellationToken).ConfigureAwait(false);
+        _shippers.TryRemove(handle.ToString(), out _);
+
+        LogPublished(_logger, handle.RunId, published.ExitCode, published.Reason);
+        return published;
+    }
+
+    /// <summary>Ships what both log files gained since the last call (one shipper pair per run, so each byte goes once).</summary>
+    private async Task ShipLogsAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
+    {
+        var (stdout, stderr) = _shippers.GetOrAdd(handle.ToString(), _ => (
+            new RunLogShipper(_storage, handle.Paths, LogStream.Stdout, dir.File(LogStream.Stdout)),
+            new RunLogShipper(_storage, handle.Paths, LogStream.Stderr, dir.File(LogStream.Stderr))));
+        await stdout.ShipAsync(cancellationToken).ConfigureAwait(false);
+        await stderr.ShipAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts (once per backend instance) the loop that ships a run's logs and publishes its exit code.</summary>
@@ -407,7 +396,6 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
 
     private async Task MonitorAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
     {
-        var paths = handle.Paths;
         try
         {
             using var timer = new PeriodicTimer(_options.LogShipInterval, _time);
@@ -419,8 +407,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
                     return;
                 }
 
-                await LogShipper.ShipAsync(_storage, dir.Stdout, paths.Stdout, cancellationToken).ConfigureAwait(false);
-                await LogShipper.ShipAsync(_storage, dir.Stderr, paths.Stderr, cancellationToken).ConfigureAwait(false);
+                await ShipLogsAsync(handle, dir, cancellationToken).ConfigureAwait(false);
 
                 // Keeps the command's identity on disk while the supervisor can vouch for it, so the tree stays killable.
                 var command = dir.CommandProcess(_setsid);
@@ -443,118 +430,6 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         finally
         {
             _monitors.TryRemove(handle.ToString(), out _);
-        }
-    }
-
-    private async IAsyncEnumerable<string> FollowLocalFileAsync(RunHandle handle, LocalRunDirectory dir, LogStream stream, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var path = dir.File(stream);
-        var splitter = new LogLineSplitter();
-        var buffer = new byte[64 * 1024];
-        FileStream? file = null;
-        try
-        {
-            while (true)
-            {
-                // Decide "finished" before reading: whatever the command wrote before it ended is then read below.
-                var finished = !follow || IsFinished(dir);
-                file ??= TryOpenShared(path);
-                var read = file is null ? 0 : await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-                if (read > 0)
-                {
-                    foreach (var line in splitter.Push(buffer.AsSpan(0, read)))
-                    {
-                        yield return line;
-                    }
-
-                    continue;
-                }
-
-                if (finished)
-                {
-                    break;
-                }
-
-                await Task.Delay(_options.StatusPollInterval < TimeSpan.FromMilliseconds(100) ? _options.StatusPollInterval : TimeSpan.FromMilliseconds(50), _time, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (splitter.Flush() is { } last)
-            {
-                yield return last;
-            }
-        }
-        finally
-        {
-            if (file is not null)
-            {
-                await file.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-
-        // A follower on this host is also a good moment to publish a finished run.
-        if (follow && dir.ReadExit() is not null)
-        {
-            await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private bool IsFinished(LocalRunDirectory dir) =>
-        dir.ReadExit() is not null || (dir.SupervisorStarted && dir.LiveSupervisor() is null && dir.CommandProcess(_setsid) is null);
-
-    private async IAsyncEnumerable<string> FollowStoredObjectAsync(RunHandle handle, LogStream stream, bool follow, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var paths = handle.Paths;
-        var key = stream == LogStream.Stdout ? paths.Stdout : paths.Stderr;
-        var splitter = new LogLineSplitter();
-        long offset = 0;
-        while (true)
-        {
-            var finished = !follow || await _storage.StatAsync(paths.ExitCode, cancellationToken).ConfigureAwait(false) is not null;
-            var info = await _storage.StatAsync(key, cancellationToken).ConfigureAwait(false);
-            if (info is not null && info.Size > offset)
-            {
-                var read = await _storage.GetAsync(key, new GetObjectOptions { Range = new ByteRange(offset) }, cancellationToken).ConfigureAwait(false);
-                await using (read.ConfigureAwait(false))
-                {
-                    using var chunk = new MemoryStream();
-                    await read.Content.CopyToAsync(chunk, cancellationToken).ConfigureAwait(false);
-                    offset += chunk.Length;
-                    foreach (var line in splitter.Push(chunk.GetBuffer().AsSpan(0, (int)chunk.Length)))
-                    {
-                        yield return line;
-                    }
-                }
-
-                continue;
-            }
-
-            if (finished)
-            {
-                break;
-            }
-
-            await Task.Delay(_options.LogShipInterval, _time, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (splitter.Flush() is { } last)
-        {
-            yield return last;
-        }
-    }
-
-    private static FileStream? TryOpenShared(string path)
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;
-        }
-        catch (DirectoryNotFoundException)
-        {
-            return null;
         }
     }
 

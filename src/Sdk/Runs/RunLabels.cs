@@ -28,6 +28,17 @@ public static class RunLabels
         return CheckCharacters(key);
     }
 
+    /// <summary>
+    /// A valid label value that says <paramref name="text"/>: lower-cased, every other character outside the label
+    /// alphabet replaced by '-', cut to <see cref="MaxLength"/> (names such as a pipeline's <c>QuickStart</c> become <c>quickstart</c>).
+    /// </summary>
+    public static string ToValue(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var chars = text.ToLowerInvariant().Select(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_' or '-' ? c : '-').Take(MaxLength).ToArray();
+        return new string(chars);
+    }
+
     /// <summary>Null when <paramref name="value"/> is a valid label value, otherwise the broken rule.</summary>
     public static string? CheckValue(string value)
     {

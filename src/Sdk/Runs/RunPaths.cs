@@ -21,16 +21,11 @@ public sealed class RunPaths
     /// <summary><c>runs/{runId}/logs/</c></summary>
     public string LogsPrefix => Root + "logs/";
 
-    /// <summary><c>runs/{runId}/logs/stdout.log</c></summary>
-    public string Stdout => LogsPrefix + "stdout.log";
-
-    /// <summary><c>runs/{runId}/logs/stderr.log</c></summary>
-    public string Stderr => LogsPrefix + "stderr.log";
-
     /// <summary>
-    /// Numbered log chunks (<c>runs/{runId}/logs/stdout/000000000042</c>), for backends whose log shipper
-    /// appends by writing new objects (a GCS object can be rewritten only about once per second).
-    /// Zero-padded so lexicographic listing order is chunk order.
+    /// Numbered log chunks (<c>runs/{runId}/logs/stdout/000000000042</c>): every backend stores a run's logs as
+    /// append-only chunk objects (<see cref="Logs.RunLogShipper"/>, <see cref="Logs.RunLogReader"/>), because an object
+    /// can only be replaced whole (rewriting a growing log costs its size on every update, and a Cloud Storage object can
+    /// be rewritten only about once per second). Zero-padded so lexicographic listing order is chunk order.
     /// </summary>
     public string LogChunk(LogStream stream, long index)
     {

@@ -25,6 +25,8 @@ public sealed partial class FakeComputeServer : IAsyncDisposable
     private readonly Dictionary<string, FakeOperation> _operationsByRequestId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _stockouts = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _quotaFailures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _quotaRefusals = new(StringComparer.Ordinal);
+    private int _rateLimitedInserts;
     private readonly List<FakeComputeRequest> _requests = [];
     private readonly List<Task> _background = [];
     private LoopbackHost? _host;
@@ -104,6 +106,34 @@ public sealed partial class FakeComputeServer : IAsyncDisposable
             {
                 _quotaFailures[zone] = metric;
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes inserts into <paramref name="zone"/> be refused at once with HTTP 403 <c>quotaExceeded</c> on
+    /// <paramref name="metric"/> (e.g. <c>GPUS_ALL_REGIONS</c>), before any operation exists (null clears it).
+    /// </summary>
+    public void RefuseInsertsForQuota(string zone, string? metric)
+    {
+        lock (_gate)
+        {
+            if (metric is null)
+            {
+                _quotaRefusals.Remove(zone);
+            }
+            else
+            {
+                _quotaRefusals[zone] = metric;
+            }
+        }
+    }
+
+    /// <summary>Answers the next <paramref name="count"/> inserts with HTTP 403 <c>rateLimitExceeded</c>, as Compute Engine reports its API rate limits.</summary>
+    public void RateLimitNextInserts(int count)
+    {
+        lock (_gate)
+        {
+            _rateLimitedInserts = count;
         }
     }
 
@@ -271,6 +301,22 @@ public sealed partial class FakeComputeServer : IAsyncDisposable
             if (requestId is not null && _operationsByRequestId.TryGetValue(requestId, out var existing))
             {
                 return (200, existing.ToJson(this));
+            }
+
+            if (_rateLimitedInserts > 0)
+            {
+                _rateLimitedInserts--;
+                return Error(403, "rateLimitExceeded", $"Rate Limit Exceeded: Quota exceeded for quota metric 'Queries' and limit 'Queries per minute' of service 'compute.googleapis.com' for consumer 'project_number:{Options.Project}'.");
+            }
+
+            if (InsertFindings.Check(body) is { } invalid)
+            {
+                return Error(400, invalid.Reason, invalid.Message);
+            }
+
+            if (_quotaRefusals.TryGetValue(zone, out var refusedMetric))
+            {
+                return Error(403, "quotaExceeded", $"Quota '{refusedMetric}' exceeded.  Limit: 0.0 globally.");
             }
 
             if (!NamePattern().IsMatch(name))
@@ -457,7 +503,13 @@ public sealed partial class FakeComputeServer : IAsyncDisposable
 
     private FakeOperation NewOperation(string zone, string type, string target, string? requestId)
     {
-        var operation = new FakeOperation("operation-" + Guid.NewGuid().ToString("N"), zone, type, target);
+        var targetId = _instances.Values.FirstOrDefault(i => InstanceLink(i.Zone, i.Name) == target)?.Id ?? Interlocked.Read(ref _ids) + 1;
+        var operation = new FakeOperation("operation-" + Guid.NewGuid().ToString("N"), zone, type, target)
+        {
+            Id = Interlocked.Increment(ref _sequence) + 7_000_000_000_000_000_000,
+            TargetId = targetId,
+            InsertTime = DateTimeOffset.UtcNow,
+        };
         _operations[operation.Name] = operation;
         if (requestId is not null)
         {
@@ -476,6 +528,8 @@ public sealed partial class FakeComputeServer : IAsyncDisposable
     }
 
     internal string InstanceLink(string zone, string name) => $"{Endpoint.AbsoluteUri}{ApiRoot}projects/{Options.Project}/zones/{zone}/instances/{name}";
+
+    internal string MachineTypeLink(string zone, string machineType) => $"{ZoneLink(zone)}/machineTypes/{machineType}";
 
     internal string ZoneLink(string zone) => $"{Endpoint.AbsoluteUri}{ApiRoot}projects/{Options.Project}/zones/{zone}";
 

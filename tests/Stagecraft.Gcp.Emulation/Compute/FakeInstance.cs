@@ -33,6 +33,8 @@ public sealed class FakeInstance
 
     public long Id { get; }
 
+    public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
+
     public string Zone { get; }
 
     public string Name { get; }
@@ -90,6 +92,13 @@ public sealed class FakeInstance
         json["status"] = Status;
         json["zone"] = server.ZoneLink(Zone);
         json["selfLink"] = server.InstanceLink(Zone, Name);
+        if (Resource["machineType"]?.GetValue<string>() is { } machineType)
+        {
+            // The server answers with the full URL whatever short form the request used.
+            json["machineType"] = server.MachineTypeLink(Zone, machineType[(machineType.LastIndexOf('/') + 1)..]);
+        }
+
+        json["creationTimestamp"] = Created.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
         var items = new JsonArray();
         foreach (var (key, value) in MetadataItems.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

@@ -13,6 +13,14 @@ internal sealed class FakeOperation(string name, string zone, string type, strin
 
     public string Zone { get; } = zone;
 
+    /// <summary>The numeric id the API gives every operation (a decimal string on the wire).</summary>
+    public long Id { get; init; }
+
+    /// <summary>The id of the instance the operation is about.</summary>
+    public long TargetId { get; init; }
+
+    public DateTimeOffset InsertTime { get; init; }
+
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Finish(JsonObject? error, int? httpStatus)
@@ -37,6 +45,10 @@ internal sealed class FakeOperation(string name, string zone, string type, strin
                 ["zone"] = server.ZoneLink(Zone),
                 ["operationType"] = type,
                 ["targetLink"] = targetLink,
+                ["id"] = Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["targetId"] = TargetId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["insertTime"] = InsertTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffzzz", System.Globalization.CultureInfo.InvariantCulture),
+                ["progress"] = Done.Task.IsCompleted ? 100 : 0,
                 ["status"] = Done.Task.IsCompleted ? "DONE" : "RUNNING",
                 ["selfLink"] = server.ZoneLink(Zone) + "/operations/" + Name,
             };

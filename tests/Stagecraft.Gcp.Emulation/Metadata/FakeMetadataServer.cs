@@ -38,6 +38,9 @@ public sealed class FakeMetadataServer : IAsyncDisposable
 
     public string AccessToken { get; }
 
+    /// <summary>The VM's service account, served at <c>instance/service-accounts/default/email</c> (credential discovery reads it).</summary>
+    public string ServiceAccountEmail => $"stagecraft-vm@{ProjectId}.iam.gserviceaccount.com";
+
     /// <summary><c>127.0.0.1:port</c>, the value for <c>GCE_METADATA_HOST</c>.</summary>
     public string Host => (_host ?? throw new InvalidOperationException("The server is not started.")).BaseUri.Authority;
 
@@ -121,6 +124,21 @@ public sealed class FakeMetadataServer : IAsyncDisposable
             return;
         }
 
+        if (item.Length == 0 || item.EndsWith('/'))
+        {
+            // A directory: its entries one per line (sub-directories end with '/'), or with recursive=true the whole
+            // subtree as JSON, as Google's credential and project discovery read it.
+            var recursive = string.Equals(request.Query["recursive"], "true", StringComparison.OrdinalIgnoreCase);
+            var listing = recursive ? RecursiveJson(item) : Listing(item);
+            if (recursive && listing is not null)
+            {
+                context.Response.ContentType = "application/json";
+            }
+
+            await WriteValueAsync(context, listing, ETagOf(listing)).ConfigureAwait(false);
+            return;
+        }
+
         if (!waitForChange)
         {
             var value = Lookup(item);
@@ -170,12 +188,82 @@ public sealed class FakeMetadataServer : IAsyncDisposable
         "instance/hostname" => InstanceName + ".c." + ProjectId + ".internal",
         "instance/zone" => "projects/123456789/zones/" + Zone,
         "instance/preempted" => _preempted ? "TRUE" : "FALSE",
+        "instance/service-accounts/default/email" => ServiceAccountEmail,
         "project/project-id" => ProjectId,
         "project/numeric-project-id" => "123456789",
         _ when item.StartsWith("instance/attributes/", StringComparison.Ordinal) =>
             _attributes.TryGetValue(item["instance/attributes/".Length..], out var v) ? v : null,
         _ => null,
     };
+
+    /// <summary>Every leaf the server answers, by path: the tree the directory listings are made of.</summary>
+    private SortedDictionary<string, string> Leaves()
+    {
+        var leaves = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var item in new[] { "instance/name", "instance/hostname", "instance/zone", "instance/preempted", "project/project-id", "project/numeric-project-id" })
+        {
+            leaves[item] = Lookup(item)!;
+        }
+
+        foreach (var account in new[] { "default", ServiceAccountEmail })
+        {
+            leaves[$"instance/service-accounts/{account}/email"] = ServiceAccountEmail;
+            leaves[$"instance/service-accounts/{account}/aliases"] = "default";
+            leaves[$"instance/service-accounts/{account}/scopes"] = "https://www.googleapis.com/auth/cloud-platform";
+        }
+
+        foreach (var (key, value) in _attributes)
+        {
+            leaves["instance/attributes/" + key] = value;
+        }
+
+        return leaves;
+    }
+
+    private string? Listing(string directory)
+    {
+        var entries = Leaves().Keys
+            .Where(k => k.StartsWith(directory, StringComparison.Ordinal))
+            .Select(k => k[directory.Length..])
+            .Select(rest => rest.Contains('/', StringComparison.Ordinal) ? rest[..(rest.IndexOf('/', StringComparison.Ordinal) + 1)] : rest)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return entries.Count == 0 ? null : string.Concat(entries.Select(e => e + "\n"));
+    }
+
+    private string? RecursiveJson(string directory)
+    {
+        var root = new System.Text.Json.Nodes.JsonObject();
+        var any = false;
+        foreach (var (key, value) in Leaves().Where(p => p.Key.StartsWith(directory, StringComparison.Ordinal)))
+        {
+            any = true;
+            var node = root;
+            var parts = key[directory.Length..].Split('/');
+            for (var i = 0; i < parts.Length; i++)
+            {
+                // Google camel-cases its own names in JSON (numeric-project-id → numericProjectId) but keeps attribute keys.
+                var underAttributes = i > 0 && parts[i - 1] == "attributes";
+                var name = underAttributes ? parts[i] : CamelCase(parts[i]);
+                if (i == parts.Length - 1)
+                {
+                    node[name] = name == "scopes" || name == "aliases" ? new System.Text.Json.Nodes.JsonArray(value) : value;
+                }
+                else
+                {
+                    node = node[name] as System.Text.Json.Nodes.JsonObject ?? (System.Text.Json.Nodes.JsonObject)(node[name] = new System.Text.Json.Nodes.JsonObject());
+                }
+            }
+        }
+
+        return any ? root.ToJsonString() : null;
+    }
+
+    private static string CamelCase(string name)
+    {
+        var words = name.Split('-');
+        return words[0] + string.Concat(words.Skip(1).Select(w => w.Length == 0 ? w : char.ToUpperInvariant(w[0]) + w[1..]));
+    }
 
     private static Task WriteValueAsync(HttpContext context, string? value, string etag) =>
         value is null ? WriteAsync(context, 404, "Not Found", null) : WriteAsync(context, 200, value, etag);

@@ -46,6 +46,69 @@ public sealed class FakeComputeServerTests : IAsyncLifetime
         Assert.Single(_compute.CreatedInstances);
     }
 
+    [Theory]
+    [InlineData("machineType", "required")]
+    [InlineData("disks", "required")]
+    [InlineData("networkInterfaces", "required")]
+    public async Task Insert_without_a_required_field_is_refused_naming_it(string field, string reason)
+    {
+        var body = InstanceBody("vm-missing");
+        body.Remove(field);
+
+        var (status, answer) = await SendAsync(HttpMethod.Post, "zones/zone-a/instances", body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal(reason, answer["error"]!["errors"]![0]!["reason"]!.GetValue<string>());
+        Assert.Contains(field, answer["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(_compute.CreatedInstances);
+    }
+
+    [Fact]
+    public async Task Insert_refuses_what_compute_engine_refuses_in_labels_and_metadata()
+    {
+        var tooMany = new JsonObject();
+        for (var i = 0; i < 65; i++)
+        {
+            tooMany[$"k{i}"] = "v";
+        }
+
+        var bigMetadata = InstanceBody("vm-big-metadata");
+        bigMetadata["metadata"] = new JsonObject
+        {
+            ["items"] = new JsonArray
+            {
+                new JsonObject { ["key"] = "a", ["value"] = new string('x', 200 * 1024) },
+                new JsonObject { ["key"] = "b", ["value"] = new string('x', 200 * 1024) },
+                new JsonObject { ["key"] = "c", ["value"] = new string('x', 200 * 1024) },
+            },
+        };
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await InsertAsync("vm-labels", null, tooMany)).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await InsertAsync("vm-key", null, new JsonObject { ["Upper"] = "v" })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await InsertAsync("vm-value", null, new JsonObject { ["k"] = "Has Space" })).Status);
+        Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(HttpMethod.Post, "zones/zone-a/instances", bigMetadata)).Status);
+        tooMany.Remove("k64");
+        Assert.Equal(HttpStatusCode.OK, (await InsertAsync("vm-64-labels", null, tooMany)).Status);
+        Assert.Single(_compute.CreatedInstances);
+    }
+
+    [Fact]
+    public async Task Operations_and_instances_come_back_complete_in_googles_form()
+    {
+        var operation = (await InsertAsync("vm-complete", null)).Body;
+        var instance = (await SendAsync(HttpMethod.Get, "zones/zone-a/instances/vm-complete", null)).Body;
+
+        var zoneLink = $"{_compute.Endpoint.AbsoluteUri}compute/v1/projects/{_compute.Options.Project}/zones/zone-a";
+        Assert.True(ulong.TryParse(operation["id"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _));
+        Assert.Equal(instance["id"]!.GetValue<string>(), operation["targetId"]!.GetValue<string>());
+        Assert.True(DateTimeOffset.TryParse(operation["insertTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out _));
+        Assert.InRange(operation["progress"]!.GetValue<int>(), 0, 100);
+        Assert.Equal(zoneLink + "/operations/" + operation["name"]!.GetValue<string>(), operation["selfLink"]!.GetValue<string>());
+        Assert.Equal(zoneLink + "/instances/vm-complete", operation["targetLink"]!.GetValue<string>());
+        Assert.Equal(zoneLink + "/instances/vm-complete", instance["selfLink"]!.GetValue<string>());
+        Assert.Equal(zoneLink + "/machineTypes/e2-small", instance["machineType"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task Operations_wait_loops_until_done_and_unauthenticated_requests_are_refused()
     {
@@ -138,6 +201,27 @@ public sealed class FakeComputeServerTests : IAsyncLifetime
         Assert.Equal("TRUE", await GetMetadataAsync(root, "instance/preempted"));
     }
 
+    [Fact]
+    public async Task Metadata_server_lists_directories_and_serves_the_service_account_email_as_credential_discovery_needs()
+    {
+        await using var metadata = await FakeMetadataServer.StartAsync("vm", "zone-a", "proj", "tok", new Dictionary<string, string> { ["startup-script"] = "echo" });
+        var root = new Uri($"http://{metadata.Host}/computeMetadata/v1/");
+
+        var instance = (await GetMetadataAsync(root, "instance/")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("attributes/", instance);
+        Assert.Contains("service-accounts/", instance);
+        Assert.Contains("zone", instance);
+        Assert.Contains("default/", (await GetMetadataAsync(root, "instance/service-accounts/")).Split('\n'));
+        Assert.Equal(metadata.ServiceAccountEmail, await GetMetadataAsync(root, "instance/service-accounts/default/email"));
+
+        var tree = JsonNode.Parse(await GetMetadataAsync(root, "?recursive=true"))!;
+        Assert.Equal("123456789", tree["project"]!["numericProjectId"]!.GetValue<string>());
+        Assert.Equal("echo", tree["instance"]!["attributes"]!["startup-script"]!.GetValue<string>());
+        Assert.Equal(metadata.ServiceAccountEmail, tree["instance"]!["serviceAccounts"]!["default"]!["email"]!.GetValue<string>());
+        var accounts = JsonNode.Parse(await GetMetadataAsync(root, "instance/service-accounts/?recursive=true"))!;
+        Assert.Equal(metadata.ServiceAccountEmail, accounts["default"]!["email"]!.GetValue<string>());
+    }
+
     private async Task<string> GetMetadataAsync(Uri root, string item)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(root, item));
@@ -158,7 +242,17 @@ public sealed class FakeComputeServerTests : IAsyncLifetime
     }
 
     private Task<(HttpStatusCode Status, JsonNode Body)> InsertAsync(string name, string? requestId, JsonObject? labels = null) =>
-        SendAsync(HttpMethod.Post, "zones/zone-a/instances" + (requestId is null ? string.Empty : "?requestId=" + requestId), new JsonObject { ["name"] = name, ["labels"] = labels ?? new JsonObject() });
+        SendAsync(HttpMethod.Post, "zones/zone-a/instances" + (requestId is null ? string.Empty : "?requestId=" + requestId), InstanceBody(name, labels));
+
+    /// <summary>The least an insert must carry for Compute Engine to accept it.</summary>
+    private static JsonObject InstanceBody(string name, JsonObject? labels = null) => new()
+    {
+        ["name"] = name,
+        ["machineType"] = "zones/zone-a/machineTypes/e2-small",
+        ["disks"] = new JsonArray { new JsonObject { ["boot"] = true, ["initializeParams"] = new JsonObject { ["sourceImage"] = "projects/debian-cloud/global/images/family/debian-12" } } },
+        ["networkInterfaces"] = new JsonArray { new JsonObject { ["network"] = "global/networks/default" } },
+        ["labels"] = labels?.DeepClone() ?? new JsonObject(),
+    };
 
     private async Task<(HttpStatusCode Status, JsonNode Body)> SendAsync(HttpMethod method, string path, JsonNode? body)
     {

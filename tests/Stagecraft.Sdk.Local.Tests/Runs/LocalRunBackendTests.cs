@@ -82,7 +82,7 @@ public sealed class LocalRunBackendTests : IAsyncLifetime
         var backend = NewBackend();
         var handle = await backend.LaunchAsync(Shell("echo tick; while :; do sleep 0.1; done"));
 
-        await EventuallyAsync(() => ReadObjectAsync(handle.Paths.Stdout), s => s == "tick\n", "stdout never reached storage");
+        await EventuallyAsync(() => ReadObjectAsync(handle.Paths.LogChunk(LogStream.Stdout, 0)), s => s == "tick\n", "stdout never reached storage");
         Assert.Equal(RunState.Running, (await backend.GetStatusAsync(handle)).State);
         Assert.Null(await _storage.StatAsync(handle.Paths.ExitCode));
 

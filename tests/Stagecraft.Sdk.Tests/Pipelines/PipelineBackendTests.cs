@@ -74,4 +74,60 @@ public sealed class PipelineBackendTests : IAsyncLifetime
         var record = await _runner.GetRunRecordAsync(result.RunId);
         Assert.Equal(1, record.GetStage("Check")!.ExitCode);
     }
+
+    [Fact]
+    public async Task A_workers_output_reaches_the_coordinators_logger_marked_with_its_stage_and_its_stack_trace_reaches_the_error()
+    {
+        var logs = new CapturingLoggerFactory();
+        var runner = new PipelineRunner(new PipelineRunnerOptions
+        {
+            Storage = TestStorage.Create(_temp.Combine("store")),
+            WorkDirectory = _temp.Combine("work-logged"),
+            Backend = _backend,
+            WorkerCommand = new PipelineWorkerCommand("dotnet", [TestChildProcess.ChildDllPath, "pipeline-worker", _temp.Combine("store"), _temp.Combine("worker")]),
+            LoggerFactory = logs,
+        });
+
+        var result = await runner.RunAsync(PipelineWorkerCommands.Graph, new Dictionary<string, object?> { ["seed"] = 60 });
+
+        // The worker printed its exception to stderr; the coordinator logged those lines under the stage, in order.
+        var lines = logs.Lines.Where(l => l.Category.EndsWith(".BackendDemo.Check", StringComparison.Ordinal)).Select(l => l.Message).ToList();
+        var first = lines.FindIndex(l => l.Contains("value 120 rejected", StringComparison.Ordinal));
+        Assert.True(first >= 0, "No worker line reached the logger: " + string.Join(" | ", logs.Lines.Select(l => l.Message)));
+        Assert.StartsWith("[Check] ", lines[first], StringComparison.Ordinal);
+        Assert.Contains(lines.Skip(first + 1), l => l.Contains(" at ", StringComparison.Ordinal));
+
+        var error = Assert.IsType<StageWorkerException>(result.Stages["Check"].Error);
+        Assert.Contains("value 120 rejected", error.RemoteError, StringComparison.Ordinal);
+        Assert.Contains(" at ", error.RemoteError, StringComparison.Ordinal);
+        Assert.Contains(error.RemoteError!, error.ToString(), StringComparison.Ordinal);
+    }
+
+    private sealed class CapturingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, string Message)> _lines = new();
+
+        public IReadOnlyList<(string Category, string Message)> Lines => [.. _lines];
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, string)> lines) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state)
+                where TState : notnull => null;
+
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                lines.Enqueue((category, formatter(state, exception)));
+        }
+    }
 }

@@ -9,8 +9,6 @@ public class RunPathsTests
     {
         var p = new RunPaths("exp-42");
         Assert.Equal("runs/exp-42/", p.Root);
-        Assert.Equal("runs/exp-42/logs/stdout.log", p.Stdout);
-        Assert.Equal("runs/exp-42/logs/stderr.log", p.Stderr);
         Assert.Equal("runs/exp-42/exit_code", p.ExitCode);
         Assert.Equal("runs/exp-42/outputs/model/w.bin", p.Output("model/w.bin"));
         Assert.Equal("runs/exp-42/post_run/refs/host-12/db1/", p.PostRun("refs", "host-12", "db1"));
@@ -23,7 +21,7 @@ public class RunPathsTests
     {
         var p = new RunPaths("runs");
         Assert.Equal("runs/runs/exit_code", p.ExitCode); // a run may be *named* runs; the prefix is added once
-        Assert.DoesNotContain("runs/runs/runs", p.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("runs/runs/runs", p.LogChunk(LogStream.Stdout, 0), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Testing.Contracts;
@@ -87,7 +88,7 @@ public abstract class RunBackendContractTests : IAsyncLifetime
         Assert.Equal(["oops"], await ReadLinesAsync(handle, LogStream.Stderr));
         var exit = await ReadObjectAsync(handle.Paths.ExitCode);
         Assert.Equal(new RunExitRecord(0), RunExitRecord.Parse(exit));
-        Assert.Equal("hello\nsecond line\n", await ReadObjectAsync(handle.Paths.Stdout));
+        Assert.Equal("hello\nsecond line\n", await ReadStoredLogAsync(handle, LogStream.Stdout));
     }
 
     [Theory]
@@ -343,6 +344,18 @@ public abstract class RunBackendContractTests : IAsyncLifetime
         {
             throw new TimeoutException($"Run {handle} did not finish; last status: {await backend.GetStatusAsync(handle)}");
         }
+    }
+
+    /// <summary>A stream's stored bytes as text, read through the one log protocol (numbered chunks), not the backend.</summary>
+    protected async Task<string> ReadStoredLogAsync(RunHandle handle, LogStream stream)
+    {
+        var text = new StringBuilder();
+        await foreach (var chunk in new RunLogReader(Storage).ReadChunksAsync(handle.Paths, stream))
+        {
+            text.Append(Encoding.UTF8.GetString(chunk.Span));
+        }
+
+        return text.ToString();
     }
 
     /// <summary>All lines of a stream, without following.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -10,8 +11,26 @@ namespace Stagecraft.Pipelines;
 /// to storage, the worker reads it, runs the stage, stores the output and reports the result object; this side
 /// waits for the run to end and reads that result.
 /// </summary>
-internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, TimeProvider timeProvider)
+internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, TimeProvider timeProvider, ILoggerFactory loggerFactory)
 {
+    /// <summary>Label on every stage's backend run (and its VM): the pipeline's name as a label value.</summary>
+    public const string PipelineLabel = "stagecraft-pipeline";
+
+    /// <summary>Label on every stage's backend run: the pipeline run id.</summary>
+    public const string PipelineRunLabel = "stagecraft-pipeline-run";
+
+    /// <summary>Label on every stage's backend run: the stage's name as a label value.</summary>
+    public const string StageLabel = "stagecraft-stage";
+
+    /// <summary>Environment variable the worker sees: the pipeline's name.</summary>
+    public const string PipelineVariable = "STAGECRAFT_PIPELINE";
+
+    /// <summary>Environment variable the worker sees: the pipeline run id.</summary>
+    public const string PipelineRunVariable = "STAGECRAFT_PIPELINE_RUN_ID";
+
+    /// <summary>Environment variable the worker sees: the stage's name.</summary>
+    public const string StageVariable = "STAGECRAFT_STAGE";
+
     private const int StderrTailLines = 20;
 
     public string Name => backend.Capabilities.Name;
@@ -26,7 +45,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
 
     /// <returns>The stored output and the worker's exit code.</returns>
     /// <exception cref="StageWorkerException">The worker failed, or ended without reporting an output.</exception>
-    public async Task<(StoredValue Output, int? ExitCode)> RunAsync(StageTask task, string backendRunId, CancellationToken cancellationToken)
+    public async Task<(StoredValue Output, int? ExitCode)> RunAsync(StageTask task, StageDescriptor stage, string backendRunId, CancellationToken cancellationToken)
     {
         var paths = new RunPaths(backendRunId);
         using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(task, PipelineJsonContext.Default.StageTask), writable: false))
@@ -38,9 +57,30 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         {
             WorkingDirectory = command.WorkingDirectory,
             InputPrefix = paths.InputsPrefix,
+            ResourceProfile = stage.Profile,
+            Timeout = stage.Timeout,
+            Labels = new Dictionary<string, string>
+            {
+                [PipelineLabel] = RunLabels.ToValue(task.Pipeline),
+                [PipelineRunLabel] = RunLabels.ToValue(task.PipelineRunId),
+                [StageLabel] = RunLabels.ToValue(task.Stage),
+            },
+            Environment = new Dictionary<string, string>
+            {
+                [PipelineVariable] = task.Pipeline,
+                [PipelineRunVariable] = task.PipelineRunId,
+                [StageVariable] = task.Stage,
+            },
         };
         var handle = await backend.LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
         RunStatus status;
+
+        // The worker's output reaches the coordinator's logger while the stage runs, in order, under the stage's name.
+        var logger = loggerFactory.CreateLogger($"Stagecraft.Pipelines.Stages.{task.Pipeline}.{task.Stage}");
+        using var stopForwarding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forwarding = Task.WhenAll(
+            ForwardAsync(handle, LogStream.Stdout, logger, task.Stage, stopForwarding.Token),
+            ForwardAsync(handle, LogStream.Stderr, logger, task.Stage, stopForwarding.Token));
         try
         {
             status = await backend.WaitForCompletionAsync(handle, timeProvider, cancellationToken).ConfigureAwait(false);
@@ -49,6 +89,12 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         {
             await backend.TerminateAsync(handle, CancellationToken.None).ConfigureAwait(false);
             throw;
+        }
+        finally
+        {
+            // Followers end by themselves once the run has ended and every line is read; a bound keeps a broken store from holding the stage.
+            stopForwarding.CancelAfter(backend.Capabilities.LogLatency + TimeSpan.FromSeconds(30));
+            await forwarding.ConfigureAwait(false);
         }
 
         var result = await TryReadResultAsync(paths, cancellationToken).ConfigureAwait(false);
@@ -64,7 +110,36 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
             backendRunId,
             status.ExitCode,
             result?.ErrorType,
-            $"Worker run '{backendRunId}' of stage '{task.Stage}' ended {status}: {detail}");
+            $"Worker run '{backendRunId}' of stage '{task.Stage}' ended {status}: {detail}")
+        {
+            RemoteError = result?.Error,
+        };
+    }
+
+    private async Task ForwardAsync(RunHandle handle, LogStream stream, ILogger logger, string stage, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var line in backend.StreamLogsAsync(handle, stream, follow: true, cancellationToken).ConfigureAwait(false))
+            {
+                if (stream == LogStream.Stderr)
+                {
+                    PipelineLog.WorkerStderr(logger, stage, line);
+                }
+                else
+                {
+                    PipelineLog.WorkerStdout(logger, stage, line);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The stage was cancelled, or the bound after its end ran out: forwarding is best effort, the result is not.
+        }
+        catch (Exception ex) when (ex is StorageException or RunBackendException or IOException)
+        {
+            PipelineLog.WorkerLogsUnavailable(logger, stage, handle.RunId, ex);
+        }
     }
 
     private async Task<StageTaskResult?> TryReadResultAsync(RunPaths paths, CancellationToken cancellationToken)

@@ -32,4 +32,9 @@ public sealed class StageWorkerException : PipelineException
 
     /// <summary>The exception type the stage threw in the worker, when it reported one.</summary>
     public string? RemoteErrorType { get; }
+
+    /// <summary>The worker's exception as it printed it: type, message and stack trace (null when the worker reported none).</summary>
+    public string? RemoteError { get; init; }
+
+    public override string ToString() => RemoteError is null ? base.ToString() : base.ToString() + Environment.NewLine + "--- worker exception ---" + Environment.NewLine + RemoteError;
 }

@@ -37,4 +37,13 @@ internal static partial class PipelineLog
 
     [LoggerMessage(11, LogLevel.Debug, "Stage {Stage} started")]
     public static partial void StageStarted(ILogger logger, string stage);
+
+    [LoggerMessage(40, LogLevel.Information, "[{Stage}] {Line}")]
+    public static partial void WorkerStdout(ILogger logger, string stage, string line);
+
+    [LoggerMessage(41, LogLevel.Warning, "[{Stage}] {Line}")]
+    public static partial void WorkerStderr(ILogger logger, string stage, string line);
+
+    [LoggerMessage(42, LogLevel.Warning, "Could not follow the logs of stage {Stage} (backend run {BackendRunId}); its result is read all the same")]
+    public static partial void WorkerLogsUnavailable(ILogger logger, string stage, string backendRunId, Exception exception);
 }

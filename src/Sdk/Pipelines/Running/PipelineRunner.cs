@@ -65,9 +65,16 @@ public sealed class PipelineRunner : IPipelineRunner
         Executor = new StageExecutor(Values, Json, LoggerFactory);
         Cache = new StageCache(Storage, Logger);
         Records = new PipelineRunStore(Storage);
-        if (options.Backend is { } backend)
+        ArgumentNullException.ThrowIfNull(options.Placement, "options.Placement");
+        if (options.Backend is not null || options.Placement.Count > 0)
         {
-            Backend = new BackendStageExecutor(Storage, backend, options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess(), TimeProvider);
+            // One executor per distinct backend; the worker command is resolved once, and only when something runs remotely.
+            var command = options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess();
+            var executors = new Dictionary<IRunBackend, BackendStageExecutor>(ReferenceEqualityComparer.Instance);
+            BackendStageExecutor For(IRunBackend backend) =>
+                executors.TryGetValue(backend, out var executor) ? executor : executors[backend] = new BackendStageExecutor(Storage, backend, command, TimeProvider, LoggerFactory);
+            Backend = options.Backend is { } fallback ? For(fallback) : null;
+            Placement = options.Placement.ToDictionary(p => p.Key, p => For(p.Value ?? throw new ArgumentException($"PipelineRunnerOptions.Placement['{p.Key}'] is null.", nameof(options))), StringComparer.Ordinal);
         }
     }
 
@@ -116,8 +123,28 @@ public sealed class PipelineRunner : IPipelineRunner
     /// <summary>Runs stages on a backend; null runs them in process.</summary>
     internal BackendStageExecutor? Backend { get; }
 
-    /// <summary>The name recorded as where stages ran.</summary>
+    /// <summary>The name recorded as where stages ran by default.</summary>
     internal string BackendName => Backend?.Name ?? InProcessBackend;
+
+    /// <summary>Profile → backend executor (<see cref="PipelineRunnerOptions.Placement"/>).</summary>
+    internal IReadOnlyDictionary<string, BackendStageExecutor> Placement { get; } = new Dictionary<string, BackendStageExecutor>();
+
+    /// <summary>Where <paramref name="stage"/> runs: its profile's backend, else the default backend, else null (in process).</summary>
+    internal BackendStageExecutor? PlaceStage(PipelineGraph graph, StageDescriptor stage) =>
+        stage.Profile is not { } profile
+            ? Backend
+            : Placement.TryGetValue(profile, out var placed)
+                ? placed
+                : throw new StagePlacementException(graph.Name, stage.Name, profile, [.. Placement.Keys.Order(StringComparer.Ordinal)]);
+
+    /// <summary>Places every stage, so an unknown profile fails the run before any stage, run or VM starts.</summary>
+    private void CheckPlacement(PipelineGraph graph)
+    {
+        foreach (var stage in graph.Stages)
+        {
+            PlaceStage(graph, stage);
+        }
+    }
 
     /// <inheritdoc/>
     public Task<PipelineRunResult> RunAsync(PipelineGraph graph, IReadOnlyDictionary<string, object?> inputs, CancellationToken cancellationToken = default) =>
@@ -133,6 +160,7 @@ public sealed class PipelineRunner : IPipelineRunner
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(options);
+        CheckPlacement(graph);
         var runId = options.RunId is null ? PipelineRunIds.New(graph.Name, TimeProvider) : RunId.Validate(options.RunId, nameof(options));
         return new PipelineExecution(this, graph, runId, prior: null, options.Progress).RunAsync(inputs, cancellationToken);
     }
@@ -151,6 +179,7 @@ public sealed class PipelineRunner : IPipelineRunner
     {
         ArgumentNullException.ThrowIfNull(graph);
         RunId.Validate(runId);
+        CheckPlacement(graph);
         var prior = await Records.TryReadAsync(runId, cancellationToken).ConfigureAwait(false) ?? throw new PipelineRunNotFoundException(runId);
         if (prior.Record.Pipeline != graph.Name)
         {

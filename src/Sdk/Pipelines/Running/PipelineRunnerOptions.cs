@@ -88,6 +88,14 @@ public sealed record PipelineRunnerOptions
     /// </summary>
     public IRunBackend? Backend { get; init; }
 
+    /// <summary>
+    /// Per-profile placement: a stage whose <see cref="StageAttribute.Profile"/> is a key here runs on that backend,
+    /// with the profile as its <see cref="Runs.RunSpec.ResourceProfile"/> (e.g. <c>["h100-spot"] = gce, ["cpu"] = gce</c>).
+    /// Stages without a profile go to <see cref="Backend"/> (in process when null). A profile missing from this map
+    /// fails the run with <see cref="StagePlacementException"/> before anything starts.
+    /// </summary>
+    public IReadOnlyDictionary<string, IRunBackend> Placement { get; init; } = new Dictionary<string, IRunBackend>();
+
     /// <summary>The experiment's executable for <see cref="Backend"/> runs. Default: <see cref="PipelineWorkerCommand.CurrentProcess"/>.</summary>
     public PipelineWorkerCommand? WorkerCommand { get; init; }
 

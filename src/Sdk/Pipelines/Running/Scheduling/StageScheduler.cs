@@ -156,7 +156,7 @@ internal sealed class StageScheduler
             FinishedAt = outcome.StartedAt + outcome.Duration,
             Duration = outcome.Duration,
             Host = Runner.HostName,
-            Backend = outcome.Status == StageStatus.Cached ? null : Runner.BackendName,
+            Backend = outcome.Status == StageStatus.Cached ? null : Runner.PlaceStage(_run.Graph, stage)?.Name ?? PipelineRunner.InProcessBackend,
             Attempt = _run.Attempt,
             ErrorType = outcome.Error?.GetType().FullName,
             Error = outcome.Error?.ToString(),

@@ -52,11 +52,11 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
             {
                 activity?.SetTag("stagecraft.stage", stage.Name);
                 activity?.SetTag("stagecraft.fingerprint", fingerprint);
-                if (Runner.Backend is { } backend)
+                if (Runner.PlaceStage(run.Graph, stage) is { } backend)
                 {
                     backendRunId = BackendStageExecutor.NewRunId(run.RunId, index, run.Attempt);
                     activity?.SetTag("stagecraft.backend_run_id", backendRunId);
-                    (var stored, exitCode) = await backend.RunAsync(CreateTask(stage, fingerprint), backendRunId, token).ConfigureAwait(false);
+                    (var stored, exitCode) = await backend.RunAsync(CreateTask(stage, fingerprint), stage, backendRunId, token).ConfigureAwait(false);
                     phase = "reading its output";
                     if (stored.Format != StoredValue.JsonFormat)
                     {

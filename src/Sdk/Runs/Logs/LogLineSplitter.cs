@@ -1,17 +1,18 @@
 using System.Text;
 
-namespace Stagecraft.Runs;
+namespace Stagecraft.Runs.Logs;
 
 /// <summary>
-/// Turns a growing byte stream (a local log file, or consecutive log chunk objects) into complete UTF-8 lines; a partial
+/// Turns a growing byte stream (consecutive log chunk objects, or a local log file) into complete UTF-8 lines; a partial
 /// last line — a chunk boundary can fall mid-line, even mid-character — is held back until more arrives or <see cref="Flush"/>.
-/// Shared by every backend so they split logs by the same rules.
+/// One splitter for every reader of run logs, so they all split by the same rules (LF or CRLF ends a line).
 /// </summary>
-internal sealed class LogLineSplitter
+public sealed class LogLineSplitter
 {
     private readonly MemoryStream _pending = new();
 
-    public List<string> Push(ReadOnlySpan<byte> bytes)
+    /// <summary>Appends <paramref name="bytes"/> and returns the lines they completed, in order.</summary>
+    public IReadOnlyList<string> Push(ReadOnlySpan<byte> bytes)
     {
         var lines = new List<string>();
         while (true)
