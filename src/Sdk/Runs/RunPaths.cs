@@ -83,6 +83,16 @@ public sealed class RunPaths
     /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
     public string PipelineRecord => Root + "pipeline.json";
 
+    /// <summary>
+    /// <c>runs/{runId}/cancel/{attempt:D6}.json</c>: a request (from <c>stagecraft runs cancel</c> or any process) that the
+    /// given attempt of a pipeline run stop; per attempt, so a resumed run is not cancelled by an old request.
+    /// </summary>
+    public string CancelRequest(int attempt)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(attempt);
+        return Root + "cancel/" + attempt.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + ".json";
+    }
+
     /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
     public string Snapshot => Root + "snapshot.bin";
 
