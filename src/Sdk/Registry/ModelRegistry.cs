@@ -123,6 +123,23 @@ public class ModelRegistry
         return new AliasResolution(alias, pointer?.RunId, generation, pointer?.Sequence ?? 0);
     }
 
+    /// <summary>Every alias that has ever been set (cleared ones included, with a null run id), in name order, each as <see cref="ResolveAsync"/> reads it.</summary>
+    public virtual async IAsyncEnumerable<AliasResolution> ListAliasesAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var options = new ListObjectsOptions { Delimiter = "/" };
+        await foreach (var entry in _storage.ListAsync(Paths.AliasesPrefix, options, cancellationToken).ConfigureAwait(false))
+        {
+            if (entry.Prefix is { } prefix && Paths.AliasOfPrefix(prefix) is { } alias)
+            {
+                var resolution = await ResolveAsync(alias, cancellationToken).ConfigureAwait(false);
+                if (resolution.Generation != 0)
+                {
+                    yield return resolution;
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// Moves <paramref name="alias"/> to <paramref name="runId"/> if it is still at <paramref name="expectedGeneration"/>
     /// (0 = never set); otherwise throws <see cref="AliasConflictException"/> and changes nothing. The run must have a

@@ -58,8 +58,23 @@ public sealed class RegistryPaths
         return RunId.IsValid(id) ? id : null;
     }
 
+    /// <summary><c>{root}aliases/</c></summary>
+    public string AliasesPrefix => Root + "aliases/";
+
     /// <summary><c>{root}aliases/{alias}/</c></summary>
-    public string Alias(string alias) => Root + "aliases/" + AliasName.Validate(alias) + "/";
+    public string Alias(string alias) => AliasesPrefix + AliasName.Validate(alias) + "/";
+
+    /// <summary>The alias of a folder listed (with delimiter <c>/</c>) under <see cref="AliasesPrefix"/>, or null when it is something else.</summary>
+    public string? AliasOfPrefix(string prefix)
+    {
+        if (!prefix.StartsWith(AliasesPrefix, StringComparison.Ordinal) || !prefix.EndsWith('/'))
+        {
+            return null;
+        }
+
+        var alias = prefix[AliasesPrefix.Length..^1];
+        return AliasName.IsValid(alias) ? alias : null;
+    }
 
     /// <summary><c>{root}aliases/{alias}/current.json</c>: the pointer every move compares-and-swaps.</summary>
     public string AliasPointer(string alias) => Alias(alias) + "current.json";

@@ -84,6 +84,16 @@ public sealed class RunPaths
     /// </summary>
     public string PruneMarker => Root + "pruning.json";
 
+    /// <summary>
+    /// <c>runs/{runId}/cancel/{attempt:D6}.json</c>: a request (from <c>stagecraft runs cancel</c> or any process) that the
+    /// given attempt of a pipeline run stop; per attempt, so a resumed run is not cancelled by an old request.
+    /// </summary>
+    public string CancelRequest(int attempt)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(attempt);
+        return Root + "cancel/" + attempt.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + ".json";
+    }
+
     /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
     public string Snapshot => Root + "snapshot.bin";
 

@@ -162,7 +162,8 @@ public sealed class PipelineRunner : IPipelineRunner
         ArgumentNullException.ThrowIfNull(options);
         CheckPlacement(graph);
         var runId = options.RunId is null ? PipelineRunIds.New(graph.Name, TimeProvider) : RunId.Validate(options.RunId, nameof(options));
-        return new PipelineExecution(this, graph, runId, prior: null, options.Progress).RunAsync(inputs, cancellationToken);
+        return PipelineRunCancellation.RunWatchedAsync(Storage, runId, 1,
+            ct => new PipelineExecution(this, graph, runId, prior: null, options.Progress).RunAsync(inputs, ct), cancellationToken);
     }
 
     /// <summary>
@@ -191,7 +192,8 @@ public sealed class PipelineRunner : IPipelineRunner
             throw new PipelineRunOwnedException(runId, owner, OwnerLeaseTimeout);
         }
 
-        return await new PipelineExecution(this, graph, runId, prior, runProgress: null).RunAsync(inputs: null, cancellationToken).ConfigureAwait(false);
+        return await PipelineRunCancellation.RunWatchedAsync(Storage, runId, prior.Record.Attempt + 1,
+            ct => new PipelineExecution(this, graph, runId, prior, runProgress: null).RunAsync(inputs: null, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -134,6 +134,9 @@ public sealed partial class ReferenceStore : IReferenceStore
         return _layout.ReadMarker(key) is null ? null : new DirectoryInfo(_layout.KeyDirectory(key));
     }
 
+    /// <summary>The keys of the root (directories named like keys, with or without a marker), in ordinal order.</summary>
+    public IReadOnlyList<string> EnumerateKeys() => [.. _layout.EnumerateKeys()];
+
     /// <inheritdoc/>
     public ReferenceMarker? GetMarker(string key)
     {

@@ -1,0 +1,106 @@
+using System.CommandLine;
+using Stagecraft.Cli.Hosting;
+using Stagecraft.Pipelines;
+using Stagecraft.Runs;
+
+namespace Stagecraft.Cli.Commands.Runs;
+
+/// <summary>
+/// <c>stagecraft runs logs RUN [--stage S] [-f]</c>: the stdout and stderr a stage's backend run stored
+/// (<see cref="RunPaths.Stdout"/>, <see cref="RunPaths.Stderr"/>), stdout to stdout and stderr to stderr; with
+/// <c>-f</c>, keeps printing until the backend run's exit code is stored.
+/// </summary>
+internal static class RunsLogsCommand
+{
+    public static Command Create(CliEnvironment environment)
+    {
+        var run = RunArguments.Run();
+        var stage = new Option<string>("--stage") { Description = "Only this stage (default: every stage that ran on a backend)." };
+        var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new output until the stage's run ends (needs a single stage)." };
+        var command = new Command("logs", "Print the stdout/stderr of a run's stages that ran on a backend; -f follows a running stage.")
+        {
+            run,
+            stage,
+            follow,
+        };
+        return command.WithAction(environment, async context =>
+        {
+            var record = await RunArguments.ReadRecordAsync(context, run).ConfigureAwait(false);
+            var selected = Select(record, context.Value(stage));
+            if (context.Value(follow) && selected.Count != 1)
+            {
+                throw CliException.Usage($"--follow needs a single stage: run '{record.RunId}' has {selected.Count} stages with logs ({string.Join(", ", selected.Select(s => s.Stage))}); pass --stage");
+            }
+
+            foreach (var (name, backendRunId) in selected)
+            {
+                await PrintAsync(context, name, backendRunId, context.Value(follow), selected.Count > 1).ConfigureAwait(false);
+            }
+
+            return CliExitCodes.Success;
+        });
+    }
+
+    private static List<(string Stage, string BackendRunId)> Select(PipelineRunRecord record, string? stageName)
+    {
+        if (stageName is not null)
+        {
+            var stage = record.GetStage(stageName)
+                ?? throw CliException.NotFound($"run '{record.RunId}' has no stage '{stageName}' (its stages: {string.Join(", ", record.Stages.Select(s => s.Stage))})");
+            return stage.BackendRunId is { } id
+                ? [(stage.Stage, id)]
+                : throw CliException.NotFound($"stage '{stageName}' of run '{record.RunId}' has no stored logs: it is {stage.Status} and ran {(stage.Backend is { } b ? $"on '{b}'" : "nowhere yet")} without a backend run (in-process stages write to the experiment's own console)");
+        }
+
+        var withLogs = record.Stages.Where(s => s.BackendRunId is not null).Select(s => (s.Stage, s.BackendRunId!)).ToList();
+        return withLogs.Count > 0
+            ? withLogs
+            : throw CliException.NotFound($"run '{record.RunId}' has no stored stage logs: its stages ran on '{record.Backend}' without backend runs (in-process stages write to the experiment's own console)");
+    }
+
+    private static async Task PrintAsync(CliContext context, string stage, string backendRunId, bool follow, bool withHeaders)
+    {
+        var paths = new RunPaths(backendRunId);
+        var stdout = new StoredLogTail(context.Storage, paths.Stdout);
+        var stderr = new StoredLogTail(context.Storage, paths.Stderr);
+        if (withHeaders && !context.Console.Json)
+        {
+            await context.Console.WriteLineAsync($"==> stage {stage} (backend run {backendRunId}) <==").ConfigureAwait(false);
+        }
+
+        while (true)
+        {
+            // Read the exit code before the logs: backends store the final logs before it, so once it exists one more read is complete.
+            var ended = !follow || await context.Storage.StatAsync(paths.ExitCode, context.CancellationToken).ConfigureAwait(false) is not null;
+            await WriteAsync(context, stage, "stdout", await stdout.ReadNewAsync(context.CancellationToken).ConfigureAwait(false), context.Console.Output).ConfigureAwait(false);
+            await WriteAsync(context, stage, "stderr", await stderr.ReadNewAsync(context.CancellationToken).ConfigureAwait(false), context.Console.Error).ConfigureAwait(false);
+            if (ended)
+            {
+                return;
+            }
+
+            await Task.Delay(context.Environment.FollowInterval, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteAsync(CliContext context, string stage, string stream, string text, TextWriter writer)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        if (context.Console.Json)
+        {
+            foreach (var line in text.TrimEnd('\n').Split('\n'))
+            {
+                await context.Console.WriteJsonLineAsync(new { stage, stream, line }).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        await writer.WriteAsync(text).ConfigureAwait(false);
+        await writer.FlushAsync().ConfigureAwait(false);
+    }
+}

@@ -1,3 +1,0 @@
-using Stagecraft.Cli;
-
-return await StagecraftCli.RunAsync(args, Console.Out, Console.Error);

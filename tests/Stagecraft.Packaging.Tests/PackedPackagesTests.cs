@@ -1,0 +1,110 @@
+using System.Globalization;
+using System.Text.Json;
+using Stagecraft.Testing;
+
+namespace Stagecraft.Packaging.Tests;
+
+/// <summary>
+/// The packages as a user gets them: every package is packed into a temporary feed under a version no cache has seen,
+/// a project is made from the template and run, a project on <c>&lt;Project Sdk="Stagecraft.Sdk/…"&gt;</c> gets the
+/// generator's diagnostic, and the tool installed from the feed lists the first project's runs.
+/// </summary>
+public sealed class PackedPackagesTests
+{
+    private static readonly string[] Packages = ["src/Sdk", "src/Sdk.Local", "src/Sdk.Gcp", "src/Cli", "src/Templates"];
+
+    [Fact]
+    public async Task Packed_template_sdk_and_tool_work_from_a_local_feed()
+    {
+        using var dir = new TempDirectory("packaging");
+        var version = "0.1.0-ci." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var feed = dir.Combine("feed");
+        foreach (var package in Packages)
+        {
+            await DotnetCommand.SucceedAsync(RepositoryLayout.Root, "pack", RepositoryLayout.Combine(package.Split('/')), "-c", "Release", "-o", feed, "-p:Version=" + version);
+        }
+
+        // Stagecraft packages only from the feed; everything else from the machine's usual source.
+        var work = dir.Combine("work");
+        Directory.CreateDirectory(work);
+        await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="stagecraft-feed" value="{feed}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+              </packageSources>
+              <packageSourceMapping>
+                <packageSource key="stagecraft-feed"><package pattern="Stagecraft.*" /></packageSource>
+                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
+              </packageSourceMapping>
+            </configuration>
+            """);
+
+        // 1. dotnet new stagecraft, build warning-free, run twice: the second run is served from the cache.
+        var hive = dir.Combine("template-hive");
+        await DotnetCommand.SucceedAsync(work, "new", "install", Path.Combine(feed, $"Stagecraft.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
+        await DotnetCommand.SucceedAsync(work, "new", "stagecraft", "-n", "Iris", "-o", "Iris", "--debug:custom-hive", hive);
+        Assert.Contains(version, await File.ReadAllTextAsync(Path.Combine(work, "Iris", "global.json")), StringComparison.Ordinal);
+        Assert.DoesNotContain("ProjectReference", await File.ReadAllTextAsync(Path.Combine(work, "Iris", "Iris", "Iris.csproj")), StringComparison.Ordinal);
+        var project = Path.Combine(work, "Iris", "Iris");
+        var build = await DotnetCommand.SucceedAsync(project, "build");
+        Assert.Contains("0 Warning(s)", build, StringComparison.Ordinal);
+        var first = await DotnetCommand.SucceedAsync(project, "run", "--no-build");
+        var second = await DotnetCommand.SucceedAsync(project, "run", "--no-build");
+        Assert.Contains("Succeeded: 3 stage(s) ran, 0 served from the cache", first, StringComparison.Ordinal);
+        Assert.Contains("Succeeded: 0 stage(s) ran, 3 served from the cache", second, StringComparison.Ordinal);
+
+        // 2. The project SDK: a deliberate type mismatch is the generator's SC1003 at build time.
+        var mismatch = Path.Combine(work, "Mismatch");
+        Directory.CreateDirectory(mismatch);
+        await File.WriteAllTextAsync(Path.Combine(mismatch, "Mismatch.csproj"), $"""
+            <Project Sdk="Stagecraft.Sdk/{version}">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+              </PropertyGroup>
+            </Project>
+            """);
+        await File.WriteAllTextAsync(Path.Combine(mismatch, "Program.cs"), """
+            Console.WriteLine(Broken.Graph.Name);
+
+            [Pipeline]
+            public static partial class Broken
+            {
+                [Stage] public static Count Measure() => new(3);
+                [Stage] public static string Describe([From(nameof(Measure))] string count) => count;
+            }
+
+            public sealed record Count(int Value);
+            """);
+        var (mismatchExit, mismatchOutput) = await DotnetCommand.RunAsync(mismatch, "build");
+        Assert.NotEqual(0, mismatchExit);
+        Assert.Contains("error SC1003", mismatchOutput, StringComparison.Ordinal);
+
+        // 3. The tool from the feed lists the template project's runs.
+        var tools = dir.Combine("tools");
+        await DotnetCommand.SucceedAsync(work, "tool", "install", "Stagecraft.Cli", "--version", version, "--tool-path", tools);
+        var (listExit, listOutput) = await RunToolAsync(tools, project, "runs", "list", "--json", "--storage", Path.Combine(project, ".stagecraft", "storage"));
+        Assert.True(listExit == 0, listOutput);
+        var runs = JsonDocument.Parse(listOutput).RootElement;
+        Assert.Equal(2, runs.GetArrayLength());
+        Assert.All(runs.EnumerateArray(), run => Assert.Equal("Succeeded", run.GetProperty("status").GetString()));
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunToolAsync(string tools, string workingDirectory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(tools, "stagecraft")) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
+        var output = await stdout;
+        return (process.ExitCode, process.ExitCode == 0 ? output : output + await stderr);
+    }
+}
