@@ -118,7 +118,8 @@ public sealed partial class WarmPool
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmPool.WaitForAck");
         activity?.SetTag(WarmPoolTelemetry.InstanceIdTag, instance.InstanceId);
         activity?.SetTag(WarmPoolTelemetry.RunIdTag, instance.RunId);
-        var deadline = Now + ackTimeout;
+        // Measured from the claim, so the time spent writing the job counts against the timeout.
+        var deadline = instance.StateSince + ackTimeout;
         WarmAckOutcome outcome;
         while (true)
         {
