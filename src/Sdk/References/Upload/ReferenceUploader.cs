@@ -5,6 +5,7 @@ using Stagecraft.IO;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Transfers;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.References;
 
@@ -76,7 +77,7 @@ public sealed partial class ReferenceUploader
         try
         {
             using var activity = ReferenceTelemetry.Start("reference.upload_back");
-            activity?.SetTag("stagecraft.reference.shard", Shard);
+            activity?.SetTag(StagecraftTags.ReferenceShard, Shard);
             var (uploaded, failed, unchanged) = (new List<UploadedReference>(), new List<FailedReferenceUpload>(), new List<string>());
             IEnumerable<string> keys;
             try
@@ -112,8 +113,8 @@ public sealed partial class ReferenceUploader
                 }
             }
 
-            activity?.SetTag("stagecraft.reference.uploaded", uploaded.Count);
-            activity?.SetTag("stagecraft.reference.failed", failed.Count);
+            activity?.SetTag(StagecraftTags.ReferenceUploaded, uploaded.Count);
+            activity?.SetTag(StagecraftTags.ReferenceFailed, failed.Count);
             return new ReferenceUploadResult(uploaded, failed, unchanged);
         }
         finally
