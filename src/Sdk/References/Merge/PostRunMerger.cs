@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Stagecraft.IO;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
+using Stagecraft.Storage.Json;
 using Stagecraft.Storage.Transfers;
 using Stagecraft.Telemetry;
 
@@ -566,8 +567,7 @@ public sealed partial class PostRunMerger
     {
         try
         {
-            using var content = new MemoryStream(SerializeReport(report), writable: false);
-            await _storage.PutAsync(key, content, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+            await _storage.PutJsonAsync(key, report, ReferencesJsonContext.Default.MergeReport, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is StorageException or IOException)
         {

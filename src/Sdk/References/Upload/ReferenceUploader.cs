@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stagecraft.IO;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
+using Stagecraft.Storage.Json;
 using Stagecraft.Storage.Transfers;
 using Stagecraft.Telemetry;
 
@@ -164,7 +164,7 @@ public sealed partial class ReferenceUploader
 
             await PutAsync(slice + ReferenceFileNames.SourceMtimes, SourceMtimes.Serialize(files), cancellationToken).ConfigureAwait(false);
             var record = new UploadCompleteDocument(marker.Fingerprint, files.Count, Shard, _options.TimeProvider.GetUtcNow());
-            await PutAsync(slice + ReferenceFileNames.UploadComplete, JsonSerializer.SerializeToUtf8Bytes(record, ReferencesJsonContext.Default.UploadCompleteDocument), cancellationToken).ConfigureAwait(false);
+            await _storage.PutJsonAsync(slice + ReferenceFileNames.UploadComplete, record, ReferencesJsonContext.Default.UploadCompleteDocument, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             _uploadedFingerprints[key] = marker.Fingerprint;
             if (_options.Logger is { } logger)
@@ -207,7 +207,7 @@ public sealed partial class ReferenceUploader
     private async Task PutAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(content, writable: false);
-        await _storage.PutAsync(key, stream, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        await _storage.PutAsync(key, stream, new PutObjectOptions { ContentType = ObjectStorageJsonExtensions.JsonContentType }, cancellationToken).ConfigureAwait(false);
     }
 
     private void Failed(List<FailedReferenceUpload> failed, string key, Exception error)
