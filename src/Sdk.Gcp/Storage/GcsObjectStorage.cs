@@ -12,6 +12,7 @@ using GetObjectOptions = Stagecraft.Storage.GetObjectOptions;
 using Microsoft.Extensions.Logging;
 using Stagecraft.Gcp.Http;
 using Stagecraft.Storage;
+using Stagecraft.Telemetry;
 using GcsObject = Google.Apis.Storage.v1.Data.Object;
 using GoogleCopyOptions = Google.Cloud.Storage.V1.CopyObjectOptions;
 using GoogleDeleteOptions = Google.Cloud.Storage.V1.DeleteObjectOptions;
@@ -42,7 +43,7 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     /// <summary>Reserved metadata key holding the id of the write that produced a generation.</summary>
     public const string WriteIdMetadataKey = "stagecraft-write-id";
 
-    internal static readonly ActivitySource ActivitySource = new("Stagecraft.Gcp.Storage");
+    internal static readonly ActivitySource ActivitySource = new(StagecraftTelemetry.GcpStorageSource);
 
     private const string EmptyCrc32c = "AAAAAA==";
 
@@ -185,7 +186,7 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
         }
 
         var uploaded = upload.ResponseBody ?? throw new GcsRequestException($"Cloud Storage completed the upload of {Describe(key)} without returning the object.");
-        activity?.SetTag("gcs.generation", uploaded.Generation);
+        activity?.SetTag(StagecraftTags.StorageGeneration, uploaded.Generation);
         return ToObjectInfo(uploaded);
     }
 
@@ -671,8 +672,8 @@ public sealed class GcsObjectStorage : IObjectStorage, IDisposable
     private Activity? StartActivity(string name, string key)
     {
         var activity = ActivitySource.StartActivity(name, ActivityKind.Client);
-        activity?.SetTag("gcs.bucket", Bucket);
-        activity?.SetTag("gcs.key", key);
+        activity?.SetTag(StagecraftTags.StorageBucket, Bucket);
+        activity?.SetTag(StagecraftTags.StorageKey, key);
         return activity;
     }
 

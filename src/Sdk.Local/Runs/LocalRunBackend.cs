@@ -12,6 +12,7 @@ using Stagecraft.Local.Processes;
 using Stagecraft.Runs;
 using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Local.Runs;
 
@@ -36,7 +37,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
     /// <summary>The name in every handle this backend issues.</summary>
     public const string BackendName = "local";
 
-    private static readonly ActivitySource Activities = new("Stagecraft.Local.Runs");
+    private static readonly ActivitySource Activities = new(StagecraftTelemetry.LocalRunsSource);
     private static readonly TimeSpan FilePollInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly IObjectStorage _storage;
@@ -97,7 +98,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         }
 
         using var activity = Activities.StartActivity("LocalRunBackend.Launch");
-        activity?.SetTag("stagecraft.run_id", spec.RunId);
+        activity?.SetTag(StagecraftTags.RunId, spec.RunId);
         var handle = new RunHandle(BackendName, spec.RunId, RunHandle.NewLaunchId());
         var dir = new LocalRunDirectory(_stateDirectory, handle);
         var workDirectory = spec.WorkingDirectory ?? dir.WorkDirectory;
@@ -192,7 +193,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         }
 
         using var activity = Activities.StartActivity("LocalRunBackend.Terminate");
-        activity?.SetTag("stagecraft.run_id", handle.RunId);
+        activity?.SetTag(StagecraftTags.RunId, handle.RunId);
         var dir = new LocalRunDirectory(_stateDirectory, handle);
         dir.RequestTermination();
         var spare = ProtectedProcesses.Resolve(_processes, _options.ProtectedProcessIds);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Stagecraft.IO;
 using Stagecraft.Locking;
 using Stagecraft.Storage;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Local.Storage;
 
@@ -39,7 +40,7 @@ public sealed class LocalObjectStorage : IObjectStorage
     // A concurrent delete may remove an empty parent directory between our mkdir and our rename.
     private const int MaxCommitAttempts = 16;
 
-    private static readonly ActivitySource Activities = new("Stagecraft.Local.Storage");
+    private static readonly ActivitySource Activities = new(StagecraftTelemetry.LocalStorageSource);
 
     private readonly LocalObjectStorageOptions _options;
     private readonly string _objectsDirectory;
@@ -172,7 +173,7 @@ public sealed class LocalObjectStorage : IObjectStorage
         ObjectKey.Validate(sourceKey, nameof(sourceKey));
         ObjectKey.Validate(destinationKey, nameof(destinationKey));
         using var activity = StartActivity("Copy", destinationKey);
-        activity?.SetTag("stagecraft.storage.source_key", sourceKey);
+        activity?.SetTag(StagecraftTags.StorageSourceKey, sourceKey);
         using var source = ObjectFile.TryOpen(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, sourceKey)) ?? throw new ObjectNotFoundException(sourceKey);
         if (options?.IfSourceGenerationMatch is { } expected && expected != source.Info.Generation)
         {
@@ -413,7 +414,7 @@ public sealed class LocalObjectStorage : IObjectStorage
     private static Activity? StartActivity(string operation, string key)
     {
         var activity = Activities.StartActivity("LocalObjectStorage." + operation);
-        activity?.SetTag("stagecraft.storage.key", key);
+        activity?.SetTag(StagecraftTags.StorageKey, key);
         return activity;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.References;
 
@@ -6,7 +7,7 @@ namespace Stagecraft.References;
 public static class ReferenceTelemetry
 {
     /// <summary>The <see cref="ActivitySource"/> name: <c>Stagecraft.References</c>.</summary>
-    public const string ActivitySourceName = "Stagecraft.References";
+    public const string ActivitySourceName = StagecraftTelemetry.ReferencesSource;
 
     internal static readonly ActivitySource Source = new(ActivitySourceName);
 
@@ -15,7 +16,7 @@ public static class ReferenceTelemetry
         var activity = Source.StartActivity(name);
         if (key is not null)
         {
-            activity?.SetTag("stagecraft.reference.key", key);
+            activity?.SetTag(StagecraftTags.ReferenceKey, key);
         }
 
         return activity;

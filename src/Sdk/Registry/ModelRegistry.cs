@@ -10,6 +10,7 @@ using Stagecraft.Registry.Documents;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Json;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Registry;
 
@@ -60,7 +61,7 @@ public class ModelRegistry
     {
         ValidateRegistration(registration);
         using var activity = RegistryTelemetry.Source.StartActivity("registry.register");
-        activity?.SetTag("stagecraft.run_id", registration.RunId);
+        activity?.SetTag(StagecraftTags.RunId, registration.RunId);
 
         var document = new ModelDocument
         {
@@ -195,8 +196,8 @@ public class ModelRegistry
         ArgumentNullException.ThrowIfNull(policy);
         RunId.Validate(challengerRunId, nameof(challengerRunId));
         using var activity = RegistryTelemetry.Source.StartActivity("registry.promote");
-        activity?.SetTag("stagecraft.alias", alias);
-        activity?.SetTag("stagecraft.run_id", challengerRunId);
+        activity?.SetTag(StagecraftTags.RegistryAlias, alias);
+        activity?.SetTag(StagecraftTags.RunId, challengerRunId);
 
         var current = await ResolveAsync(alias, cancellationToken).ConfigureAwait(false);
         var challenger = await GetModelAsync(challengerRunId, cancellationToken).ConfigureAwait(false);
@@ -284,8 +285,8 @@ public class ModelRegistry
         ArgumentOutOfRangeException.ThrowIfNegative(expectedGeneration);
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         using var activity = RegistryTelemetry.Source.StartActivity("registry.move_alias");
-        activity?.SetTag("stagecraft.alias", alias);
-        activity?.SetTag("stagecraft.run_id", runId);
+        activity?.SetTag(StagecraftTags.RegistryAlias, alias);
+        activity?.SetTag(StagecraftTags.RunId, runId);
 
         // An alias may only point at a registered model: its artefact URI was parsed and validated when it was registered.
         if (runId is not null && await _storage.StatAsync(Paths.Model(runId), cancellationToken).ConfigureAwait(false) is null)

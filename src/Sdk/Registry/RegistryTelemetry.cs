@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Registry;
 
@@ -6,7 +7,7 @@ namespace Stagecraft.Registry;
 public static class RegistryTelemetry
 {
     /// <summary>The <see cref="ActivitySource"/> name to listen to.</summary>
-    public const string SourceName = "Stagecraft.Registry";
+    public const string SourceName = StagecraftTelemetry.RegistrySource;
 
     internal static readonly ActivitySource Source = new(SourceName);
 }

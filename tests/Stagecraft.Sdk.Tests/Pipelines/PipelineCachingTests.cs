@@ -1,6 +1,8 @@
 using Stagecraft.Pipelines;
+using Stagecraft.Runs;
 using Stagecraft.Sdk.Tests.Pipelines.Support;
 using Stagecraft.Signals;
+using Stagecraft.Storage.Json;
 using static Stagecraft.Sdk.Tests.Pipelines.Support.Graphs;
 
 namespace Stagecraft.Sdk.Tests.Pipelines;
@@ -169,6 +171,41 @@ public sealed class PipelineCachingTests : IDisposable
         Assert.Equal(1, _calls["Sum"]);
         Assert.Equal(12.0, second.GetOutput<double>("Sum"));
         Assert.Equal(sumKey, second.Stages["Sum"].Fingerprint);
+    }
+
+    [Fact]
+    public async Task An_unreadable_cache_entry_is_a_miss_and_the_stage_runs_again()
+    {
+        var runner = _fixture.CreateRunner();
+        var first = await runner.RunAsync(Numbers(), Factor(2));
+        var entryKey = PipelinePaths.CacheEntry("Numbers", "Sum", first.Stages["Sum"].Fingerprint!);
+        using (var garbage = new MemoryStream("{ not json"u8.ToArray()))
+        {
+            await _fixture.Storage.PutAsync(entryKey, garbage);
+        }
+
+        _calls.Reset();
+        var second = await runner.RunAsync(Numbers(), Factor(2));
+
+        Assert.Equal(StageStatus.Succeeded, second.Stages["Sum"].Status);
+        Assert.Equal(1, _calls["Sum"]);
+        Assert.Equal(1, _calls.Total);
+        Assert.Equal(12.0, second.GetOutput<double>("Sum"));
+    }
+
+    [Fact]
+    public async Task An_unreadable_run_record_fails_with_a_typed_error_naming_its_key()
+    {
+        var runner = _fixture.CreateRunner();
+        var first = await runner.RunAsync(Numbers(), Factor(2));
+        var recordKey = new RunPaths(first.RunId).PipelineRecord;
+        using (var garbage = new MemoryStream("null"u8.ToArray()))
+        {
+            await _fixture.Storage.PutAsync(recordKey, garbage);
+        }
+
+        var ex = await Assert.ThrowsAsync<StoredDocumentException>(() => runner.GetRunRecordAsync(first.RunId));
+        Assert.Equal(recordKey, ex.Key);
     }
 
     [Fact]

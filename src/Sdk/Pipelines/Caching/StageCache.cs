@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stagecraft.Storage;
+using Stagecraft.Storage.Json;
 
 namespace Stagecraft.Pipelines;
 
@@ -15,45 +16,31 @@ internal sealed class StageCache(IObjectStorage storage, ILogger logger)
     public async Task<CachedEntry?> TryGetAsync(string pipeline, string stage, string fingerprint, CancellationToken cancellationToken)
     {
         var key = PipelinePaths.CacheEntry(pipeline, stage, fingerprint);
-        ObjectReadResult read;
+        StoredJsonDocument<StageCacheEntry>? stored;
         try
         {
-            read = await storage.GetAsync(key, cancellationToken: cancellationToken).ConfigureAwait(false);
+            stored = await storage.TryReadJsonAsync(key, PipelineJsonContext.Default.StageCacheEntry, cancellationToken).ConfigureAwait(false);
         }
-        catch (ObjectNotFoundException)
+        catch (StoredDocumentException ex)
         {
+            // An unreadable entry is a cache miss: the stage runs again and its fresh entry is what later runs see.
+            PipelineLog.UnreadableCacheEntry(logger, key, ex);
             return null;
         }
 
-        await using (read.ConfigureAwait(false))
-        {
-            StageCacheEntry? entry;
-            try
-            {
-                entry = await JsonSerializer.DeserializeAsync(read.Content, PipelineJsonContext.Default.StageCacheEntry, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                PipelineLog.UnreadableCacheEntry(logger, key, ex);
-                return null;
-            }
-
-            // The key encodes pipeline, stage and fingerprint; an entry claiming anything else is not this one.
-            return entry is not null && entry.Pipeline == pipeline && entry.Stage == stage && entry.Fingerprint == fingerprint
-                ? new CachedEntry(entry, read.Info.Generation)
-                : null;
-        }
+        // The key encodes pipeline, stage and fingerprint; an entry claiming anything else is not this one.
+        return stored is { Document: var entry } found && entry.Pipeline == pipeline && entry.Stage == stage && entry.Fingerprint == fingerprint
+            ? new CachedEntry(entry, found.Info.Generation)
+            : null;
     }
 
     /// <summary>Writes the completion marker. When another run already stored this fingerprint, the first entry is kept.</summary>
     public async Task PutAsync(StageCacheEntry entry, CancellationToken cancellationToken)
     {
         var key = PipelinePaths.CacheEntry(entry.Pipeline, entry.Stage, entry.Fingerprint);
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(entry, PipelineJsonContext.Default.StageCacheEntry);
-        using var content = new MemoryStream(bytes, writable: false);
         try
         {
-            await storage.PutAsync(key, content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+            await storage.PutJsonAsync(key, entry, PipelineJsonContext.Default.StageCacheEntry, new PutObjectOptions { IfGenerationMatch = 0 }, cancellationToken).ConfigureAwait(false);
         }
         catch (PreconditionFailedException)
         {

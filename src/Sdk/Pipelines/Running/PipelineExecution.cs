@@ -1,4 +1,5 @@
 using System.Globalization;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Pipelines;
 
@@ -38,8 +39,8 @@ internal sealed class PipelineExecution
     {
         var runId = _run.RunId;
         using var activity = PipelineTelemetry.Source.StartActivity("pipeline.run");
-        activity?.SetTag("stagecraft.pipeline", _graph.Name);
-        activity?.SetTag("stagecraft.run_id", runId);
+        activity?.SetTag(StagecraftTags.PipelineName, _graph.Name);
+        activity?.SetTag(StagecraftTags.RunId, runId);
         var time = _runner.TimeProvider;
         var started = time.GetTimestamp();
 
@@ -103,7 +104,7 @@ internal sealed class PipelineExecution
             : _conflict is not null ? (PipelineRunStatus.Failed, "another process changed this run's record")
             : scheduler.Outcome();
         var elapsed = time.GetElapsedTime(started);
-        activity?.SetTag("stagecraft.status", status.ToString());
+        activity?.SetTag(StagecraftTags.RunStatus, status.ToString());
         PipelineLog.RunFinished(_runner.Logger, _graph.Name, runId, status, elapsed);
         _run.Events.Emit(_run.Events.RunEvent(PipelineEventKind.RunFinished) with { Duration = elapsed, RunStatus = status, Reason = reason });
 

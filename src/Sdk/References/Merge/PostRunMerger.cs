@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging;
 using Stagecraft.IO;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
+using Stagecraft.Storage.Json;
 using Stagecraft.Storage.Transfers;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.References;
 
@@ -75,8 +77,8 @@ public sealed partial class PostRunMerger
         var layout = new ReferenceLayout(localRoot);
         var started = _options.TimeProvider.GetUtcNow();
         using var activity = ReferenceTelemetry.Start("reference.post_run_merge");
-        activity?.SetTag("stagecraft.run.id", runId);
-        activity?.SetTag("stagecraft.reference.kind", kind);
+        activity?.SetTag(StagecraftTags.RunId, runId);
+        activity?.SetTag(StagecraftTags.ReferenceKind, kind);
 
         var (slices, ignored) = await ListSlicesAsync(kindPrefix, cancellationToken).ConfigureAwait(false);
         // Each slice costs a few small reads (completion marker, manifest, marker): read many at once, which matters on
@@ -132,9 +134,9 @@ public sealed partial class PostRunMerger
             skipped,
             [.. ignored.OrderBy(i => i.Shard, StringComparer.Ordinal).ThenBy(i => i.Key, StringComparer.Ordinal)]);
         Log(report);
-        activity?.SetTag("stagecraft.reference.merged", merged.Count);
-        activity?.SetTag("stagecraft.reference.skipped", skipped.Count);
-        activity?.SetTag("stagecraft.reference.ignored", report.IgnoredShards.Count);
+        activity?.SetTag(StagecraftTags.ReferenceMerged, merged.Count);
+        activity?.SetTag(StagecraftTags.ReferenceSkipped, skipped.Count);
+        activity?.SetTag(StagecraftTags.ReferenceIgnored, report.IgnoredShards.Count);
 
         if (_options.PersistReport)
         {
@@ -565,8 +567,7 @@ public sealed partial class PostRunMerger
     {
         try
         {
-            using var content = new MemoryStream(SerializeReport(report), writable: false);
-            await _storage.PutAsync(key, content, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+            await _storage.PutJsonAsync(key, report, ReferencesJsonContext.Default.MergeReport, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is StorageException or IOException)
         {

@@ -3,6 +3,7 @@ using Stagecraft.IO;
 using Stagecraft.Locking;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Transfers;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.References;
 
@@ -42,7 +43,7 @@ public sealed partial class ReferenceSeeding
         var keyPrefix = TransferPaths.NormalizePrefix(prefix);
         var target = TransferPaths.NormalizeRoot(localDirectory);
         using var activity = ReferenceTelemetry.Start("reference.download_required");
-        activity?.SetTag("stagecraft.storage.prefix", keyPrefix);
+        activity?.SetTag(StagecraftTags.StoragePrefix, keyPrefix);
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
 
         var handle = await FileLock.AcquireAsync(target + DownloadLockSuffix, _options.LockOptions, cancellationToken).ConfigureAwait(false);
@@ -106,7 +107,7 @@ public sealed partial class ReferenceSeeding
         var seedPrefix = TransferPaths.NormalizePrefix(prefix);
         var layout = new ReferenceLayout(referenceRoot);
         using var activity = ReferenceTelemetry.Start("reference.optional_seed");
-        activity?.SetTag("stagecraft.storage.prefix", seedPrefix);
+        activity?.SetTag(StagecraftTags.StoragePrefix, seedPrefix);
 
         var gate = Path.Join(layout.RootDirectory, ReferenceFileNames.OptionalSeedComplete);
         if (await IsGateForAsync(gate, seedPrefix, cancellationToken).ConfigureAwait(false))

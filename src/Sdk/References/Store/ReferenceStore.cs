@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Stagecraft.IO;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.References;
 
@@ -81,7 +82,7 @@ public sealed partial class ReferenceStore : IReferenceStore
             var current = _layout.ReadMarker(key);
             if (!force && current?.Fingerprint == fingerprint)
             {
-                activity?.SetTag("stagecraft.reference.outcome", "reused-peer");
+                activity?.SetTag(StagecraftTags.ReferenceOutcome, "reused-peer");
                 if (logger is not null)
                 {
                     LogReusedPeerCommit(logger, key, fingerprint);
@@ -95,7 +96,7 @@ public sealed partial class ReferenceStore : IReferenceStore
                 throw new IOException($"Reference directory '{directory.FullName}' is a symbolic link; the store never replaces or writes through links.");
             }
 
-            activity?.SetTag("stagecraft.reference.outcome", "built");
+            activity?.SetTag(StagecraftTags.ReferenceOutcome, "built");
             if (logger is not null)
             {
                 LogBuilding(logger, key, fingerprint, current?.Fingerprint, force);

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stagecraft.IO;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
+using Stagecraft.Storage.Json;
 using Stagecraft.Storage.Transfers;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.References;
 
@@ -76,7 +77,7 @@ public sealed partial class ReferenceUploader
         try
         {
             using var activity = ReferenceTelemetry.Start("reference.upload_back");
-            activity?.SetTag("stagecraft.reference.shard", Shard);
+            activity?.SetTag(StagecraftTags.ReferenceShard, Shard);
             var (uploaded, failed, unchanged) = (new List<UploadedReference>(), new List<FailedReferenceUpload>(), new List<string>());
             IEnumerable<string> keys;
             try
@@ -112,8 +113,8 @@ public sealed partial class ReferenceUploader
                 }
             }
 
-            activity?.SetTag("stagecraft.reference.uploaded", uploaded.Count);
-            activity?.SetTag("stagecraft.reference.failed", failed.Count);
+            activity?.SetTag(StagecraftTags.ReferenceUploaded, uploaded.Count);
+            activity?.SetTag(StagecraftTags.ReferenceFailed, failed.Count);
             return new ReferenceUploadResult(uploaded, failed, unchanged);
         }
         finally
@@ -163,7 +164,7 @@ public sealed partial class ReferenceUploader
 
             await PutAsync(slice + ReferenceFileNames.SourceMtimes, SourceMtimes.Serialize(files), cancellationToken).ConfigureAwait(false);
             var record = new UploadCompleteDocument(marker.Fingerprint, files.Count, Shard, _options.TimeProvider.GetUtcNow());
-            await PutAsync(slice + ReferenceFileNames.UploadComplete, JsonSerializer.SerializeToUtf8Bytes(record, ReferencesJsonContext.Default.UploadCompleteDocument), cancellationToken).ConfigureAwait(false);
+            await _storage.PutJsonAsync(slice + ReferenceFileNames.UploadComplete, record, ReferencesJsonContext.Default.UploadCompleteDocument, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             _uploadedFingerprints[key] = marker.Fingerprint;
             if (_options.Logger is { } logger)
@@ -206,7 +207,7 @@ public sealed partial class ReferenceUploader
     private async Task PutAsync(string key, byte[] content, CancellationToken cancellationToken)
     {
         using var stream = new MemoryStream(content, writable: false);
-        await _storage.PutAsync(key, stream, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+        await _storage.PutAsync(key, stream, new PutObjectOptions { ContentType = ObjectStorageJsonExtensions.JsonContentType }, cancellationToken).ConfigureAwait(false);
     }
 
     private void Failed(List<FailedReferenceUpload> failed, string key, Exception error)

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Pipelines;
 
@@ -50,12 +51,12 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
             int? exitCode = null;
             using (var activity = PipelineTelemetry.Source.StartActivity("pipeline.stage"))
             {
-                activity?.SetTag("stagecraft.stage", stage.Name);
-                activity?.SetTag("stagecraft.fingerprint", fingerprint);
+                activity?.SetTag(StagecraftTags.StageName, stage.Name);
+                activity?.SetTag(StagecraftTags.StageFingerprint, fingerprint);
                 if (Runner.PlaceStage(run.Graph, stage) is { } backend)
                 {
                     backendRunId = BackendStageExecutor.NewRunId(run.RunId, index, run.Attempt);
-                    activity?.SetTag("stagecraft.backend_run_id", backendRunId);
+                    activity?.SetTag(StagecraftTags.BackendRunId, backendRunId);
                     (var stored, exitCode) = await backend.RunAsync(CreateTask(stage, fingerprint), stage, backendRunId, token).ConfigureAwait(false);
                     phase = "reading its output";
                     if (stored.Format != StoredValue.JsonFormat)
