@@ -1,13 +1,15 @@
+using System.Text;
 using System.CommandLine;
 using Stagecraft.Cli.Hosting;
 using Stagecraft.Pipelines;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 
 namespace Stagecraft.Cli.Commands.Runs;
 
 /// <summary>
 /// <c>stagecraft runs logs RUN [--stage S] [-f]</c>: the stdout and stderr a stage's backend run stored
-/// (<see cref="RunPaths.Stdout"/>, <see cref="RunPaths.Stderr"/>), stdout to stdout and stderr to stderr; with
+/// (the numbered log chunks under <see cref="RunPaths.LogsPrefix"/>, read by <see cref="RunLogReader"/>), stdout to stdout and stderr to stderr; with
 /// <c>-f</c>, keeps printing until the backend run's exit code is stored.
 /// </summary>
 internal static class RunsLogsCommand
@@ -61,25 +63,36 @@ internal static class RunsLogsCommand
     private static async Task PrintAsync(CliContext context, string stage, string backendRunId, bool follow, bool withHeaders)
     {
         var paths = new RunPaths(backendRunId);
-        var stdout = new StoredLogTail(context.Storage, paths.Stdout);
-        var stderr = new StoredLogTail(context.Storage, paths.Stderr);
+        var reader = new RunLogReader(context.Storage, new RunLogReaderOptions { PollInterval = context.Environment.FollowInterval });
         if (withHeaders && !context.Console.Json)
         {
             await context.Console.WriteLineAsync($"==> stage {stage} (backend run {backendRunId}) <==").ConfigureAwait(false);
         }
 
-        while (true)
-        {
-            // Read the exit code before the logs: backends store the final logs before it, so once it exists one more read is complete.
-            var ended = !follow || await context.Storage.StatAsync(paths.ExitCode, context.CancellationToken).ConfigureAwait(false) is not null;
-            await WriteAsync(context, stage, "stdout", await stdout.ReadNewAsync(context.CancellationToken).ConfigureAwait(false), context.Console.Output).ConfigureAwait(false);
-            await WriteAsync(context, stage, "stderr", await stderr.ReadNewAsync(context.CancellationToken).ConfigureAwait(false), context.Console.Error).ConfigureAwait(false);
-            if (ended)
-            {
-                return;
-            }
+        // Both streams are read at once so stderr is not held back behind a long-running stdout; one writer at a time.
+        using var gate = new SemaphoreSlim(1, 1);
+        await Task.WhenAll(
+            PumpAsync(context, reader, paths, LogStream.Stdout, stage, "stdout", context.Console.Output, follow, gate),
+            PumpAsync(context, reader, paths, LogStream.Stderr, stage, "stderr", context.Console.Error, follow, gate)).ConfigureAwait(false);
+    }
 
-            await Task.Delay(context.Environment.FollowInterval, context.CancellationToken).ConfigureAwait(false);
+    private static async Task PumpAsync(
+        CliContext context, RunLogReader reader, RunPaths paths, LogStream stream, string stage, string name, TextWriter writer, bool follow, SemaphoreSlim gate)
+    {
+        var decoder = new UTF8Encoding(false).GetDecoder();
+        await foreach (var chunk in reader.ReadChunksAsync(paths, stream, follow, cancellationToken: context.CancellationToken).ConfigureAwait(false))
+        {
+            var chars = new char[decoder.GetCharCount(chunk.Span, flush: false)];
+            decoder.GetChars(chunk.Span, chars, flush: false);
+            await gate.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+            try
+            {
+                await WriteAsync(context, stage, name, new string(chars), writer).ConfigureAwait(false);
+            }
+            finally
+            {
+                gate.Release();
+            }
         }
     }
 
