@@ -293,6 +293,11 @@ public sealed class LocalObjectStorage : IObjectStorage
             {
                 // An empty parent was removed by a concurrent delete after we created it; create it again.
             }
+            catch (FileNotFoundException) when (attempt < MaxCommitAttempts && File.Exists(upload.Path))
+            {
+                // The same race, reported by the runtime as the target missing (rename's ENOENT) while our staged file is
+                // still there: the parent went away under us; create it again.
+            }
         }
 
         if (_options.Durability == Durability.FileAndDirectory)

@@ -80,4 +80,19 @@ public static class StagecraftTags
 
     /// <summary>A warm-pool state transition (<c>idle→claimed</c>).</summary>
     public const string PoolTransition = "stagecraft.pool.transition";
+
+    /// <summary>How an instance's ACK of a claimed job ended.</summary>
+    public const string PoolAckOutcome = "stagecraft.pool.ack_outcome";
+
+    /// <summary>The state a warm-pool instance left.</summary>
+    public const string PoolFromState = "stagecraft.pool.from_state";
+
+    /// <summary>The state a warm-pool instance entered.</summary>
+    public const string PoolToState = "stagecraft.pool.to_state";
+
+    /// <summary>True when a transition lost its compare-and-swap to another process.</summary>
+    public const string PoolLostRace = "stagecraft.pool.lost_race";
+
+    /// <summary>How many actions a warm-pool reaper pass took.</summary>
+    public const string PoolActions = "stagecraft.pool.actions";
 }

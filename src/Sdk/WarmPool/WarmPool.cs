@@ -1,3 +1,4 @@
+using Stagecraft.Telemetry;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
@@ -158,7 +159,7 @@ public sealed partial class WarmPool
             await Task.Delay(Min(Options.AckPollInterval, deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
 
-        activity?.SetTag("stagecraft.warm_pool.ack", outcome.ToString());
+        activity?.SetTag(StagecraftTags.PoolAckOutcome, outcome.ToString());
         if (instance.RunId is { } runId)
         {
             await _storage.DeleteAsync(Paths.Job(instance.Profile, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -519,8 +520,8 @@ public sealed partial class WarmPool
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmPool.Transition");
         activity?.SetTag(WarmPoolTelemetry.InstanceIdTag, next.InstanceId);
         activity?.SetTag(WarmPoolTelemetry.RunIdTag, next.RunId);
-        activity?.SetTag("stagecraft.warm_pool.from", from.ToString());
-        activity?.SetTag("stagecraft.warm_pool.to", next.State.ToString());
+        activity?.SetTag(StagecraftTags.PoolFromState, from.ToString());
+        activity?.SetTag(StagecraftTags.PoolToState, next.State.ToString());
         try
         {
             var info = await _storage.PutJsonAsync(current.Info.Key, next, WarmPoolJsonContext.Default.WarmInstanceDocument, new PutObjectOptions { IfGenerationMatch = current.Info.Generation }, cancellationToken).ConfigureAwait(false);
@@ -529,7 +530,7 @@ public sealed partial class WarmPool
         }
         catch (PreconditionFailedException)
         {
-            activity?.SetTag("stagecraft.warm_pool.lost_race", true);
+            activity?.SetTag(StagecraftTags.PoolLostRace, true);
             return null;
         }
     }

@@ -1,3 +1,4 @@
+using Stagecraft.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -87,7 +88,7 @@ public sealed partial class WarmPoolReaper
             LogAction(_logger, action.InstanceId, action.Profile, action.StateBefore, action.Kind, action.Reason);
         }
 
-        activity?.SetTag("stagecraft.warm_pool.actions", actions.Count);
+        activity?.SetTag(StagecraftTags.PoolActions, actions.Count);
         return new WarmPoolReport(actions);
     }
 

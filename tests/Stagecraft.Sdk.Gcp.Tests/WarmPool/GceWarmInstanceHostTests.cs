@@ -65,7 +65,14 @@ public sealed class GceWarmInstanceHostTests
         using var http = new HttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(bed.Compute.Endpoint, $"compute/v1/projects/{bed.Compute.Options.Project}/zones/zone-a/instances"))
         {
-            Content = new StringContent(new JsonObject { ["name"] = name, ["labels"] = new JsonObject { ["stagecraft-pool"] = "cpu-small" } }.ToJsonString(), Encoding.UTF8, "application/json"),
+            Content = new StringContent(new JsonObject
+            {
+                ["name"] = name,
+                ["machineType"] = "zones/zone-a/machineTypes/e2-small",
+                ["disks"] = new JsonArray { new JsonObject { ["boot"] = true, ["initializeParams"] = new JsonObject { ["sourceImage"] = "projects/debian-cloud/global/images/family/debian-12" } } },
+                ["networkInterfaces"] = new JsonArray { new JsonObject { ["network"] = "global/networks/default" } },
+                ["labels"] = new JsonObject { ["stagecraft-pool"] = "cpu-small" },
+            }.ToJsonString(), Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", GceTestBed.ComputeToken);
         using var response = await http.SendAsync(request);

@@ -111,6 +111,12 @@ public sealed partial class LayeringTests
     {
         foreach (var csproj in Directory.EnumerateFiles(RepositoryLayout.Combine("src"), "*.csproj", SearchOption.AllDirectories))
         {
+            // Template content is a user's project (it references its own pipeline project), not a product layer.
+            if (Relative(csproj).StartsWith("src/Templates/content/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
             var name = Path.GetFileNameWithoutExtension(csproj);
             var references = XDocument.Load(csproj).Descendants("ProjectReference")
                 .Select(e => Path.GetFileNameWithoutExtension(((string?)e.Attribute("Include") ?? string.Empty).Replace('\\', '/')))

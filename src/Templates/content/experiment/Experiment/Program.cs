@@ -5,7 +5,7 @@ using Experiment;
 // Outputs, the cache and run records live in ./.stagecraft/storage
 //   (inspect them with: stagecraft runs list --storage .stagecraft/storage).
 var view = new ProgressView();
-var runner = LocalPipelineRunner.Create(options => options.Progress = view);
+var runner = LocalPipelineRunner.Create(options => options with { Progress = view });
 
 PipelineRunResult result;
 if (args is ["resume", var runId])
