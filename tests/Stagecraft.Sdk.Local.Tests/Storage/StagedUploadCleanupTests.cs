@@ -18,8 +18,11 @@ public sealed class StagedUploadCleanupTests
 
         using var temp = new TempDirectory("staged-cleanup");
         _ = new LocalObjectStorage(temp.Path);
-        using (var child = TestChildProcess.Start("storage-put-loop", temp.Path, "big/object", (16 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), "1"))
+        // The writer rewrites the object in a loop; a kill that lands between one commit and the next staged file
+        // leaves nothing to clean, so try again until a kill lands mid-put.
+        for (var attempt = 0; attempt < 5 && !Directory.EnumerateFiles(Path.Combine(temp.Path, "staging")).Any(); attempt++)
         {
+            using var child = TestChildProcess.Start("storage-put-loop", temp.Path, "big/object", (16 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture), "1");
             await child.WaitForLineAsync(line => line.StartsWith("progress 1 ", StringComparison.Ordinal), Generous);
             child.Kill();
             await child.WaitForExitAsync(Generous);
