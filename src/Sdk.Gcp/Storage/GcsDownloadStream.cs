@@ -332,7 +332,7 @@ internal sealed class GcsDownloadStream : Stream
         public override long Position
         {
             get => _received;
-            set => throw new NotSupportedException();
+            set => throw new NotSupportedException("The download hand-over is a write-only, forward-only sink: Google's downloader writes the object into it in order.");
         }
 
         public override async Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -350,12 +350,13 @@ internal sealed class GcsDownloadStream : Stream
 
         public override void Flush()
         {
+            // Nothing is buffered here: every write is handed to the reader before it returns.
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The download hand-over is a write-only, forward-only sink: Google's downloader writes the object into it in order.");
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException("The download hand-over is a write-only, forward-only sink: Google's downloader writes the object into it in order.");
 
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException("The download hand-over is a write-only, forward-only sink: Google's downloader writes the object into it in order.");
     }
 }

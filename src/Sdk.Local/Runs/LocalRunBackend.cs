@@ -107,7 +107,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
             spec.Command, spec.Arguments, [.. spec.Environment.Keys.Order(StringComparer.Ordinal)], workDirectory, spec.Timeout?.TotalSeconds,
             spec.ResourceProfile ?? _options.DefaultResourceProfile, spec.Labels, spec.InputPrefix, spec.EffectiveOutputPrefix);
 
-        // Claim the run id first: a second launch under the same id would share its logs and exit code (seed 001).
+        // Claim the run id first: a second launch under the same id would share its logs and exit code, and its status would report the other launch's result.
         try
         {
             using var json = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(record, LocalRunsJsonContext.Default.LocalRunRecord));
