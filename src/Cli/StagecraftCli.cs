@@ -3,6 +3,7 @@ using Stagecraft.Cli.Commands.Aliases;
 using Stagecraft.Cli.Commands.Cache;
 using Stagecraft.Cli.Commands.Models;
 using Stagecraft.Cli.Commands.Objects;
+using Stagecraft.Cli.Commands.Pool;
 using Stagecraft.Cli.Commands.Reap;
 using Stagecraft.Cli.Commands.Refs;
 using Stagecraft.Cli.Commands.Runs;
@@ -11,24 +12,70 @@ using Stagecraft.Cli.Hosting;
 namespace Stagecraft.Cli;
 
 /// <summary>
-/// The <c>stagecraft</c> command tree. Each command group lives in its own folder under <c>Commands/</c> and each
-/// command in its own file; a new command is one file plus one line in its group.
+/// The <c>stagecraft</c> command tree. Each command lives in its own file under <c>Commands/{group}/</c> and defines
+/// its arguments, own options and body; <see cref="Commands"/> is the one place that registers it, with its group and
+/// the common options it takes.
 /// </summary>
 public static class StagecraftCli
 {
-    /// <summary>Builds the root command with every command group.</summary>
+    private static readonly CliCommandGroup Runs = new("runs", "List, inspect, tail and cancel pipeline runs.");
+    private static readonly CliCommandGroup Cache = new("cache", "Work with the stage cache and prune old runs and the content only they used.");
+    private static readonly CliCommandGroup Aliases = new("aliases", "List, trace and move model-registry aliases.");
+    private static readonly CliCommandGroup Models = new("models", "Inspect registered models.");
+    private static readonly CliCommandGroup Refs = new("refs", "Work with the reference store (the warm cache of built artefacts).");
+    private static readonly CliCommandGroup Objects = new("objects", "Read stored objects: content, listings and metadata.");
+    private static readonly CliCommandGroup Pool = new("pool", "Look after the warm pool: list its instances, drain it, delete everything in an emergency.");
+
+    /// <summary>Every command, in help order: its group (null: top level), its definition, and the common options it takes.</summary>
+    private static readonly CliRegistration[] Commands =
+    [
+        new(Runs, RunsListCommand.Define, CliCommonOptions.Storage),
+        new(Runs, RunsShowCommand.Define, CliCommonOptions.Storage),
+        new(Runs, RunsLogsCommand.Define, CliCommonOptions.Storage),
+        new(Runs, RunsCancelCommand.Define, CliCommonOptions.Storage),
+        new(Runs, RunsResumeCommand.Define, CliCommonOptions.Storage),
+        new(Cache, CacheInvalidateCommand.Define, CliCommonOptions.Storage),
+        new(Cache, CachePruneCommand.Define, CliCommonOptions.Storage),
+        new(Aliases, AliasesListCommand.Define, CliCommonOptions.Storage),
+        new(Aliases, AliasesHistoryCommand.Define, CliCommonOptions.Storage),
+        new(Aliases, AliasesSetCommand.Define, CliCommonOptions.Storage),
+        new(Models, ModelsShowCommand.Define, CliCommonOptions.Storage),
+        new(Refs, RefsMergeCommand.Define, CliCommonOptions.Storage),
+        new(Refs, RefsShowCommand.Define, CliCommonOptions.None),
+        new(Objects, ObjectsCatCommand.Define, CliCommonOptions.Storage),
+        new(Objects, ObjectsLsCommand.Define, CliCommonOptions.Storage),
+        new(Objects, ObjectsStatCommand.Define, CliCommonOptions.Storage),
+        new(Pool, PoolListCommand.Define, CliCommonOptions.Storage),
+        new(Pool, PoolDrainCommand.Define, CliCommonOptions.Storage),
+        new(Pool, PoolCleanupCommand.Define, CliCommonOptions.Storage),
+        new(null, ReapCommand.Define, CliCommonOptions.None),
+    ];
+
+    /// <summary>Builds the root command with every registered command.</summary>
     public static RootCommand CreateRootCommand(CliEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var root = new RootCommand("Stagecraft: inspect and operate pipeline runs, caches, aliases, references and stored objects.");
-        CliGlobalOptions.AddTo(root);
-        root.Add(RunsCommand.Create(environment));
-        root.Add(CacheCommand.Create(environment));
-        root.Add(AliasesCommand.Create(environment));
-        root.Add(ModelsCommand.Create(environment));
-        root.Add(RefsCommand.Create(environment));
-        root.Add(ObjectsCommand.Create(environment));
-        root.Add(ReapCommand.Create(environment));
+        var root = new RootCommand("Stagecraft: inspect and operate pipeline runs, caches, aliases, references, stored objects and the warm pool.");
+        var groups = new Dictionary<CliCommandGroup, Command>();
+        foreach (var registration in Commands)
+        {
+            var command = registration.Build(environment);
+            if (registration.Group is not { } group)
+            {
+                root.Add(command);
+                continue;
+            }
+
+            if (!groups.TryGetValue(group, out var parent))
+            {
+                parent = new Command(group.Name, group.Description);
+                groups.Add(group, parent);
+                root.Add(parent);
+            }
+
+            parent.Add(command);
+        }
+
         return root;
     }
 

@@ -161,6 +161,66 @@ public abstract class CliCommandTests
     }
 
     [Fact]
+    public async Task Cache_prune_dry_run_reports_exactly_what_the_prune_then_removes_and_a_running_run_is_kept()
+    {
+        await using var store = await OpenAsync();
+
+        // The oldest run is still running: beyond the newest one, but its owner (this process) is alive.
+        var running = Toy.RunAsync(store.Runner(), new ToySettings(9, Wait: true));
+        var runningId = await WaitForRunningAsync(store);
+        try
+        {
+            var runs = new List<string>();
+            foreach (var count in new[] { 2, 3, 4 })
+            {
+                runs.Add((await Toy.RunAsync(store.Runner(), new ToySettings(count))).RunId);
+            }
+
+            var dry = await store.RunAsync("cache", "prune", "--keep-latest", "1", "--grace", "0s", "--dry-run", "--json");
+            Assert.True(dry.ExitCode == 0, dry.ToString());
+            var plan = dry.Json();
+            Assert.True(plan.GetProperty("dryRun").GetBoolean());
+            Assert.Equal(4, (await store.RunAsync("runs", "list", "--json")).Json().GetArrayLength());
+
+            var prune = await store.RunAsync("cache", "prune", "--keep-latest", "1", "--grace", "0s");
+            Assert.True(prune.ExitCode == 0, prune.ToString());
+            Assert.True(prune.Stderr.Contains("prune: reading run records", StringComparison.Ordinal), prune.ToString());
+            Assert.True(prune.Stderr.Contains("prune: removing runs 2/2", StringComparison.Ordinal), prune.ToString());
+            Assert.DoesNotContain("prune:", prune.Stdout, StringComparison.Ordinal);
+            Assert.Contains($"removed run {runs[0]}", prune.Stdout, StringComparison.Ordinal);
+            Assert.Contains("removed 2 runs, 4 cache entries and ", prune.Stdout, StringComparison.Ordinal);
+
+            // The newest run and the running one stay, and the dry run named exactly what went.
+            var left = (await store.RunAsync("runs", "list", "--json")).Json().EnumerateArray().Select(r => r.GetProperty("runId").GetString()).Order(StringComparer.Ordinal);
+            Assert.Equal(new[] { runs[2], runningId }.Order(StringComparer.Ordinal), left);
+            Assert.Equal(runs[..2].Order(StringComparer.Ordinal), plan.GetProperty("removedRuns").EnumerateArray().Select(r => r.GetString()).Order(StringComparer.Ordinal));
+            Assert.Equal(4, plan.GetProperty("removedCacheEntries").GetInt32());
+            var removedObjects = int.Parse(prune.Stdout.Split("cache entries and ")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(removedObjects > 0, prune.Stdout);
+            Assert.Equal(removedObjects, plan.GetProperty("removedContentObjects").GetInt32());
+
+            var again = (await store.RunAsync("cache", "prune", "--keep-latest", "1", "--grace", "0s", "--json")).Json();
+            Assert.Equal(0, again.GetProperty("removedRuns").GetArrayLength());
+            Assert.Equal(0, again.GetProperty("removedContentObjects").GetInt32());
+        }
+        finally
+        {
+            await PipelineRunCancellation.RequestAsync(store.Storage, runningId, "test ends");
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running).WaitAsync(TimeSpan.FromMinutes(1));
+        }
+
+        // Another prune holding the store's lock is a conflict; bad rules are usage errors naming the value.
+        var now = DateTimeOffset.UtcNow;
+        await store.Storage.PutAsync(PipelinePaths.PruneLock, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(new { owner = "other", host = "elsewhere", startedAt = now, renewedAt = now }, RecordJson)));
+        await AssertExitAsync(store.RunAsync("cache", "prune", "--keep-latest", "1"), CliExitCodes.Conflict, "Another prune");
+        await AssertUsageAsync(store.RunAsync("cache", "prune"), "pass --older-than, --keep-latest or both");
+        await AssertUsageAsync(store.RunAsync("cache", "prune", "--keep-latest", "-1"), "invalid --keep-latest '-1'");
+        await AssertUsageAsync(store.RunAsync("cache", "prune", "--older-than", "yesterday"), "invalid --older-than 'yesterday'");
+        await AssertUsageAsync(store.RunAsync("cache", "prune", "--older-than", "7d", "--grace", "soon"), "invalid --grace 'soon'");
+        await AssertUsageAsync(store.RunAsync("cache", "prune", "--older-than", "7d", "--pipeline", "a/b"), "invalid --pipeline 'a/b'");
+    }
+
+    [Fact]
     public async Task Aliases_and_models_move_by_compare_and_swap_and_keep_their_history()
     {
         await using var store = await OpenAsync();

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using Stagecraft.Testing;
 
 namespace Stagecraft.Packaging.Tests;
 
@@ -9,43 +7,16 @@ namespace Stagecraft.Packaging.Tests;
 /// a project is made from the template and run, a project on <c>&lt;Project Sdk="Stagecraft.Sdk/…"&gt;</c> gets the
 /// generator's diagnostic, and the tool installed from the feed lists the first project's runs.
 /// </summary>
-public sealed class PackedPackagesTests
+public sealed class PackedPackagesTests(PackedFeed feed) : IClassFixture<PackedFeed>
 {
-    private static readonly string[] Packages = ["src/Sdk", "src/Sdk.Local", "src/Sdk.Gcp", "src/Cli", "src/Templates"];
-
     [Fact]
     public async Task Packed_template_sdk_and_tool_work_from_a_local_feed()
     {
-        using var dir = new TempDirectory("packaging");
-        var version = "0.1.0-ci." + DateTime.UtcNow.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        var feed = dir.Combine("feed");
-        foreach (var package in Packages)
-        {
-            await DotnetCommand.SucceedAsync(RepositoryLayout.Root, "pack", RepositoryLayout.Combine(package.Split('/')), "-c", "Release", "-o", feed, "-p:Version=" + version);
-        }
-
-        // Stagecraft packages only from the feed; everything else from the machine's usual source.
-        var work = dir.Combine("work");
-        Directory.CreateDirectory(work);
-        await File.WriteAllTextAsync(Path.Combine(work, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <clear />
-                <add key="stagecraft-feed" value="{feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
-              </packageSources>
-              <packageSourceMapping>
-                <packageSource key="stagecraft-feed"><package pattern="Stagecraft.*" /></packageSource>
-                <packageSource key="nuget.org"><package pattern="*" /></packageSource>
-              </packageSourceMapping>
-            </configuration>
-            """);
+        var version = feed.Version;
+        var work = feed.Work;
 
         // 1. dotnet new stagecraft, build warning-free, run twice: the second run is served from the cache.
-        var hive = dir.Combine("template-hive");
-        await DotnetCommand.SucceedAsync(work, "new", "install", Path.Combine(feed, $"Stagecraft.Templates.{version}.nupkg"), "--debug:custom-hive", hive);
-        await DotnetCommand.SucceedAsync(work, "new", "stagecraft", "-n", "Iris", "-o", "Iris", "--debug:custom-hive", hive);
+        await feed.NewExperimentAsync("Iris");
         Assert.Contains(version, await File.ReadAllTextAsync(Path.Combine(work, "Iris", "global.json")), StringComparison.Ordinal);
         Assert.DoesNotContain("ProjectReference", await File.ReadAllTextAsync(Path.Combine(work, "Iris", "Iris", "Iris.csproj")), StringComparison.Ordinal);
         var project = Path.Combine(work, "Iris", "Iris");
@@ -83,13 +54,30 @@ public sealed class PackedPackagesTests
         Assert.Contains("error SC1003", mismatchOutput, StringComparison.Ordinal);
 
         // 3. The tool from the feed lists the template project's runs.
-        var tools = dir.Combine("tools");
+        var tools = feed.Combine("tools");
         await DotnetCommand.SucceedAsync(work, "tool", "install", "Stagecraft.Cli", "--version", version, "--tool-path", tools);
         var (listExit, listOutput) = await RunToolAsync(tools, project, "runs", "list", "--json", "--storage", Path.Combine(project, ".stagecraft", "storage"));
         Assert.True(listExit == 0, listOutput);
         var runs = JsonDocument.Parse(listOutput).RootElement;
         Assert.Equal(2, runs.GetArrayLength());
         Assert.All(runs.EnumerateArray(), run => Assert.Equal("Succeeded", run.GetProperty("status").GetString()));
+    }
+
+    /// <summary>
+    /// <c>dotnet new stagecraft --tests</c> in a fresh directory: the test project it creates restores from the feed,
+    /// builds warning-free and its tests pass (the pipeline succeeds, a second run is fully cached).
+    /// </summary>
+    [Fact]
+    public async Task The_test_project_of_the_template_builds_and_its_tests_pass()
+    {
+        var solution = await feed.NewExperimentAsync("Petals", "--tests");
+        var tests = Path.Combine(solution, "Petals.Tests");
+        Assert.True(File.Exists(Path.Combine(tests, "Petals.Tests.csproj")), "--tests created no Petals.Tests project");
+
+        var build = await DotnetCommand.SucceedAsync(tests, "build");
+        Assert.Contains("0 Warning(s)", build, StringComparison.Ordinal);
+        var run = await DotnetCommand.SucceedAsync(tests, "test", "--no-build");
+        Assert.Matches(@"Passed!\s+- Failed:\s+0, Passed:\s+[1-9]", run);
     }
 
     private static async Task<(int ExitCode, string Output)> RunToolAsync(string tools, string workingDirectory, params string[] args)

@@ -8,15 +8,22 @@ namespace Stagecraft.Cli.Hosting;
 internal sealed class CliContext : IDisposable
 {
     private readonly CliEnvironment _environment;
+    private readonly Option<string>? _storageOption;
     private IObjectStorage? _storage;
     private IDisposable? _owned;
 
-    public CliContext(ParseResult parse, CliEnvironment environment, CancellationToken cancellationToken)
+    /// <param name="parse">The parsed command line.</param>
+    /// <param name="environment">The process the tool runs in.</param>
+    /// <param name="json">The command's <c>--json</c>.</param>
+    /// <param name="storage">The command's <c>--storage</c>, or null when it works on no store.</param>
+    /// <param name="cancellationToken">Cancelled on Ctrl-C.</param>
+    public CliContext(ParseResult parse, CliEnvironment environment, Option<bool> json, Option<string>? storage, CancellationToken cancellationToken)
     {
         Parse = parse;
         _environment = environment;
+        _storageOption = storage;
         CancellationToken = cancellationToken;
-        var style = parse.GetValue<bool>(CliGlobalOptions.JsonName) ? OutputStyle.Json : environment.Style;
+        var style = parse.GetValue(json) ? OutputStyle.Json : environment.Style;
         Console = new CliConsole(parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, style, environment.OpenRawOutput);
     }
 
@@ -34,7 +41,8 @@ internal sealed class CliContext : IDisposable
     {
         get
         {
-            var text = Parse.GetValue<string>(CliGlobalOptions.StorageName);
+            var option = _storageOption ?? throw new InvalidOperationException($"The command '{Parse.CommandResult.Command.Name}' is registered without {CliGlobalOptions.StorageName}; register it with {nameof(CliCommonOptions)}.{nameof(CliCommonOptions.Storage)}.");
+            var text = Parse.GetValue(option);
             if (string.IsNullOrEmpty(text))
             {
                 text = _environment.GetEnvironmentVariable(Hosting.StorageLocation.EnvironmentVariable);

@@ -16,7 +16,7 @@ internal static class CliErrors
     {
         CliException cli => cli.ExitCode,
         ObjectNotFoundException or PipelineRunNotFoundException or ModelNotFoundException or AliasNotSetException or RunNotFoundException => CliExitCodes.NotFound,
-        PreconditionFailedException or AliasConflictException or PipelineRunConflictException => CliExitCodes.Conflict,
+        PreconditionFailedException or AliasConflictException or PipelineRunConflictException or PruneInProgressException => CliExitCodes.Conflict,
         _ => CliExitCodes.Failure,
     };
 

@@ -2,20 +2,17 @@ using System.CommandLine;
 
 namespace Stagecraft.Cli.Hosting;
 
-/// <summary>Options every command accepts (declared once on the root, recursive).</summary>
+/// <summary>The common options (see <see cref="CliCommonOptions"/>), declared once; each command gets its own instances.</summary>
 internal static class CliGlobalOptions
 {
     public const string StorageName = "--storage";
 
     public const string JsonName = "--json";
 
-    public static void AddTo(RootCommand root)
+    public static Option<string> Storage() => new(StorageName)
     {
-        root.Add(new Option<string>(StorageName)
-        {
-            Description = $"The object storage: gs://bucket[/prefix], file:///path or a directory (default: ${StorageLocation.EnvironmentVariable}).",
-            Recursive = true,
-        });
-        root.Add(new Option<bool>(JsonName) { Description = "Print JSON for scripts instead of tables.", Recursive = true });
-    }
+        Description = $"The object storage: gs://bucket[/prefix], file:///path or a directory (default: ${StorageLocation.EnvironmentVariable}).",
+    };
+
+    public static Option<bool> Json() => new(JsonName) { Description = "Print JSON for scripts instead of tables." };
 }

@@ -30,6 +30,20 @@ internal static class CliInput
     public static TimeSpan Duration(string what, string text) =>
         TryDuration(text) ?? throw CliException.Usage($"invalid {what} '{text}': it must be a number and a unit, such as 45s, 90m, 12h or 7d");
 
+    /// <summary>An ISO 8601 time, or an age before <paramref name="now"/> (<c>45s</c>, <c>90m</c>, <c>12h</c>, <c>7d</c>).</summary>
+    /// <exception cref="CliException">Usage: the text is neither.</exception>
+    public static DateTimeOffset PointInTime(string what, string text, DateTimeOffset now)
+    {
+        if (TryDuration(text) is { } age)
+        {
+            return now - age;
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw CliException.Usage($"invalid {what} '{text}': it must be an ISO 8601 time (2026-01-31T12:00Z) or an age such as 90m, 12h or 7d");
+    }
+
     /// <summary>Runs <paramref name="validate"/>; an <see cref="ArgumentException"/> from it becomes a usage error about <paramref name="what"/>.</summary>
     public static T Check<T>(string what, string value, Func<T> validate)
     {

@@ -264,7 +264,7 @@ internal static class PipelineEmitter
             writer.WriteLine(
                 $"new {Pipelines}StageParameterDescriptor({Literal(parameter.Name)}, typeof({parameter.TypeOf}), {Pipelines}StageParameterKind.{parameter.Kind}, {Literal(parameter.Source)}){parameterSeparator}");
         });
-        if (stage.Placement.IsDefault)
+        if (stage.Placement.IsDefault && !stage.OutputNullable)
         {
             writer.WriteLine($"Invoke{stage.Name}){separator}");
             writer.Unindent();
@@ -275,6 +275,11 @@ internal static class PipelineEmitter
         writer.Unindent();
         using (writer.OpenBlock(separator))
         {
+            if (stage.OutputNullable)
+            {
+                writer.WriteLine("OutputNullable = true,");
+            }
+
             var placement = stage.Placement;
             if (placement.Profile is not null)
             {

@@ -800,6 +800,7 @@ internal static class PipelineParser
                     stage.CodeHash,
                     outputNames.Annotated,
                     outputNames.TypeOf,
+                    TypeFacts.AdmitsNull(output),
                     stage.ReturnKind,
                     TypeFacts.MemberKeyword(TypeFacts.EffectiveAccessibility(output)),
                     parameters.ToEquatableArray(),

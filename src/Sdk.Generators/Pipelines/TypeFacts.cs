@@ -37,6 +37,15 @@ internal static class TypeFacts
         _ => false,
     };
 
+    /// <summary>
+    /// Whether a stage output of this type may be null: <c>Nullable&lt;T&gt;</c>, an annotated reference type (<c>T?</c>),
+    /// or a reference type written where nullable annotations are off (nothing declares it non-null there).
+    /// </summary>
+    public static bool AdmitsNull(ITypeSymbol type) =>
+        type.IsValueType
+            ? type.OriginalDefinition.SpecialType == SpecialType.System_Nullable_T
+            : type.NullableAnnotation != NullableAnnotation.NotAnnotated;
+
     /// <summary>A value of this type cannot travel as <c>object</c> (boxing is impossible).</summary>
     public static bool CannotBeBoxed(ITypeSymbol type) =>
         type.IsRefLikeType || type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer;

@@ -3,10 +3,10 @@ using System.Text;
 namespace Stagecraft.Sdk.Tests.Runs;
 
 /// <summary>
-/// <c>RunPaths</c> is the only builder of run keys. A seed shipped <c>gs://bucket/runs/runs/{id}</c> because two places
-/// each added the prefix; this scans every source file under <c>src/</c> for string literals that build <c>runs/</c> keys.
+/// <c>RunPaths</c> is the only builder of run keys: keys like <c>gs://bucket/runs/runs/{id}</c> come from two places that
+/// each add the prefix. This scans every source file under <c>src/</c> (the command line included) for string literals that build <c>runs/</c> keys.
 /// </summary>
-public class RunKeyOwnershipTests
+public partial class RunKeyOwnershipTests
 {
     private const string Owner = "src/Sdk/Runs/RunPaths.cs";
 
@@ -16,17 +16,17 @@ public class RunKeyOwnershipTests
         var root = RepositoryRoot();
         var files = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
-            // The command line names its `runs` command and shows key examples in help text; the keys it reads come from RunPaths.
-            .Where(f => !Relative(root, f).StartsWith("src/Cli/", StringComparison.Ordinal))
             .ToList();
+        Assert.Contains(files, f => Relative(root, f).StartsWith("src/Cli/", StringComparison.Ordinal));
         Assert.Contains(files, f => Relative(root, f) == Owner);
 
         var offenders = new List<string>();
         foreach (var file in files.Where(f => Relative(root, f) != Owner))
         {
-            foreach (var (line, literal) in CSharpLiterals.Scan(File.ReadAllText(file)))
+            var source = File.ReadAllText(file);
+            foreach (var (line, literal, start) in CSharpLiterals.Scan(source))
             {
-                if (BuildsRunKey(literal))
+                if (BuildsRunKey(literal) && !NamesCommandGroup(source, start))
                 {
                     offenders.Add($"{Relative(root, file)}:{line}: \"{literal}\"");
                 }
@@ -56,8 +56,30 @@ public class RunKeyOwnershipTests
         Assert.Equal([4, 5, 6, 7, 10], flagged);
     }
 
+    [Fact]
+    public void The_name_of_the_command_lines_runs_group_is_a_word_not_a_key()
+    {
+        const string source = """
+            private static readonly CliCommandGroup Runs = new("runs", "List runs.");
+            private static readonly string Folder = new("runs");
+            var key = "runs" + "/" + id;
+            """;
+        var flagged = CSharpLiterals.Scan(source).Where(l => BuildsRunKey(l.Text) && !NamesCommandGroup(source, l.Start)).Select(l => l.Line).ToList();
+        Assert.Equal([2, 3], flagged);
+    }
+
     private static bool BuildsRunKey(string literal) =>
         literal.Contains("runs/", StringComparison.Ordinal) || literal == "runs";
+
+    /// <summary>
+    /// Whether the literal at <paramref name="start"/> is the first argument of a command-line group declaration
+    /// (<c>CliCommandGroup Runs = new("runs", …)</c>): a word the user types, which never becomes a key.
+    /// </summary>
+    private static bool NamesCommandGroup(string source, int start) =>
+        CommandGroupDeclaration().IsMatch(source[Math.Max(0, start - 120)..start]);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bCliCommandGroup\s+\w+\s*=\s*new\(\s*$")]
+    private static partial System.Text.RegularExpressions.Regex CommandGroupDeclaration();
 
     private static string Relative(string root, string file) => Path.GetRelativePath(root, file).Replace('\\', '/');
 
@@ -77,9 +99,9 @@ public class RunKeyOwnershipTests
     /// <summary>A small C# lexer that yields the text of string literals (regular, verbatim, interpolated, raw) with their line.</summary>
     private static class CSharpLiterals
     {
-        public static List<(int Line, string Text)> Scan(string source)
+        public static List<(int Line, string Text, int Start)> Scan(string source)
         {
-            var result = new List<(int, string)>();
+            var result = new List<(int, string, int)>();
             var i = 0;
             ScanCode(source, ref i, result, stopAtBrace: false);
             return result;
@@ -87,7 +109,7 @@ public class RunKeyOwnershipTests
 
         private static int LineOf(string s, int index) => s.AsSpan(0, index).Count('\n') + 1;
 
-        private static void ScanCode(string s, ref int i, List<(int, string)> result, bool stopAtBrace)
+        private static void ScanCode(string s, ref int i, List<(int, string, int)> result, bool stopAtBrace)
         {
             var depth = 0;
             while (i < s.Length)
@@ -149,7 +171,7 @@ public class RunKeyOwnershipTests
             return j < s.Length && s[j] == '"';
         }
 
-        private static void ScanString(string s, ref int i, List<(int, string)> result)
+        private static void ScanString(string s, ref int i, List<(int, string, int)> result)
         {
             var start = i;
             var dollars = 0;
@@ -183,7 +205,7 @@ public class RunKeyOwnershipTests
                 close = close < 0 ? s.Length : close;
                 text.Append(s, i, close - i);
                 i = Math.Min(s.Length, close + quotes);
-                result.Add((LineOf(s, start), text.ToString()));
+                result.Add((LineOf(s, start), text.ToString(), start));
                 return;
             }
 
@@ -226,7 +248,7 @@ public class RunKeyOwnershipTests
                 }
             }
 
-            result.Add((LineOf(s, start), text.ToString()));
+            result.Add((LineOf(s, start), text.ToString(), start));
         }
 
         private static bool At(string s, int i, char c) => i < s.Length && s[i] == c;

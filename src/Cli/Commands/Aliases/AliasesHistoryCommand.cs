@@ -8,15 +8,15 @@ namespace Stagecraft.Cli.Commands.Aliases;
 /// <summary><c>stagecraft aliases history ALIAS</c>: every move of the alias, in order.</summary>
 internal static class AliasesHistoryCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var alias = new Argument<string>("ALIAS") { Description = "The alias (e.g. champion)." };
-        var root = AliasesCommand.RegistryRoot();
+        var root = RegistryArguments.RegistryRoot();
         var command = new Command("history", "Every move of ALIAS: sequence, from, to, generation, when, who and why.") { alias, root };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
-            var name = AliasesCommand.Alias(context.Value(alias));
-            var registry = AliasesCommand.OpenRegistry(context, root);
+            var name = RegistryArguments.Alias(context.Value(alias));
+            var registry = RegistryArguments.OpenRegistry(context, root);
             var moves = new List<AliasMove>();
             await foreach (var move in registry.GetAliasHistoryAsync(name, context.CancellationToken).ConfigureAwait(false))
             {

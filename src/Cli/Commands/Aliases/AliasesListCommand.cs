@@ -8,13 +8,13 @@ namespace Stagecraft.Cli.Commands.Aliases;
 /// <summary><c>stagecraft aliases list</c>: every alias, where it points and at which generation.</summary>
 internal static class AliasesListCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
-        var root = AliasesCommand.RegistryRoot();
+        var root = RegistryArguments.RegistryRoot();
         var command = new Command("list", "Every alias: the run it points at, its pointer generation (for --expect-generation) and move count.") { root };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
-            var registry = AliasesCommand.OpenRegistry(context, root);
+            var registry = RegistryArguments.OpenRegistry(context, root);
             var aliases = new List<AliasResolution>();
             await foreach (var alias in registry.ListAliasesAsync(context.CancellationToken).ConfigureAwait(false))
             {

@@ -10,13 +10,13 @@ namespace Stagecraft.Cli.Commands.Aliases;
 /// </summary>
 internal static class AliasesSetCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var alias = new Argument<string>("ALIAS") { Description = "The alias to move." };
         var run = new Argument<string>("RUN") { Description = "The run id of a registered model." };
         var expect = new Option<long>("--expect-generation") { Description = "The alias generation you read (aliases list; 0 = never set).", Required = true };
         var reason = new Option<string>("--reason") { Description = "Why (kept in the alias history).", Required = true };
-        var root = AliasesCommand.RegistryRoot();
+        var root = RegistryArguments.RegistryRoot();
         var command = new Command("set", "Move ALIAS to RUN if the alias is still at --expect-generation (compare-and-swap); records --reason.")
         {
             alias,
@@ -25,9 +25,9 @@ internal static class AliasesSetCommand
             reason,
             root,
         };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
-            var name = AliasesCommand.Alias(context.Value(alias));
+            var name = RegistryArguments.Alias(context.Value(alias));
             var runId = CliInput.RunId(context.Value(run));
             var generation = context.Value(expect);
             if (generation < 0)
@@ -41,7 +41,7 @@ internal static class AliasesSetCommand
                 throw CliException.Usage($"invalid --reason '{why}': it must not be empty");
             }
 
-            var registry = AliasesCommand.OpenRegistry(context, root);
+            var registry = RegistryArguments.OpenRegistry(context, root);
             AliasMove move;
             try
             {

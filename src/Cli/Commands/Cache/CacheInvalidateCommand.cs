@@ -7,7 +7,7 @@ namespace Stagecraft.Cli.Commands.Cache;
 /// <summary><c>stagecraft cache invalidate PIPELINE STAGE</c>: forgets every cached output of one stage (its next run recomputes it).</summary>
 internal static class CacheInvalidateCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var pipeline = new Argument<string>("PIPELINE") { Description = "The pipeline's name (its class name)." };
         var stage = new Argument<string>("STAGE") { Description = "The stage's name (its method name)." };
@@ -16,7 +16,7 @@ internal static class CacheInvalidateCommand
             pipeline,
             stage,
         };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var (pipelineName, stageName) = (context.Value(pipeline), context.Value(stage));
             CliInput.Check("pipeline", pipelineName, () => PipelinePaths.CachePrefix(pipelineName));

@@ -8,15 +8,15 @@ namespace Stagecraft.Cli.Commands.Models;
 /// <summary><c>stagecraft models show RUN</c>: the model a run registered (artefact, hash, metrics, tags).</summary>
 internal static class ModelsShowCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var run = new Argument<string>("RUN") { Description = "The run id the model was registered under." };
-        var root = AliasesCommand.RegistryRoot();
+        var root = RegistryArguments.RegistryRoot();
         var command = new Command("show", "The model registered by RUN: stage, artefact URI, SHA-256, size, metrics, tags, when and by whom.") { run, root };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var runId = CliInput.RunId(context.Value(run));
-            var registry = AliasesCommand.OpenRegistry(context, root);
+            var registry = RegistryArguments.OpenRegistry(context, root);
             var model = await registry.TryGetModelAsync(runId, context.CancellationToken).ConfigureAwait(false)
                 ?? throw CliException.NotFound($"run '{runId}' has no registered model ({registry.Paths.Model(runId)} does not exist in {context.StorageLocation})");
             if (context.Console.Json)

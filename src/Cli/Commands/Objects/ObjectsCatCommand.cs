@@ -8,13 +8,13 @@ namespace Stagecraft.Cli.Commands.Objects;
 /// <summary><c>stagecraft objects cat KEY</c>: the object's bytes exactly as they were written (so <c>| jq</c> works).</summary>
 internal static class ObjectsCatCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
-        var key = ObjectsCommand.Key();
+        var key = ObjectArguments.Key();
         var command = new Command("cat", "Write the object's content, byte for byte, to stdout (--json: its info plus the content as text or base64).") { key };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
-            var name = ObjectsCommand.ValidKey(context.Value(key));
+            var name = ObjectArguments.ValidKey(context.Value(key));
             var read = await context.Storage.GetAsync(name, cancellationToken: context.CancellationToken).ConfigureAwait(false);
             await using (read.ConfigureAwait(false))
             {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Stagecraft.Cli.Hosting;
 using Stagecraft.Cli.Output;
+using Stagecraft.Runs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Cli.Commands.Objects;
@@ -8,12 +9,12 @@ namespace Stagecraft.Cli.Commands.Objects;
 /// <summary><c>stagecraft objects ls [PREFIX] [-r]</c>: objects and folders under a prefix.</summary>
 internal static class ObjectsLsCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
-        var prefix = new Argument<string>("PREFIX") { Description = "The key prefix (e.g. runs/ or runs/RUN/); empty lists the top level.", DefaultValueFactory = _ => string.Empty };
+        var prefix = new Argument<string>("PREFIX") { Description = $"The key prefix (e.g. {RunPaths.RootPrefix} or {new RunPaths("train-20260131-1200-0f3a").Root}); empty lists the top level.", DefaultValueFactory = _ => string.Empty };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "List every object under PREFIX instead of folding folders at '/'." };
         var command = new Command("ls", "List objects (key, size, generation, updated) and folders under PREFIX.") { prefix, recursive };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var text = context.Value(prefix);
             CliInput.Check("prefix", text, () => ObjectKey.ValidatePrefix(text));

@@ -7,13 +7,13 @@ namespace Stagecraft.Cli.Commands.Objects;
 /// <summary><c>stagecraft objects stat KEY</c>: an object's size, generation, time, hashes and metadata.</summary>
 internal static class ObjectsStatCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
-        var key = ObjectsCommand.Key();
+        var key = ObjectArguments.Key();
         var command = new Command("stat", "The object's size, generation, update time, content type, hashes and user metadata.") { key };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
-            var name = ObjectsCommand.ValidKey(context.Value(key));
+            var name = ObjectArguments.ValidKey(context.Value(key));
             var info = await context.Storage.StatAsync(name, context.CancellationToken).ConfigureAwait(false)
                 ?? throw CliException.NotFound($"object '{name}' does not exist in {context.StorageLocation}");
             if (context.Console.Json)

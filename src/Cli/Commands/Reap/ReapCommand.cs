@@ -14,7 +14,7 @@ internal static class ReapCommand
 {
     public const string RegistryVariable = "STAGECRAFT_INFLIGHT_REGISTRY";
 
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var registry = new Option<FileInfo>("--registry") { Description = $"The in-flight registry file (default: ${RegistryVariable})." };
         var staleAfter = new Option<string>("--stale-after") { Description = "An owner whose heartbeat is older than this is gone (default 2m).", DefaultValueFactory = _ => "2m" };
@@ -27,7 +27,7 @@ internal static class ReapCommand
             grace,
             protect,
         };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var path = context.Value(registry)?.FullName ?? context.Environment.GetEnvironmentVariable(RegistryVariable)
                 ?? throw CliException.Usage($"no in-flight registry: pass --registry FILE or set {RegistryVariable}");

@@ -12,7 +12,7 @@ namespace Stagecraft.Cli.Commands.Refs;
 /// </summary>
 internal static class RefsMergeCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var run = new Option<string>("--run") { Description = "The run id.", Required = true };
         var kind = new Option<string>("--kind") { Description = "The reference kind (one path segment, e.g. schema_otf).", Required = true };
@@ -23,7 +23,7 @@ internal static class RefsMergeCommand
             kind,
             root,
         };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var runId = CliInput.RunId(context.Value(run));
             var kindName = context.Value(kind);

@@ -8,11 +8,11 @@ namespace Stagecraft.Cli.Commands.Refs;
 /// <summary><c>stagecraft refs show ROOT</c>: the keys of a local reference root, with their markers and sizes.</summary>
 internal static class RefsShowCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var root = new Argument<DirectoryInfo>("ROOT") { Description = "The local reference root." };
         var command = new Command("show", "The keys of a local reference root: fingerprint and time of each marker (none = incomplete), files and bytes.") { root };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var directory = context.Value(root);
             if (!directory.Exists)

@@ -11,12 +11,12 @@ namespace Stagecraft.Cli.Commands.Runs;
 /// </summary>
 internal static class RunsCancelCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var run = RunArguments.Run();
         var reason = new Option<string>("--reason") { Description = "Why (kept with the request).", DefaultValueFactory = _ => "cancelled from the command line" };
         var command = new Command("cancel", "Ask the process running RUN to cancel it (the run must be Running).") { run, reason };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var record = await RunArguments.ReadRecordAsync(context, run).ConfigureAwait(false);
             if (record.Status != PipelineRunStatus.Running)

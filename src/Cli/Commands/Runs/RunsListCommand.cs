@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Stagecraft.Cli.Hosting;
 using Stagecraft.Cli.Output;
 using Stagecraft.Pipelines;
@@ -9,7 +8,7 @@ namespace Stagecraft.Cli.Commands.Runs;
 /// <summary><c>stagecraft runs list [--pipeline P] [--status S] [--since T]</c>: one line per run, newest first.</summary>
 internal static class RunsListCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var pipeline = new Option<string>("--pipeline") { Description = "Only runs of this pipeline (its class name, exactly)." };
         var status = new Option<string>("--status") { Description = "Only runs with this status: running, succeeded, failed or cancelled." };
@@ -20,13 +19,13 @@ internal static class RunsListCommand
             status,
             since,
         };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var query = new PipelineRunQuery
             {
                 Pipeline = context.Value(pipeline) is { Length: > 0 } p ? p : null,
                 Status = context.Value(status) is { } s ? ParseStatus(s) : null,
-                Since = context.Value(since) is { } t ? ParseSince(t, DateTimeOffset.UtcNow) : null,
+                Since = context.Value(since) is { } t ? CliInput.PointInTime("--since", t, DateTimeOffset.UtcNow) : null,
             };
 
             var runs = new List<RunSummary>();
@@ -58,17 +57,4 @@ internal static class RunsListCommand
         Enum.TryParse<PipelineRunStatus>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsDigit(text[0])
             ? value
             : throw CliException.Usage($"invalid --status '{text}': it must be one of {string.Join(", ", Enum.GetNames<PipelineRunStatus>().Select(n => n.ToLowerInvariant()))}");
-
-    /// <summary>An ISO 8601 time, or an age before <paramref name="now"/> (<c>45s</c>, <c>90m</c>, <c>12h</c>, <c>7d</c>).</summary>
-    internal static DateTimeOffset ParseSince(string text, DateTimeOffset now)
-    {
-        if (CliInput.TryDuration(text) is { } age)
-        {
-            return now - age;
-        }
-
-        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : throw CliException.Usage($"invalid --since '{text}': it must be an ISO 8601 time (2026-01-31T12:00Z) or an age such as 90m, 12h or 7d");
-    }
 }

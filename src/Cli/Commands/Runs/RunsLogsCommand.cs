@@ -14,7 +14,7 @@ namespace Stagecraft.Cli.Commands.Runs;
 /// </summary>
 internal static class RunsLogsCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var run = RunArguments.Run();
         var stage = new Option<string>("--stage") { Description = "Only this stage (default: every stage that ran on a backend)." };
@@ -25,7 +25,7 @@ internal static class RunsLogsCommand
             stage,
             follow,
         };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var record = await RunArguments.ReadRecordAsync(context, run).ConfigureAwait(false);
             var selected = Select(record, context.Value(stage));

@@ -10,11 +10,11 @@ namespace Stagecraft.Cli.Commands.Runs;
 /// </summary>
 internal static class RunsResumeCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var run = RunArguments.Run();
         var command = new Command("resume", "Print the command that resumes RUN from its experiment's project (resuming needs the experiment's code).") { run };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var record = await RunArguments.ReadRecordAsync(context, run).ConfigureAwait(false);
             if (record.Status == PipelineRunStatus.Succeeded)

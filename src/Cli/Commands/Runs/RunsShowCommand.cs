@@ -8,11 +8,11 @@ namespace Stagecraft.Cli.Commands.Runs;
 /// <summary><c>stagecraft runs show RUN</c>: the run record as a tree (stages, timings, fingerprints, backend runs, errors).</summary>
 internal static class RunsShowCommand
 {
-    public static Command Create(CliEnvironment environment)
+    public static CliCommandDefinition Define()
     {
         var run = RunArguments.Run();
         var command = new Command("show", "The run's record: status, inputs and per stage the status, timings, fingerprint, output, backend run and error.") { run };
-        return command.WithAction(environment, async context =>
+        return new CliCommandDefinition(command, async context =>
         {
             var record = await RunArguments.ReadRecordAsync(context, run).ConfigureAwait(false);
             if (context.Console.Json)

@@ -27,6 +27,11 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
     public async Task<PruneResult> RunAsync(CancellationToken cancellationToken)
     {
         var startedAt = runner.TimeProvider.GetUtcNow();
+        if (options.DryRun)
+        {
+            return await PlanAsync(startedAt, cancellationToken).ConfigureAwait(false);
+        }
+
         var pruneLock = await PruneLock.AcquireAsync(_storage, runner.HostName, options.StaleLockAfter, runner.TimeProvider, cancellationToken).ConfigureAwait(false);
         await using (pruneLock.ConfigureAwait(false))
         {
@@ -37,7 +42,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
 
             Report(PrunePhase.ReadingRuns, 0, null);
             var runs = await ReadRunsAsync(cancellationToken).ConfigureAwait(false);
-            var chosen = Choose(runs);
+            var chosen = Choose(runs, startedAt);
             PruneLog.Started(_logger, runs.Count(r => r.Stored is not null), chosen.Count);
 
             var removed = ImmutableArray.CreateBuilder<string>();
@@ -64,15 +69,17 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
                 ? await RemoveCacheEntriesAsync(remaining, pruneLock, cancellationToken).ConfigureAwait(false)
                 : 0;
 
-            var referenced = await MarkAsync(cancellationToken).ConfigureAwait(false);
+            var referenced = await MarkAsync(await ReadRunsAsync(cancellationToken).ConfigureAwait(false), new HashSet<string>(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
             var (objects, bytes, young) = referenced is null
                 ? (0, 0L, 0)
                 : await SweepAsync(referenced, startedAt - options.ContentGracePeriod, pruneLock, cancellationToken).ConfigureAwait(false);
 
             PruneLog.Finished(_logger, removed.Count, removedEntries, objects, bytes, young);
+            var removedIds = removed.ToImmutable();
             return new PruneResult
             {
-                RemovedRuns = removed.ToImmutable(),
+                RemovedRuns = removedIds,
+                AbandonedRuns = [.. chosen.Where(r => IsAbandoned(r, startedAt) && removedIds.Contains(r.RunId)).Select(r => r.RunId)],
                 KeptRuns = remaining.Count,
                 RemovedCacheEntries = removedEntries,
                 RemovedContentObjects = objects,
@@ -125,8 +132,11 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
         return ids;
     }
 
-    /// <summary>The runs to remove: interrupted removals, then per pipeline the finished runs the age or count rule selects.</summary>
-    private List<RunEntry> Choose(List<RunEntry> runs)
+    /// <summary>
+    /// The runs to remove: interrupted removals, then per pipeline the finished or abandoned runs the age or count rule
+    /// selects. A run whose record says Running is touched only when it is abandoned (see <see cref="IsAbandoned"/>).
+    /// </summary>
+    private List<RunEntry> Choose(List<RunEntry> runs, DateTimeOffset now)
     {
         var chosen = runs.Where(r => r.Stored is null && r.Marker is not null && (options.Pipeline is null || r.Marker.Pipeline == options.Pipeline)).ToList();
         foreach (var pipeline in runs.Where(r => r.Stored is not null).GroupBy(r => r.Stored!.Record.Pipeline, StringComparer.Ordinal))
@@ -142,7 +152,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
                 var record = newestFirst[i].Stored!.Record;
                 var tooOld = options.OlderThan is { } cutoff && record.StartedAt < cutoff;
                 var beyondCount = options.KeepLatest is { } keep && i >= keep;
-                if (record.Status != PipelineRunStatus.Running && (tooOld || beyondCount))
+                if ((record.Status != PipelineRunStatus.Running || IsAbandoned(newestFirst[i], now)) && (tooOld || beyondCount))
                 {
                     chosen.Add(newestFirst[i]);
                 }
@@ -151,6 +161,16 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
 
         return chosen;
     }
+
+    /// <summary>
+    /// Whether the run's record says Running but its owner is provably gone: the owner's heartbeat is older than the
+    /// runner's <see cref="PipelineRunnerOptions.OwnerLeaseTimeout"/>, or the owner ran on this host and its process has
+    /// exited — the rule <see cref="PipelineRunner.ResumeAsync"/> uses to take a run over. A Running record without an
+    /// owner (written before runs recorded one) proves nothing and is never abandoned.
+    /// </summary>
+    private bool IsAbandoned(RunEntry run, DateTimeOffset now) =>
+        run.Stored?.Record is { Status: PipelineRunStatus.Running, Owner: { } owner }
+        && !RunOwnership.IsAlive(owner, runner.HostName, now, runner.OwnerLeaseTimeout);
 
     /// <summary>
     /// Marker, then the record (only if unchanged since it was read), then the run's other objects and its backend
@@ -194,14 +214,30 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
         return true;
     }
 
-    /// <summary>Cache entries whose run no longer exists, unless a remaining run's stage has the entry's fingerprint.</summary>
+    /// <summary>Removes the cache entries <see cref="SelectCacheEntriesAsync"/> chooses; returns how many went.</summary>
     private async Task<int> RemoveCacheEntriesAsync(List<RunEntry> remaining, PruneLock pruneLock, CancellationToken cancellationToken)
+    {
+        var removed = 0;
+        foreach (var stored in await SelectCacheEntriesAsync(remaining, cancellationToken).ConfigureAwait(false))
+        {
+            await pruneLock.RenewIfDueAsync(cancellationToken).ConfigureAwait(false);
+            if (await runner.Cache.RemoveAsync(stored.Key, stored.Generation, cancellationToken).ConfigureAwait(false))
+            {
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
+    /// <summary>Cache entries whose run no longer exists, unless a remaining run's stage has the entry's fingerprint.</summary>
+    private async Task<List<StageCache.StoredCacheEntry>> SelectCacheEntriesAsync(List<RunEntry> remaining, CancellationToken cancellationToken)
     {
         var existingRuns = remaining.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
         var used = remaining
             .SelectMany(r => r.Stored!.Record.Stages.Where(s => s.Fingerprint is not null).Select(s => (r.Stored!.Record.Pipeline, s.Stage, s.Fingerprint!)))
             .ToHashSet();
-        var removed = 0;
+        var selected = new List<StageCache.StoredCacheEntry>();
         var seen = 0;
         foreach (var pipeline in await runner.Cache.ListNamesAsync(PipelinePaths.RootPrefix, cancellationToken).ConfigureAwait(false))
         {
@@ -215,24 +251,23 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
                 Report(PrunePhase.RemovingCacheEntries, ++seen, null);
                 if (stored.Entry is { } entry && !existingRuns.Contains(entry.RunId) && !used.Contains((entry.Pipeline, entry.Stage, entry.Fingerprint)))
                 {
-                    await pruneLock.RenewIfDueAsync(cancellationToken).ConfigureAwait(false);
-                    if (await runner.Cache.RemoveAsync(stored.Key, stored.Generation, cancellationToken).ConfigureAwait(false))
-                    {
-                        removed++;
-                    }
+                    selected.Add(stored);
                 }
             }
         }
 
-        return removed;
+        return selected;
     }
 
-    /// <summary>Every content key referenced by a run record or cache entry; null when one of them could not be read.</summary>
-    private async Task<HashSet<string>?> MarkAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every content key referenced by one of <paramref name="runs"/> or by a cache entry not in
+    /// <paramref name="excludedCacheEntries"/>; null when one of them could not be read.
+    /// </summary>
+    private async Task<HashSet<string>?> MarkAsync(IEnumerable<RunEntry> runs, IReadOnlySet<string> excludedCacheEntries, CancellationToken cancellationToken)
     {
         var referenced = new HashSet<string>(StringComparer.Ordinal);
         var read = 0;
-        foreach (var run in await ReadRunsAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var run in runs)
         {
             Report(PrunePhase.MarkingReferences, ++read, null);
             if (run.Unreadable)
@@ -252,6 +287,11 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             await foreach (var stored in runner.Cache.ListAsync(pipeline, cancellationToken).ConfigureAwait(false))
             {
                 Report(PrunePhase.MarkingReferences, ++read, null);
+                if (excludedCacheEntries.Contains(stored.Key))
+                {
+                    continue;
+                }
+
                 if (stored.Entry is null)
                 {
                     return null;
@@ -262,6 +302,39 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
         }
 
         return referenced;
+    }
+
+    /// <summary>
+    /// What a prune would do now, without taking the lock or changing anything: the same choice of runs and cache
+    /// entries, and the content that nothing left would reference and that is older than the grace period.
+    /// </summary>
+    private async Task<PruneResult> PlanAsync(DateTimeOffset startedAt, CancellationToken cancellationToken)
+    {
+        Report(PrunePhase.ReadingRuns, 0, null);
+        var runs = await ReadRunsAsync(cancellationToken).ConfigureAwait(false);
+        var chosen = Choose(runs, startedAt);
+        var chosenIds = chosen.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
+        var remaining = runs.Where(r => r.Stored is not null && !chosenIds.Contains(r.RunId)).ToList();
+        var entries = options.RemoveCacheEntriesOfRemovedRuns ? await SelectCacheEntriesAsync(remaining, cancellationToken).ConfigureAwait(false) : [];
+        var referenced = await MarkAsync(runs.Where(r => r.Unreadable || !chosenIds.Contains(r.RunId)), entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        var (objects, bytes, young) = (0, 0L, 0);
+        if (referenced is not null)
+        {
+            var (candidates, youngCount) = await ListSweepCandidatesAsync(referenced, startedAt - options.ContentGracePeriod, cancellationToken).ConfigureAwait(false);
+            (objects, bytes, young) = (candidates.Count, candidates.Sum(c => c.Size), youngCount);
+        }
+
+        return new PruneResult
+        {
+            DryRun = true,
+            RemovedRuns = [.. chosen.Select(r => r.RunId)],
+            AbandonedRuns = [.. chosen.Where(r => IsAbandoned(r, startedAt)).Select(r => r.RunId)],
+            KeptRuns = remaining.Count,
+            RemovedCacheEntries = entries.Count,
+            RemovedContentObjects = objects,
+            RemovedContentBytes = bytes,
+            UnreferencedContentKept = young,
+        };
     }
 
     private static void AddReferences(HashSet<string> referenced, IEnumerable<StoredValue> values)
@@ -275,7 +348,8 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
         }
     }
 
-    private async Task<(int Objects, long Bytes, int Young)> SweepAsync(HashSet<string> referenced, DateTimeOffset youngerIsKept, PruneLock pruneLock, CancellationToken cancellationToken)
+    /// <summary>Content objects nothing in <paramref name="referenced"/> names and older than the grace period, and how many younger ones are kept.</summary>
+    private async Task<(List<ObjectInfo> Candidates, int Young)> ListSweepCandidatesAsync(HashSet<string> referenced, DateTimeOffset youngerIsKept, CancellationToken cancellationToken)
     {
         var candidates = new List<ObjectInfo>();
         var young = 0;
@@ -296,6 +370,12 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             }
         }
 
+        return (candidates, young);
+    }
+
+    private async Task<(int Objects, long Bytes, int Young)> SweepAsync(HashSet<string> referenced, DateTimeOffset youngerIsKept, PruneLock pruneLock, CancellationToken cancellationToken)
+    {
+        var (candidates, young) = await ListSweepCandidatesAsync(referenced, youngerIsKept, cancellationToken).ConfigureAwait(false);
         var (objects, bytes) = (0, 0L);
         for (var i = 0; i < candidates.Count; i++)
         {

@@ -229,7 +229,8 @@ public sealed class PipelineRunner : IPipelineRunner
 
     /// <summary>
     /// Removes pipeline runs older than <see cref="PruneOptions.OlderThan"/> or beyond the newest
-    /// <see cref="PruneOptions.KeepLatest"/> of their pipeline (never a running run), optionally the cache entries they
+    /// <see cref="PruneOptions.KeepLatest"/> of their pipeline (never a run whose owner is alive; see <see cref="PruneOptions"/>
+    /// for abandoned runs), optionally the cache entries they
     /// wrote that no kept run used, and then every content object that no remaining run record or cache entry references
     /// and that is older than <see cref="PruneOptions.ContentGracePeriod"/>.
     /// </summary>
@@ -238,6 +239,7 @@ public sealed class PipelineRunner : IPipelineRunner
     /// remains resolves, and the next prune finishes a half-removed run. Safe to run while pipelines run: content
     /// younger than the grace period is kept, and a run that overlapped a prune checks its references afterwards and
     /// stores again what was removed. One prune at a time per store (<see cref="PipelinePaths.PruneLock"/>).
+    /// <see cref="PruneOptions.DryRun"/> reports what would be removed and changes nothing.
     /// </remarks>
     /// <exception cref="ArgumentException">No rule is given, or a value is out of range.</exception>
     /// <exception cref="PruneInProgressException">Another prune is working on this store.</exception>

@@ -4,17 +4,9 @@ using Stagecraft.Registry;
 
 namespace Stagecraft.Cli.Commands.Aliases;
 
-/// <summary><c>stagecraft aliases ...</c>: model-registry aliases.</summary>
-internal static class AliasesCommand
+/// <summary>What the alias and model commands share: the registry root option, opening the registry, and alias names.</summary>
+internal static class RegistryArguments
 {
-    public static Command Create(CliEnvironment environment) => new("aliases", "List, trace and move model-registry aliases.")
-    {
-        AliasesListCommand.Create(environment),
-        AliasesHistoryCommand.Create(environment),
-        AliasesSetCommand.Create(environment),
-    };
-
-    /// <summary>The registry root option shared by the alias and model commands.</summary>
     public static Option<string> RegistryRoot() => new("--registry-root")
     {
         Description = $"The registry's key prefix in storage (default {RegistryPaths.DefaultRoot}).",
