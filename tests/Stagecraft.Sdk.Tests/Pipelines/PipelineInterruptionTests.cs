@@ -10,7 +10,7 @@ namespace Stagecraft.Sdk.Tests.Pipelines;
 
 /// <summary>
 /// Real pipeline processes (the generated <see cref="Holding"/> pipeline in <c>Stagecraft.TestChild</c>) are
-/// interrupted mid-run: SIGKILLed, or sent SIGINT as Ctrl-C would. The run record must say what happened, nothing
+/// interrupted mid-run: SIGKILLed, or sent SIGINT (as Ctrl-C would) or SIGTERM (as a service manager would), once or twice. The run record must say what happened, nothing
 /// may keep running, a second owner must be refused while the first lives, and a resume must finish the run.
 /// </summary>
 public sealed class PipelineInterruptionTests
@@ -62,11 +62,13 @@ public sealed class PipelineInterruptionTests
     }
 
     [Theory]
-    [InlineData("inprocess")]
-    [InlineData("local")]
-    public async Task SIGINT_cancels_the_run_records_it_cancelled_leaves_no_process_behind_and_resume_finishes_it(string where)
+    [InlineData("inprocess", "INT")]
+    [InlineData("local", "INT")]
+    [InlineData("inprocess", "TERM")]
+    [InlineData("local", "TERM")]
+    public async Task A_SIGINT_or_SIGTERM_cancels_the_run_records_it_cancelled_leaves_no_process_behind_and_resume_finishes_it(string where, string signal)
     {
-        using var temp = new TempDirectory("sigint");
+        using var temp = new TempDirectory("sig" + signal.ToLowerInvariant());
         var run = new HoldRun(temp, "interrupted-" + where);
         var runner = run.Runner();
 
@@ -75,10 +77,11 @@ public sealed class PipelineInterruptionTests
             var holderPid = await run.WaitForHolderAsync();
             await WaitForRecordAsync(runner, run.RunId, r => r.GetStage("Prepare")?.Status == StageStatus.Succeeded);
 
-            await SignalAsync(child.Id, "INT");
+            await SignalAsync(child.Id, signal);
 
+            // The child turns the runner's PipelineRunCancelledException into exit code 130.
             Assert.True(await child.WaitForExitAsync(Timeout) == 130, child.StandardOutput + child.StandardError);
-            Assert.Contains($"cancelled {run.RunId}: cancelled by SIGINT", child.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains($"cancelled {run.RunId}: cancelled by SIG{signal}", child.StandardOutput, StringComparison.Ordinal);
             Assert.Contains($"ResumeAsync(Holding.Graph, \"{run.RunId}\")", child.StandardError, StringComparison.Ordinal);
 
             // The stage's process (the coordinator itself, or the backend's worker) and every backend supervisor are gone.
@@ -87,7 +90,7 @@ public sealed class PipelineInterruptionTests
 
         var record = await runner.GetRunRecordAsync(run.RunId);
         Assert.Equal(PipelineRunStatus.Cancelled, record.Status);
-        Assert.Equal("cancelled by SIGINT", record.Reason);
+        Assert.Equal($"cancelled by SIG{signal}", record.Reason);
         Assert.Null(record.Owner);
         Assert.Equal(StageStatus.Succeeded, record.GetStage("Prepare")!.Status);
         Assert.Equal(StageStatus.Cancelled, record.GetStage("Hold")!.Status);
@@ -104,6 +107,101 @@ public sealed class PipelineInterruptionTests
         Assert.Equal((PipelineRunStatus.Succeeded, 2), (resumed.Status, resumed.Attempt));
         Assert.Equal(StageStatus.Cached, resumed.GetStage("Prepare")!.Status);
         Assert.Empty(ProcessesMentioning(temp.Path));
+    }
+
+    /// <summary>
+    /// <see cref="PipelineRunnerOptions.HandleTerminationSignals"/>: the first signal only starts the cancellation (here
+    /// it cannot finish: the holding stage ignores it); a second signal gets the default action and ends the process at
+    /// once, killed by that signal, without writing a final record. The record then still says Running, with the
+    /// stages finished before recorded finished, and its owner's process is gone — so a resume takes it over at once.
+    /// </summary>
+    [Theory]
+    [InlineData("TERM", 143)]
+    [InlineData("INT", 130)]
+    public async Task A_second_signal_ends_the_process_at_once_and_the_record_is_left_running_for_resume_to_take_over(string signal, int killedBySignal)
+    {
+        using var temp = new TempDirectory("second-" + signal.ToLowerInvariant());
+        var run = new HoldRun(temp, "twice-" + signal.ToLowerInvariant());
+        var runner = run.Runner();
+        await File.WriteAllTextAsync(run.Gate + ".stubborn", "ignore cancellation");
+
+        using (var child = run.Start("run", "inprocess"))
+        {
+            await run.WaitForHolderAsync();
+            await WaitForRecordAsync(runner, run.RunId, r => r.GetStage("Prepare")?.Status == StageStatus.Succeeded);
+
+            await SignalAsync(child.Id, signal);
+
+            // The first signal was handled, not obeyed: the process keeps running while its run tries to cancel.
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.False(child.Process.HasExited, "the first signal ended the process: " + child.StandardOutput + child.StandardError);
+
+            await SignalAsync(child.Id, signal);
+            var stopped = Stopwatch.StartNew();
+            var exitCode = await child.WaitForExitAsync(Timeout);
+            Assert.True(exitCode == killedBySignal, $"exit {exitCode} after SIG{signal} twice: {child.StandardOutput}{child.StandardError}");
+            Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(30), $"the second signal took {stopped.Elapsed} to end the process");
+            Assert.DoesNotContain("cancelled " + run.RunId, child.StandardOutput, StringComparison.Ordinal);
+        }
+
+        var record = await runner.GetRunRecordAsync(run.RunId);
+        Assert.Equal(PipelineRunStatus.Running, record.Status);
+        Assert.Equal(StageStatus.Succeeded, record.GetStage("Prepare")!.Status);
+        Assert.NotNull(record.Owner);
+
+        File.Delete(run.Gate + ".stubborn");
+        await run.OpenGateAsync();
+        var resumed = await runner.ResumeAsync(Holding.Graph, run.RunId);
+        Assert.Equal(110, Holding.Outputs.Finish(resumed).Value);
+        Assert.Equal(PipelineRunStatus.Succeeded, (await runner.GetRunRecordAsync(run.RunId)).Status);
+    }
+
+    /// <summary>
+    /// Prune and runs whose record says Running: one whose coordinator was SIGKILLed (same host, process gone) and one
+    /// whose owner on another host stopped renewing its lease are abandoned and removed by the rules; one whose
+    /// coordinator is alive and one whose remote owner is fresh are never touched, and the live one then finishes.
+    /// </summary>
+    [Fact]
+    public async Task Prune_removes_runs_whose_owner_is_provably_dead_and_never_touches_a_live_ones()
+    {
+        using var temp = new TempDirectory("prune-abandoned");
+        var killed = new HoldRun(temp, "killed-owner", "gate-killed");
+        var live = new HoldRun(temp, "live-owner", "gate-live");
+        var runner = killed.Runner();
+
+        using (var child = killed.Start("run", "inprocess"))
+        {
+            await killed.WaitForHolderAsync();
+            await WaitForRecordAsync(runner, killed.RunId, r => r.GetStage("Prepare")?.Status == StageStatus.Succeeded);
+            child.Kill();
+            await child.WaitForExitAsync(Timeout);
+        }
+
+        Assert.Equal(PipelineRunStatus.Running, (await runner.GetRunRecordAsync(killed.RunId)).Status);
+
+        // Two runs owned by processes on another host: one silent for longer than the lease, one seen just now.
+        var staleRemote = await RemoteOwnedRunAsync(runner, killed, "stale-remote", TimeSpan.FromMinutes(5));
+        var freshRemote = await RemoteOwnedRunAsync(runner, killed, "fresh-remote", TimeSpan.Zero);
+
+        using var liveChild = live.Start("run", "inprocess");
+        await live.WaitForHolderAsync();
+        await WaitForRecordAsync(runner, live.RunId, r => r.GetStage("Prepare")?.Status is StageStatus.Succeeded or StageStatus.Cached);
+
+        var plan = await runner.PruneAsync(new PruneOptions { OlderThan = DateTimeOffset.UtcNow.AddMinutes(1), ContentGracePeriod = TimeSpan.Zero, DryRun = true });
+        var result = await runner.PruneAsync(new PruneOptions { OlderThan = DateTimeOffset.UtcNow.AddMinutes(1), ContentGracePeriod = TimeSpan.Zero });
+
+        string[] abandoned = [killed.RunId, staleRemote];
+        Assert.Equal(abandoned.Order(StringComparer.Ordinal), result.AbandonedRuns.Order(StringComparer.Ordinal));
+        Assert.Equal(abandoned.Order(StringComparer.Ordinal), result.RemovedRuns.Order(StringComparer.Ordinal));
+        Assert.Equal(result.RemovedRuns.Order(StringComparer.Ordinal), plan.RemovedRuns.Order(StringComparer.Ordinal));
+        await Assert.ThrowsAsync<PipelineRunNotFoundException>(() => runner.GetRunRecordAsync(killed.RunId));
+        Assert.Equal(PipelineRunStatus.Running, (await runner.GetRunRecordAsync(freshRemote)).Status);
+        Assert.Equal(PipelineRunStatus.Running, (await runner.GetRunRecordAsync(live.RunId)).Status);
+
+        await live.OpenGateAsync();
+        Assert.True(await liveChild.WaitForExitAsync(Timeout) == 0, liveChild.StandardOutput + liveChild.StandardError);
+        Assert.Contains(Completed, liveChild.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(PipelineRunStatus.Succeeded, (await runner.GetRunRecordAsync(live.RunId)).Status);
     }
 
     [Fact]
@@ -128,6 +226,18 @@ public sealed class PipelineInterruptionTests
         await run.OpenGateAsync();
         var resumed = await runner.ResumeAsync(Holding.Graph, run.RunId);
         Assert.Equal(110, Holding.Outputs.Finish(resumed).Value); // the original seed, not the rejected run's 7
+    }
+
+    /// <summary>A finished run whose record is rewritten to say Running, owned by a process on another host last seen <paramref name="silentFor"/> ago.</summary>
+    private static async Task<string> RemoteOwnedRunAsync(PipelineRunner runner, HoldRun like, string runId, TimeSpan silentFor)
+    {
+        await like.OpenGateAsync();
+        await runner.RunAsync(Holding.Graph, like.Inputs(PipelineHoldCommands.Seed), new PipelineRunOptions { RunId = runId });
+        File.Delete(like.Gate);
+        var stored = (await runner.Records.TryReadAsync(runId, CancellationToken.None))!;
+        var owner = new PipelineRunOwner { Id = "elsewhere:4242:0001", Host = "another-host", ProcessId = 4242, Heartbeat = DateTimeOffset.UtcNow - silentFor };
+        await runner.Records.WriteAsync(stored.Record with { Status = PipelineRunStatus.Running, FinishedAt = null, Owner = owner }, stored.Generation, CancellationToken.None);
+        return runId;
     }
 
     private static async Task<PipelineRunRecord> WaitForRecordAsync(PipelineRunner runner, string runId, Func<PipelineRunRecord, bool> condition)
@@ -232,11 +342,11 @@ public sealed class PipelineInterruptionTests
     }
 
     /// <summary>One run of <see cref="Holding"/> in a temp directory: its storage, work roots and gate file.</summary>
-    private sealed class HoldRun(TempDirectory temp, string runId)
+    private sealed class HoldRun(TempDirectory temp, string runId, string gate = "gate")
     {
         public string RunId { get; } = runId;
 
-        public string Gate { get; } = temp.Combine("gate");
+        public string Gate { get; } = temp.Combine(gate);
 
         public LocalObjectStorage Storage { get; } = new(temp.Combine("store"));
 
@@ -256,7 +366,7 @@ public sealed class PipelineInterruptionTests
         public async Task<int> WaitForHolderAsync()
         {
             string? marker = null;
-            await WaitUntilAsync(() => (marker = Directory.EnumerateFiles(temp.Path, "gate.holding.*").FirstOrDefault()) is not null, () => "Hold never started holding");
+            await WaitUntilAsync(() => (marker = Directory.EnumerateFiles(temp.Path, gate + ".holding.*").FirstOrDefault()) is not null, () => "Hold never started holding");
             var found = marker!;
             return int.Parse(found[(found.LastIndexOf('.') + 1)..], CultureInfo.InvariantCulture);
         }
