@@ -202,6 +202,17 @@ public abstract class CliCommandTests
             var again = (await store.RunAsync("cache", "prune", "--keep-latest", "1", "--grace", "0s", "--json")).Json();
             Assert.Equal(0, again.GetProperty("removedRuns").GetArrayLength());
             Assert.Equal(0, again.GetProperty("removedContentObjects").GetInt32());
+
+            // A run recorded Running by an owner on another host that stopped renewing its lease is abandoned: removed
+            // by the age rule like a finished run, and said so; the live running run is not.
+            var record = (await new PipelineRunCatalog(store.Storage).TryGetAsync(runs[2]))!;
+            var silent = new PipelineRunOwner { Id = "elsewhere:4242:0001", Host = "another-host", ProcessId = 4242, Heartbeat = DateTimeOffset.UtcNow.AddHours(-1) };
+            await store.Storage.PutAsync(new RunPaths(runs[2]).PipelineRecord, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(record with { Status = PipelineRunStatus.Running, Owner = silent }, RecordJson)));
+            var abandoned = await store.RunAsync("cache", "prune", "--older-than", "0s", "--grace", "0s");
+            Assert.True(abandoned.ExitCode == 0, abandoned.ToString());
+            Assert.Contains($"removed run {runs[2]} (abandoned: recorded Running, its owner is gone)", abandoned.Stdout, StringComparison.Ordinal);
+            Assert.Contains("removed 1 run, ", abandoned.Stdout, StringComparison.Ordinal);
+            Assert.Equal([runningId], (await store.RunAsync("runs", "list", "--json")).Json().EnumerateArray().Select(r => r.GetProperty("runId").GetString()));
         }
         finally
         {

@@ -80,6 +80,7 @@ public sealed class PoolCommandTests
         Assert.False(resume.Json().GetProperty("draining").GetBoolean());
         Assert.False(await pool.IsDrainingAsync());
         Assert.NotNull(await pool.TryRegisterAsync(Cpu, "job-4", GceRunBackend.BackendName));
+        await AssertExitAsync(store.RunAsync("pool", "drain", "--pool-root", "../pool/"), CliExitCodes.UsageError, "invalid --pool-root '../pool/'");
     }
 
     [Fact]
@@ -108,6 +109,7 @@ public sealed class PoolCommandTests
         await AssertExitAsync(store.RunAsync("pool", "cleanup", "--yes", "--gce-project", "p"), CliExitCodes.UsageError, "needs at least one --gce-zone");
         await AssertExitAsync(store.RunAsync("pool", "cleanup", "--yes", "--gce-zone", "zone-a"), CliExitCodes.UsageError, "need --gce-project");
         await AssertExitAsync(store.RunAsync("pool", "cleanup", "--yes", "--gce-project", "p", "--gce-zone", "zone-a"), CliExitCodes.UsageError, "needs a gs:// storage");
+        await AssertExitAsync(store.RunAsync("pool", "cleanup", "--yes", "--pool-root", "runs/"), CliExitCodes.UsageError, "invalid --pool-root 'runs/'");
     }
 
     [Fact]

@@ -50,6 +50,11 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             {
                 Report(PrunePhase.RemovingRuns, i, chosen.Count);
                 await pruneLock.RenewIfDueAsync(cancellationToken).ConfigureAwait(false);
+                if (IsAbandoned(chosen[i], startedAt) && chosen[i].Stored!.Record.Owner is { } owner)
+                {
+                    PruneLog.RunAbandoned(_logger, chosen[i].RunId, owner.Id, owner.Host, owner.Heartbeat);
+                }
+
                 if (await RemoveRunAsync(chosen[i], cancellationToken).ConfigureAwait(false))
                 {
                     removed.Add(chosen[i].RunId);
