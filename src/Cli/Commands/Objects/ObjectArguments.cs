@@ -8,10 +8,10 @@ namespace Stagecraft.Cli.Commands.Objects;
 /// <summary>The <c>KEY</c> argument of the <c>objects</c> commands (read through <see cref="IObjectStorage"/>: content as written, never a local store's on-disk framing).</summary>
 internal static class ObjectArguments
 {
-    /// <summary>A key to show in help texts, built like every run key.</summary>
-    public static string ExampleKey => new RunPaths("train-20260131-1200-0f3a").PipelineRecord;
+    /// <summary>A run whose keys help texts show, built like every run key.</summary>
+    public static RunPaths ExampleRun { get; } = new("train-20260131-1200-0f3a");
 
-    public static Argument<string> Key() => new("KEY") { Description = $"The object key (e.g. {ExampleKey})." };
+    public static Argument<string> Key() => new("KEY") { Description = $"The object key (e.g. {ExampleRun.PipelineRecord})." };
 
     public static string ValidKey(string text) => CliInput.Check("object key", text, () => ObjectKey.Validate(text));
 }

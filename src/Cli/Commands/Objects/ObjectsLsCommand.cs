@@ -11,7 +11,7 @@ internal static class ObjectsLsCommand
 {
     public static CliCommandDefinition Define()
     {
-        var prefix = new Argument<string>("PREFIX") { Description = $"The key prefix (e.g. {RunPaths.RootPrefix} or {new RunPaths("train-20260131-1200-0f3a").Root}); empty lists the top level.", DefaultValueFactory = _ => string.Empty };
+        var prefix = new Argument<string>("PREFIX") { Description = $"The key prefix (e.g. {RunPaths.RootPrefix} or {ObjectArguments.ExampleRun.Root}); empty lists the top level.", DefaultValueFactory = _ => string.Empty };
         var recursive = new Option<bool>("--recursive", "-r") { Description = "List every object under PREFIX instead of folding folders at '/'." };
         var command = new Command("ls", "List objects (key, size, generation, updated) and folders under PREFIX.") { prefix, recursive };
         return new CliCommandDefinition(command, async context =>

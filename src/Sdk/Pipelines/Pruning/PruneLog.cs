@@ -20,9 +20,9 @@ internal static partial class PruneLog
     [LoggerMessage(105, LogLevel.Information, "Prune finished: {Runs} runs, {CacheEntries} cache entries and {Objects} content objects ({Bytes} bytes) removed; {Young} unreferenced objects kept as younger than the grace period")]
     public static partial void Finished(ILogger logger, int runs, int cacheEntries, int objects, long bytes, int young);
 
-    [LoggerMessage(107, LogLevel.Information, "Pipeline run {RunId} is recorded Running but its owner {OwnerId} on host '{Host}' is gone (last seen {LastSeen:O}); it is pruned as abandoned")]
-    public static partial void RunAbandoned(ILogger logger, string runId, string ownerId, string host, DateTimeOffset lastSeen);
-
     [LoggerMessage(106, LogLevel.Warning, "A prune removed content that pipeline run {RunId} references while it ran; {Count} stored values were stored again")]
     public static partial void ReferencesRestored(ILogger logger, string runId, int count);
+
+    [LoggerMessage(107, LogLevel.Information, "Pipeline run {RunId} is recorded Running but its owner {OwnerId} on host '{Host}' is gone (last seen {LastSeen:O}); it is pruned as abandoned")]
+    public static partial void RunAbandoned(ILogger logger, string runId, string ownerId, string host, DateTimeOffset lastSeen);
 }

@@ -321,7 +321,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
         var chosenIds = chosen.Select(r => r.RunId).ToHashSet(StringComparer.Ordinal);
         var remaining = runs.Where(r => r.Stored is not null && !chosenIds.Contains(r.RunId)).ToList();
         var entries = options.RemoveCacheEntriesOfRemovedRuns ? await SelectCacheEntriesAsync(remaining, cancellationToken).ConfigureAwait(false) : [];
-        var referenced = await MarkAsync(runs.Where(r => r.Unreadable || !chosenIds.Contains(r.RunId)), entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+        var referenced = await MarkAsync(runs.Where(r => !chosenIds.Contains(r.RunId)), entries.Select(e => e.Key).ToHashSet(StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
         var (objects, bytes, young) = (0, 0L, 0);
         if (referenced is not null)
         {
