@@ -24,7 +24,7 @@ internal static class PoolCleanupCommand
         var yes = new Option<bool>("--yes") { Description = "Confirm: delete every instance of the pool, including those running jobs." };
         var project = new Option<string>("--gce-project") { Description = "The Google Cloud project of the pool's Compute Engine VMs (needed to delete gce instances)." };
         var zones = new Option<string[]>("--gce-zone") { Description = "A zone the pool's VMs may be in (repeatable; an instance's recorded zone is tried alone).", AllowMultipleArgumentsPerToken = true };
-        var endpoint = new Option<string>("--compute-endpoint") { Description = $"The Compute Engine API endpoint (default {GceRunBackendOptions.DefaultComputeEndpoint}; an emulator's URL in tests)." };
+        var endpoint = new Option<string>("--compute-endpoint") { Description = $"The Compute Engine API endpoint (default {GceRunBackendOptions.DefaultComputeEndpoint}, or an emulator's URL)." };
         var root = PoolArguments.PoolRoot();
         var command = new Command("cleanup", $"Emergency: drain the pool and delete every instance's machine and document, running jobs included. Needs --yes. gce instances need --gce-project and --gce-zone (token from ${AccessTokenVariable}, else application default credentials).")
         {
