@@ -123,6 +123,35 @@ public sealed class PipelinePruneTests : IDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_changes_nothing_takes_no_lock_and_reports_exactly_what_the_prune_then_removes()
+    {
+        var runner = _fixture.CreateRunner();
+        var runs = await RunManyAsync(runner, 4);
+        var before = await SnapshotAsync(_fixture.Storage);
+
+        // While another prune holds the lock a dry run still answers: it takes no lock and writes nothing.
+        var now = DateTimeOffset.UtcNow;
+        await _fixture.Storage.PutAsync(PipelinePaths.PruneLock, new MemoryStream(Encoding.UTF8.GetBytes($$"""{"owner":"o","host":"h","startedAt":"{{now:O}}","renewedAt":"{{now:O}}"}""")));
+        var options = new PruneOptions { KeepLatest = 2, ContentGracePeriod = TimeSpan.Zero };
+        var plan = await runner.PruneAsync(options with { DryRun = true });
+        await Assert.ThrowsAsync<PruneInProgressException>(() => runner.PruneAsync(options));
+        await _fixture.Storage.DeleteAsync(PipelinePaths.PruneLock);
+        Assert.Equal(before, await SnapshotAsync(_fixture.Storage));
+
+        var result = await runner.PruneAsync(options);
+
+        Assert.True(plan.DryRun);
+        Assert.False(result.DryRun);
+        Assert.Equal(runs[..2].Order(StringComparer.Ordinal), plan.RemovedRuns.Order(StringComparer.Ordinal));
+        Assert.Equal(result.RemovedRuns.Order(StringComparer.Ordinal), plan.RemovedRuns.Order(StringComparer.Ordinal));
+        Assert.Equal(
+            (result.KeptRuns, result.RemovedCacheEntries, result.RemovedContentObjects, result.RemovedContentBytes, result.UnreferencedContentKept),
+            (plan.KeptRuns, plan.RemovedCacheEntries, plan.RemovedContentObjects, plan.RemovedContentBytes, plan.UnreferencedContentKept));
+        Assert.True(plan.RemovedContentObjects > 0);
+        Assert.Empty(plan.AbandonedRuns);
+    }
+
+    [Fact]
     public async Task Prune_options_without_a_rule_or_with_a_negative_value_are_refused_naming_the_option()
     {
         var runner = _fixture.CreateRunner();
@@ -200,6 +229,18 @@ public sealed class PipelinePruneTests : IDisposable
         }
 
         return ids;
+    }
+
+    /// <summary>Every object of the store with its generation (what a read-only operation must leave as it was).</summary>
+    private static async Task<List<string>> SnapshotAsync(IObjectStorage storage)
+    {
+        var objects = new List<string>();
+        await foreach (var entry in storage.ListAsync(string.Empty))
+        {
+            objects.Add($"{entry.Object!.Key}@{entry.Object.Generation}");
+        }
+
+        return objects;
     }
 
     private static async Task<List<(string Source, StoredObject Object)>> ReferencesAsync(PipelineRunner runner, IObjectStorage storage)
