@@ -72,15 +72,16 @@ public sealed class AppBundlePackerTests : IDisposable
         Assert.Equal([0, 0, 0, 0], header[4..8]);
 
         var listing = (await RunAsync("tar", "--numeric-owner", "--full-time", "-tvzf", archive)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // Ordinal order: upper case before lower case, a directory right before what it holds.
         var expected = new[]
         {
+            ("-rwxr-xr-x", "Stagecraft.App"),
+            ("-rw-r--r--", "Stagecraft.App.dll"),
             ("drwxr-xr-x", "lib/"),
             ("-rw-r--r--", "lib/Library.dll"),
             ("drwxr-xr-x", "lib/nested/"),
             ("-rw-r--r--", "lib/nested/deep.json"),
             ("-rwxr-xr-x", "run.sh"),
-            ("-rwxr-xr-x", "Stagecraft.App"),
-            ("-rw-r--r--", "Stagecraft.App.dll"),
         };
         Assert.Equal(expected.Length, listing.Length);
         for (var i = 0; i < expected.Length; i++)

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Text.Json;
 using Stagecraft.CloudExperiment;
@@ -80,10 +79,11 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
             }
         }
 
-        // The same pipeline in process on local storage gives outputs of the same content.
+        // The same pipeline in process on local storage (its profiles dropped: no placement there) gives outputs of the same content.
         using var local = new TempDirectory("cloud-e2e-local");
         var inProcess = new PipelineRunner(new PipelineRunnerOptions { Storage = new LocalObjectStorage(local.Combine("store")), WorkDirectory = local.Combine("work"), HandleTerminationSignals = false });
-        var localResult = await inProcess.RunAsync(CloudDemo.Graph, CloudPipelineHarness.Inputs(seed: 11), new PipelineRunOptions { RunId = "local-first" });
+        var localGraph = Rebuild(CloudDemo.Graph, s => s with { Profile = null });
+        var localResult = await inProcess.RunAsync(localGraph, CloudPipelineHarness.Inputs(seed: 11), new PipelineRunOptions { RunId = "local-first" });
         Assert.True(localResult.Succeeded, Describe(localResult));
         var localRecord = await inProcess.GetRunRecordAsync(localResult.RunId);
         foreach (var stage in record.Stages)
@@ -136,16 +136,26 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
         Assert.Equal(StageStatus.Succeeded, result.Stages["Train"].Status);
     }
 
-    private static PipelineGraph WithCodeHash(PipelineGraph graph, string stageName, string codeHash) => new(
+    private static PipelineGraph WithCodeHash(PipelineGraph graph, string stageName, string codeHash) =>
+        Rebuild(graph, s => s.Name != stageName ? s : s with { CodeHash = codeHash });
+
+    /// <summary>The graph with each stage's descriptor rebuilt from <paramref name="change"/>'s copy of its settings.</summary>
+    private static PipelineGraph Rebuild(PipelineGraph graph, Func<StageSettings, StageSettings> change) => new(
         graph.Name,
-        [.. graph.Stages.Select(s => s.Name != stageName ? s : new StageDescriptor(s.Name, s.Version, codeHash, s.OutputType, s.Parameters, s.Invoker)
+        [.. graph.Stages.Select(stage =>
         {
-            OutputNullable = s.OutputNullable,
-            Profile = s.Profile,
-            Timeout = s.Timeout,
-            Retries = s.Retries,
+            var s = change(new StageSettings(stage.Name, stage.CodeHash, stage.Profile));
+            return new StageDescriptor(stage.Name, stage.Version, s.CodeHash, stage.OutputType, stage.Parameters, stage.Invoker)
+            {
+                OutputNullable = stage.OutputNullable,
+                Profile = s.Profile,
+                Timeout = stage.Timeout,
+                Retries = stage.Retries,
+            };
         })],
         graph.Inputs);
+
+    private sealed record StageSettings(string Name, string CodeHash, string? Profile);
 
     private static string Describe(PipelineRunResult result) =>
         string.Join("; ", result.Stages.Values.Select(s => $"{s.Stage}: {s.Status} {s.Reason} {s.Error?.Message}"));
