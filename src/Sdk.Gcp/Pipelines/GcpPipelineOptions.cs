@@ -17,6 +17,12 @@ public sealed record GcpPipelineOptions
     /// <summary>The storage of outputs, cache and records. Null: the bucket of <see cref="Compute"/>, with its credential.</summary>
     public GcsStorageOptions? Storage { get; init; }
 
+    /// <summary>
+    /// Whether stages that name no <see cref="Stagecraft.Pipelines.StageAttribute.Profile"/> run on Compute Engine too, on
+    /// <see cref="GceRunBackendOptions.DefaultProfile"/>. Default: false (they run in the coordinator's process).
+    /// </summary>
+    public bool PlaceStagesWithoutProfile { get; init; }
+
     /// <summary>Where the experiment's publish output comes from.</summary>
     public AppBundleOptions Bundle { get; init; } = new();
 

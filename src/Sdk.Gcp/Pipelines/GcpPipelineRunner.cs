@@ -9,7 +9,7 @@ namespace Stagecraft.Gcp.Pipelines;
 /// <summary>
 /// A pipeline runner on Google Cloud: outputs, cache and records in a Cloud Storage bucket, and every stage whose
 /// <see cref="StageAttribute.Profile"/> is one of the Compute Engine profiles run on a VM of that profile (other stages
-/// run in process). The same call serves the coordinator on a laptop and the worker on a VM, so one <c>Main</c> does both.
+/// run in process unless <see cref="GcpPipelineOptions.PlaceStagesWithoutProfile"/>). The same call serves the coordinator on a laptop and the worker on a VM, so one <c>Main</c> does both.
 /// </summary>
 /// <example>
 /// <code>
@@ -74,6 +74,7 @@ public sealed class GcpPipelineRunner : IAsyncDisposable
                 runnerOptions = runnerOptions with
                 {
                     Placement = options.Compute.Profiles.Keys.ToDictionary(profile => profile, IRunBackend (_) => backend, StringComparer.Ordinal),
+                    Backend = options.PlaceStagesWithoutProfile ? backend : null,
                 };
             }
 
