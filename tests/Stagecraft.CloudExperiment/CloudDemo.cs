@@ -1,4 +1,5 @@
 using System.Globalization;
+using Stagecraft.Gcp.Compute;
 using Stagecraft.Pipelines;
 using Stagecraft.Signals;
 
@@ -17,6 +18,13 @@ public static partial class CloudDemo
 
     /// <summary>The CPU profile <see cref="Summarise"/> and <see cref="Report"/> ask for.</summary>
     public const string CpuProfile = "cpu";
+
+    /// <summary>The machine shapes of the two profiles: a spot GPU VM and a plain CPU VM.</summary>
+    public static IReadOnlyDictionary<string, GceMachineProfile> MachineProfiles { get; } = new Dictionary<string, GceMachineProfile>(StringComparer.Ordinal)
+    {
+        [GpuProfile] = new() { MachineType = "g2-standard-4", GpuType = "nvidia-l4", Spot = true },
+        [CpuProfile] = new() { MachineType = "e2-standard-2" },
+    };
 
     /// <summary>Seeded samples.</summary>
     [Stage]

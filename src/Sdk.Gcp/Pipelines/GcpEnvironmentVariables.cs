@@ -25,6 +25,15 @@ public static class GcpEnvironmentVariables
     /// <summary>The Cloud Storage API root (unset: Google's). On a VM, <c>STORAGE_EMULATOR_HOST</c> wins, as in the startup script.</summary>
     public const string StorageEndpoint = "STAGECRAFT_GCS_ENDPOINT";
 
+    /// <summary>
+    /// A fixed OAuth access token (for example from <c>gcloud auth print-access-token</c>) used for both APIs instead of
+    /// application default credentials; it is never refreshed. Ignored when <see cref="Credentials"/> selects the metadata server.
+    /// </summary>
+    public const string AccessToken = "STAGECRAFT_GCP_ACCESS_TOKEN";
+
+    /// <summary>The Compute Engine API root (unset: Google's), for a private endpoint or an emulator.</summary>
+    public const string ComputeEndpoint = "STAGECRAFT_GCE_ENDPOINT";
+
     /// <summary>The value of <see cref="Credentials"/> that selects the metadata server.</summary>
     public const string MetadataServerCredential = "metadata";
 }

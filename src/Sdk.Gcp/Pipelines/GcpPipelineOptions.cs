@@ -67,8 +67,16 @@ public sealed record GcpPipelineOptions
             GcpEnvironmentVariables.MetadataServerCredential => true,
             _ => throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{GcpEnvironmentVariables.Credentials}='{credentials}' is not understood: leave it unset for application default credentials, or set '{GcpEnvironmentVariables.MetadataServerCredential}'."), nameof(getVariable)),
         };
-        var credential = onVm ? GcpCredentials.ComputeEngine() : null;
+        var credential = onVm
+            ? GcpCredentials.ComputeEngine()
+            : Value(getVariable, GcpEnvironmentVariables.AccessToken) is { } token ? GcpCredentials.FromAccessToken(token) : null;
         var storageEndpoint = Endpoint(getVariable, GcpEnvironmentVariables.StorageEndpoint);
+        var compute = new GceRunBackendOptions { Project = project, Zones = zones, Bucket = bucket, Credential = credential };
+        if (Endpoint(getVariable, GcpEnvironmentVariables.ComputeEndpoint) is { } computeEndpoint)
+        {
+            compute = compute with { ComputeEndpoint = computeEndpoint };
+        }
+
         if (onVm && Value(getVariable, "STORAGE_EMULATOR_HOST") is { } emulator)
         {
             // The startup script sends the VM's token to STORAGE_EMULATOR_HOST; the worker does the same, so both reach one store.
@@ -77,7 +85,7 @@ public sealed record GcpPipelineOptions
 
         return new GcpPipelineOptions
         {
-            Compute = new GceRunBackendOptions { Project = project, Zones = zones, Bucket = bucket, Credential = credential },
+            Compute = compute,
             Storage = new GcsStorageOptions { Bucket = bucket, Credential = credential, Endpoint = storageEndpoint },
         };
     }

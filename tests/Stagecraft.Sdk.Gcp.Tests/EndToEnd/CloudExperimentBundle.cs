@@ -23,8 +23,11 @@ public sealed class CloudExperimentBundle : IAsyncLifetime
 
     private readonly TempDirectory _temp = new("cloud-bundle");
 
+    /// <summary>The asset's build output (where its program runs as a coordinator on "the laptop").</summary>
+    public static string BuildDirectory { get; } = RepositoryLayout.Combine("tests", "Stagecraft.CloudExperiment", "bin", Configuration, "net10.0");
+
     /// <summary>The asset's publish output (from the build target).</summary>
-    public string PublishDirectory { get; } = RepositoryLayout.Combine("tests", "Stagecraft.CloudExperiment", "bin", Configuration, "net10.0", AppBundleBuilder.BuildOutputFolder, AppBundleBuilder.RuntimeIdentifier);
+    public string PublishDirectory { get; } = Path.Combine(BuildDirectory, AppBundleBuilder.BuildOutputFolder, AppBundleBuilder.RuntimeIdentifier);
 
     /// <summary>The packed archive.</summary>
     public string Archive => _temp.Combine("bundle.tar.gz");

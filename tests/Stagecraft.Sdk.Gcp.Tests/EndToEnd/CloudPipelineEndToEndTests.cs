@@ -4,6 +4,7 @@ using Stagecraft.CloudExperiment;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
+using Stagecraft.Sdk.Gcp.Tests.Storage;
 using Stagecraft.Testing;
 using Xunit.Abstractions;
 
@@ -120,6 +121,27 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
         await Assert.ThrowsAsync<PipelineRunCancelledException>(() => run.WaitAsync(StageTimeout));
         Assert.Empty(cloud.LiveInstancesOf(RunId));
         Assert.Equal(PipelineRunStatus.Cancelled, (await cloud.Runner.GetRunRecordAsync(RunId)).Status);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_to_a_coordinator_process_configured_from_the_environment_leaves_no_instance_of_the_run()
+    {
+        await using var cloud = await CloudPipelineHarness.StartAsync(bundle);
+        const string RunId = "cloud-interrupted";
+        await using var coordinator = cloud.StartCoordinator(RunId, seed: 9, trainDelayMilliseconds: 600_000);
+
+        await cloud.WaitForRunningStageAsync(RunId, "Train", StageTimeout);
+        await WaitUntilAsync(() => cloud.LiveInstancesOf(RunId).Count == 1, StageTimeout);
+        await coordinator.SignalAsync("INT");
+
+        var exitCode = await coordinator.WaitForExitAsync(StageTimeout);
+        Assert.True(exitCode == 130, $"exit code {exitCode}: {coordinator.Output}");
+        Assert.Empty(cloud.LiveInstancesOf(RunId));
+        Assert.Equal(PipelineRunStatus.Cancelled, (await cloud.Runner.GetRunRecordAsync(RunId)).Status);
+
+        // The coordinator found the build target's bundle beside itself: the same bytes the fixture packed, not uploaded twice.
+        Assert.Contains(bundle.Sha256, coordinator.Output, StringComparison.Ordinal);
+        Assert.Single(cloud.Bed.Gcs.GetObjects(GcsTestBed.Bucket), o => o.Name.StartsWith("bundles/", StringComparison.Ordinal));
     }
 
     [Fact]

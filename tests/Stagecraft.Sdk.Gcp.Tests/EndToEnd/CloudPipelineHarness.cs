@@ -2,10 +2,12 @@ using Stagecraft.CloudExperiment;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Compute;
+using Stagecraft.Gcp.Pipelines;
 using Stagecraft.Gcp.Storage;
 using Stagecraft.Pipelines;
 using Stagecraft.Runs;
 using Stagecraft.Sdk.Gcp.Tests.Compute;
+using Stagecraft.Sdk.Gcp.Tests.Storage;
 using Stagecraft.Testing;
 
 namespace Stagecraft.Sdk.Gcp.Tests.EndToEnd;
@@ -55,20 +57,15 @@ public sealed class CloudPipelineHarness : IAsyncDisposable
     /// <summary>Every VM the fake Compute ever created.</summary>
     public IReadOnlyList<FakeInstance> CreatedInstances => Bed.Compute.CreatedInstances;
 
-    /// <summary>The machine shapes of the two profiles: a spot GPU VM and a plain CPU VM.</summary>
-    public static IReadOnlyDictionary<string, GceMachineProfile> Profiles { get; } = new Dictionary<string, GceMachineProfile>(StringComparer.Ordinal)
-    {
-        [CloudDemo.GpuProfile] = new() { MachineType = "g2-standard-4", GpuType = "nvidia-l4", Spot = true },
-        [CloudDemo.CpuProfile] = new() { MachineType = "e2-standard-2" },
-    };
-
     public static async Task<CloudPipelineHarness> StartAsync(CloudExperimentBundle bundle)
     {
-        var bed = await GceTestBed.StartAsync();
+        // One token for both APIs, as one user's application default credentials would be: a coordinator process
+        // configured from the environment (StartCoordinator) carries a single credential.
+        var bed = await GceTestBed.StartAsync(GcsTestBed.Token);
         var storage = bed.CreateStorage();
         await AppBundleUploader.UploadAsync(storage, bundle.Archive, bundle.Sha256);
         var appBundle = AppBundle.ForDigest(bundle.Sha256) with { EntryPoint = CloudExperimentBundle.EntryPoint };
-        var backend = bed.CreateBackend(storage, bed.Options() with { Profiles = Profiles, DefaultProfile = CloudDemo.CpuProfile, Bundle = appBundle });
+        var backend = bed.CreateBackend(storage, bed.Options() with { Profiles = CloudDemo.MachineProfiles, DefaultProfile = CloudDemo.CpuProfile, Bundle = appBundle });
         return new CloudPipelineHarness(bed, storage, backend, appBundle);
     }
 
@@ -100,6 +97,27 @@ public sealed class CloudPipelineHarness : IAsyncDisposable
             await Task.Delay(100, deadline.Token);
         }
     }
+
+    /// <summary>
+    /// Starts the experiment's own program as the coordinator, in its build directory (as on a laptop), configured only
+    /// through <see cref="GcpEnvironmentVariables"/> pointed at this harness's fakes; it runs <see cref="CloudDemo"/> under
+    /// <paramref name="runId"/>. Signal it (Ctrl-C, SIGKILL) to test what a coordinator leaves behind.
+    /// </summary>
+    public CoordinatorProcess StartCoordinator(string runId, int seed, int trainDelayMilliseconds) => CoordinatorProcess.Start(
+        Path.Combine(CloudExperimentBundle.BuildDirectory, CloudExperimentBundle.EntryPoint),
+        ["--run-id", runId, "--seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture), "--train-delay", trainDelayMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+        new Dictionary<string, string?>
+        {
+            [GcpEnvironmentVariables.Project] = Bed.Compute.Options.Project,
+            [GcpEnvironmentVariables.Zones] = string.Join(',', Bed.Compute.Options.Zones),
+            [GcpEnvironmentVariables.Bucket] = GcsTestBed.Bucket,
+            [GcpEnvironmentVariables.StorageEndpoint] = Bed.Gcs.Endpoint.AbsoluteUri,
+            [GcpEnvironmentVariables.ComputeEndpoint] = Bed.Compute.Endpoint.AbsoluteUri,
+            [GcpEnvironmentVariables.AccessToken] = GcsTestBed.Token,
+            [GcpEnvironmentVariables.Credentials] = null,
+            ["STORAGE_EMULATOR_HOST"] = null,
+            ["DOTNET_STARTUP_HOOKS"] = null,
+        });
 
     /// <summary>Preempts a stage's spot VM as Compute Engine does (SIGTERM, grace, gone).</summary>
     public Task PreemptAsync(FakeInstance instance) => Bed.Compute.PreemptAsync(instance.Zone, instance.Name);
