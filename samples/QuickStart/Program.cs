@@ -20,7 +20,18 @@ var resumeCommand = "dotnet run --project samples/QuickStart -- " + (cloud ? "--
 var output = new SampleOutput();
 var view = new PipelineConsoleView(Admissions.Graph, output);
 PipelineRunner runner;
-await using var gcp = cloud ? await CreateCloudRunnerAsync() : null;
+GcpPipelineOptions? cloudSettings;
+try
+{
+    cloudSettings = cloud ? CloudSettings.Load(OptionValue("--cloud-config") ?? CloudSettings.DefaultFile) : null;
+}
+catch (Exception ex) when (ex is ArgumentException or System.Text.Json.JsonException or InvalidOperationException)
+{
+    output.Error($"Cloud settings are incomplete or malformed: {ex.Message}");
+    return 2;
+}
+
+await using var gcp = cloudSettings is null ? null : await CreateCloudRunnerAsync(cloudSettings);
 if (gcp is not null)
 {
     // On a VM the same program runs one stage as a worker, then exits.
@@ -109,16 +120,9 @@ return 0;
 
 string? OptionValue(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
-async Task<GcpPipelineRunner?> CreateCloudRunnerAsync()
-{
-    if (CloudSettings.Load(OptionValue("--cloud-config") ?? CloudSettings.DefaultFile) is not { } settings)
-    {
-        return null;
-    }
-
-    // QuickStart's stages name no profile: in cloud mode each runs on a VM of the default profile (cpu-small).
-    return await GcpPipelineRunner.CreateAsync(
+// QuickStart's stages name no profile: in cloud mode each runs on a VM of the default profile (cpu-small).
+async Task<GcpPipelineRunner> CreateCloudRunnerAsync(GcpPipelineOptions settings) =>
+    await GcpPipelineRunner.CreateAsync(
         settings with { PlaceStagesWithoutProfile = true },
         args,
         options => options with { CacheEnabled = useCache, MaxParallelism = 4, Progress = view });
-}
