@@ -63,12 +63,10 @@ public static class AppBundleBuilder
 
     /// <summary>
     /// The publish output to bundle: <see cref="AppBundleOptions.PublishDirectory"/>, else the build target's output
-    /// beside the program, else a fresh <c>dotnet publish</c> of the project.
+    /// beside the program unless it is older than the program, else a fresh <c>dotnet publish</c> of the project.
     /// </summary>
-    public static async Task<string> ResolvePublishDirectoryAsync(AppBundleOptions options, string entryPoint, ILogger logger, CancellationToken cancellationToken)
+    private static async Task<string> ResolvePublishDirectoryAsync(AppBundleOptions options, string entryPoint, ILogger logger, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(logger);
         if (options.PublishDirectory is { } explicitDirectory)
         {
             return Directory.Exists(explicitDirectory)
@@ -79,7 +77,16 @@ public static class AppBundleBuilder
         var built = Path.Combine(AppContext.BaseDirectory, BuildOutputFolder, RuntimeIdentifier);
         if (File.Exists(Path.Combine(built, entryPoint)))
         {
-            return built;
+            // A build without the target after one with it leaves an older bundle beside a newer program: shipping it
+            // would only have every worker refuse its stages (their code hashes differ), so publish afresh instead.
+            var bundled = new FileInfo(Path.Combine(built, entryPoint + ".dll"));
+            var program = new FileInfo(Path.Combine(AppContext.BaseDirectory, entryPoint + ".dll"));
+            if (!bundled.Exists || !program.Exists || bundled.LastWriteTimeUtc >= program.LastWriteTimeUtc)
+            {
+                return built;
+            }
+
+            logger.LogWarning("The bundle output {Directory} is older than the program {Program}; it was built without StagecraftCloudBundle since. Publishing afresh.", built, program.FullName);
         }
 
         var project = options.ProjectFile ?? FindProjectFile(entryPoint)
