@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Storage;
@@ -69,7 +70,8 @@ public sealed class GcpPipelineRunner : IAsyncDisposable
             AppBundle? bundle = null;
             if (!args.Contains(PipelineWorkerCommand.WorkerArgument))
             {
-                bundle = await AppBundleBuilder.BuildAndUploadAsync(storage, options.Bundle with { LoggerFactory = options.LoggerFactory }, cancellationToken).ConfigureAwait(false);
+                var bundleOptions = options.Bundle.LoggerFactory is NullLoggerFactory ? options.Bundle with { LoggerFactory = options.LoggerFactory } : options.Bundle;
+                bundle = await AppBundleBuilder.BuildAndUploadAsync(storage, bundleOptions, cancellationToken).ConfigureAwait(false);
                 backend = new GceRunBackend(options.Compute with { Bundle = bundle }, storage, transport: null, options.LoggerFactory);
                 runnerOptions = runnerOptions with
                 {
