@@ -27,6 +27,13 @@ public sealed class PackedPackagesTests(PackedFeed feed) : IClassFixture<PackedF
         Assert.Contains("Succeeded: 3 stage(s) ran, 0 served from the cache", first, StringComparison.Ordinal);
         Assert.Contains("Succeeded: 0 stage(s) ran, 3 served from the cache", second, StringComparison.Ordinal);
 
+        // The app-bundle target ships in the package: a build with StagecraftCloudBundle leaves the self-contained
+        // linux-x64 publish (apphost and runtime) where Stagecraft.Sdk.Gcp looks for it, beside the program.
+        var bundled = await DotnetCommand.SucceedAsync(project, "build", "-p:StagecraftCloudBundle=true");
+        var bundleDirectory = Path.Combine(project, "bin", "Debug", "net10.0", "stagecraft-bundle", "linux-x64");
+        Assert.True(File.Exists(Path.Combine(bundleDirectory, "Iris")), bundled);
+        Assert.True(File.Exists(Path.Combine(bundleDirectory, "libcoreclr.so")), "The bundle output carries no runtime: " + bundled);
+
         // 2. The project SDK: a deliberate type mismatch is the generator's SC1003 at build time.
         var mismatch = Path.Combine(work, "Mismatch");
         Directory.CreateDirectory(mismatch);

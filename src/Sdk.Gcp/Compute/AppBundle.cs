@@ -32,4 +32,23 @@ public sealed record AppBundle
 
     /// <summary>The SHA-256 of the bundle's bytes, lower-case hex.</summary>
     public string Sha256 { get; }
+
+    /// <summary>
+    /// The program inside the bundle that runs a pipeline stage (the experiment's apphost, e.g. <c>QuickStart</c>), as a
+    /// path relative to the bundle's root; null when the bundle is not an experiment's publish output. When set, the
+    /// backend starts pipeline workers as <c>./{EntryPoint}</c> in the extracted bundle instead of a coordinator's path.
+    /// </summary>
+    public string? EntryPoint
+    {
+        get;
+        init
+        {
+            if (value is not null && (value.Length == 0 || value.StartsWith('/') || value.Split('/').Any(s => s is "" or "." or "..") || value.Any(char.IsControl)))
+            {
+                throw new ArgumentException($"'{value}' is not a path inside the bundle (relative, '/'-separated, without empty, '.' or '..' segments).", nameof(EntryPoint));
+            }
+
+            field = value;
+        }
+    }
 }

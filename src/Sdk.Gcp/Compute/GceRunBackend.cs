@@ -31,7 +31,7 @@ namespace Stagecraft.Gcp.Compute;
 /// Terminate records <c>143 terminated</c> (create-only, so a run that already finished keeps its code) and deletes the VM.
 /// </para>
 /// </remarks>
-public sealed class GceRunBackend : IRunBackend, IDisposable
+public sealed partial class GceRunBackend : IRunBackend, IDisposable
 {
     /// <summary>The backend's name in handles.</summary>
     public const string BackendName = "gce";

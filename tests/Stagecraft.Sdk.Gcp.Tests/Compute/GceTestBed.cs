@@ -15,12 +15,16 @@ public sealed class GceTestBed : IAsyncDisposable
 {
     public const string ComputeToken = "compute-token";
 
-    private GceTestBed(FakeGcsServer gcs, FakeComputeServer compute, TempDirectory sandbox)
+    private GceTestBed(FakeGcsServer gcs, FakeComputeServer compute, TempDirectory sandbox, string computeToken)
     {
         Gcs = gcs;
         Compute = compute;
         Sandbox = sandbox;
+        ComputeAccessToken = computeToken;
     }
+
+    /// <summary>The bearer token the fake Compute requires.</summary>
+    public string ComputeAccessToken { get; }
 
     public FakeGcsServer Gcs { get; }
 
@@ -28,20 +32,21 @@ public sealed class GceTestBed : IAsyncDisposable
 
     public TempDirectory Sandbox { get; }
 
-    public static async Task<GceTestBed> StartAsync()
+    /// <param name="computeToken">The token the fake Compute requires (pass <see cref="GcsTestBed.Token"/> for one credential serving both APIs, as application default credentials do).</param>
+    public static async Task<GceTestBed> StartAsync(string computeToken = ComputeToken)
     {
         var sandbox = new TempDirectory("gce-vms");
         var gcs = await FakeGcsServer.StartAsync(new FakeGcsOptions { Buckets = [GcsTestBed.Bucket], RequiredBearerToken = GcsTestBed.Token });
         var compute = await FakeComputeServer.StartAsync(new FakeComputeOptions
         {
-            RequiredBearerToken = ComputeToken,
+            RequiredBearerToken = computeToken,
             VmAccessToken = GcsTestBed.Token,
             StorageEndpoint = gcs.Endpoint,
             SandboxRoot = sandbox.Path,
             ShutdownGracePeriod = TimeSpan.FromSeconds(5),
             MaxOperationWait = TimeSpan.FromMilliseconds(300),
         });
-        return new GceTestBed(gcs, compute, sandbox);
+        return new GceTestBed(gcs, compute, sandbox, computeToken);
     }
 
     public GcsObjectStorage CreateStorage() => new(GcsTestBed.ClientOptions(Gcs, TimeProvider.System) with
@@ -55,7 +60,7 @@ public sealed class GceTestBed : IAsyncDisposable
         Zones = Compute.Options.Zones,
         Bucket = GcsTestBed.Bucket,
         ComputeEndpoint = Compute.Endpoint,
-        Credential = GcpCredentials.FromAccessToken(ComputeToken),
+        Credential = GcpCredentials.FromAccessToken(ComputeAccessToken),
         Retry = new GcpRetryOptions { MaxAttempts = 6, InitialBackoff = TimeSpan.FromMilliseconds(10), MaxBackoff = TimeSpan.FromMilliseconds(100) },
         OperationPollInterval = TimeSpan.FromMilliseconds(50),
         LogPollInterval = TimeSpan.FromMilliseconds(100),

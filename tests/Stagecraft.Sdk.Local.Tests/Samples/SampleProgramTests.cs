@@ -42,6 +42,24 @@ public partial class SampleProgramTests
     }
 
     [Fact]
+    public async Task QuickStart_cloud_mode_without_settings_names_what_to_set_and_with_an_incomplete_file_names_what_is_missing()
+    {
+        using var workspace = new TempDirectory("quickstart-cloud");
+
+        var unset = await RunSampleAsync("QuickStart", workspace.Path, "--cloud");
+        workspace.WriteFile("gcp.json", """{ "project": "my-project", "bucket": "my-bucket" }""");
+        var incomplete = await RunSampleAsync("QuickStart", workspace.Path, "--cloud");
+
+        Assert.True(unset.ExitCode == 2, unset.Output);
+        Assert.Contains("STAGECRAFT_GCP_BUCKET", unset.Output, StringComparison.Ordinal);
+        Assert.Contains("gcp.example.json", unset.Output, StringComparison.Ordinal);
+        Assert.True(incomplete.ExitCode == 2, incomplete.Output);
+        Assert.Contains("STAGECRAFT_GCP_ZONES", incomplete.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", incomplete.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(workspace.Path, ".stagecraft")), "cloud mode must not fall back to the laptop's storage");
+    }
+
+    [Fact]
     public async Task QuickStart_redirected_output_is_plain_text_and_resume_continues_a_run_by_id()
     {
         using var workspace = new TempDirectory("quickstart-resume");

@@ -65,7 +65,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
                 [PipelineRunLabel] = RunLabels.ToValue(task.PipelineRunId),
                 [StageLabel] = RunLabels.ToValue(task.Stage),
             },
-            Environment = new Dictionary<string, string>
+            Environment = new Dictionary<string, string>(command.Environment, StringComparer.Ordinal)
             {
                 [PipelineVariable] = task.Pipeline,
                 [PipelineRunVariable] = task.PipelineRunId,

@@ -68,11 +68,19 @@ public sealed class PipelineRunner : IPipelineRunner
         ArgumentNullException.ThrowIfNull(options.Placement, "options.Placement");
         if (options.Backend is not null || options.Placement.Count > 0)
         {
-            // One executor per distinct backend; the worker command is resolved once, and only when something runs remotely.
-            var command = options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess();
+            // One executor per distinct backend; the worker command is resolved once, and only for a backend that needs it:
+            // a backend shipping the code itself (IPipelineWorkerHost) starts workers its own way, never by this machine's paths.
+            PipelineWorkerCommand? command = null;
             var executors = new Dictionary<IRunBackend, BackendStageExecutor>(ReferenceEqualityComparer.Instance);
             BackendStageExecutor For(IRunBackend backend) =>
-                executors.TryGetValue(backend, out var executor) ? executor : executors[backend] = new BackendStageExecutor(Storage, backend, command, TimeProvider, LoggerFactory);
+                executors.TryGetValue(backend, out var executor)
+                    ? executor
+                    : executors[backend] = new BackendStageExecutor(
+                        Storage,
+                        backend,
+                        (backend as IPipelineWorkerHost)?.WorkerCommand ?? (command ??= options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess()),
+                        TimeProvider,
+                        LoggerFactory);
             Backend = options.Backend is { } fallback ? For(fallback) : null;
             Placement = options.Placement.ToDictionary(p => p.Key, p => For(p.Value ?? throw new ArgumentException($"PipelineRunnerOptions.Placement['{p.Key}'] is null.", nameof(options))), StringComparer.Ordinal);
         }

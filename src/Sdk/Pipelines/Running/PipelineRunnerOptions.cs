@@ -96,7 +96,10 @@ public sealed record PipelineRunnerOptions
     /// </summary>
     public IReadOnlyDictionary<string, IRunBackend> Placement { get; init; } = new Dictionary<string, IRunBackend>();
 
-    /// <summary>The experiment's executable for <see cref="Backend"/> runs. Default: <see cref="PipelineWorkerCommand.CurrentProcess"/>.</summary>
+    /// <summary>
+    /// The experiment's executable for backend runs. Default: <see cref="PipelineWorkerCommand.CurrentProcess"/>. Not used
+    /// for a backend that ships the code itself (<see cref="IPipelineWorkerHost"/>), which starts workers its own way.
+    /// </summary>
     public PipelineWorkerCommand? WorkerCommand { get; init; }
 
     /// <summary>The host name recorded in provenance. Default: <see cref="Environment.MachineName"/>.</summary>

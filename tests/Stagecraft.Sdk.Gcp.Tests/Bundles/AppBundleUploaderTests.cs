@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using Stagecraft.Gcp.Bundles;
+using Stagecraft.Gcp.Compute;
+using Stagecraft.Sdk.Gcp.Tests.Storage;
+using Stagecraft.Testing;
+
+namespace Stagecraft.Sdk.Gcp.Tests.Bundles;
+
+public sealed class AppBundleUploaderTests : IAsyncLifetime
+{
+    private readonly TempDirectory _temp = new("bundle-upload");
+    private GcsTestBed _gcs = null!;
+
+    public async Task InitializeAsync() => _gcs = await GcsTestBed.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        await _gcs.DisposeAsync();
+        _temp.Dispose();
+    }
+
+    [Fact]
+    public async Task A_bundle_is_stored_under_its_content_key_once()
+    {
+        var (archive, sha256) = await PackAsync();
+
+        Assert.True(await AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256));
+        var commitsAfterFirst = _gcs.Server.Commits.Count;
+        Assert.False(await AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256));
+
+        var stored = _gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key);
+        Assert.NotNull(stored);
+        Assert.Equal(sha256, Convert.ToHexStringLower(SHA256.HashData(stored.Data)));
+        Assert.Equal(commitsAfterFirst, _gcs.Server.Commits.Count);
+    }
+
+    [Fact]
+    public async Task Coordinators_uploading_the_same_bundle_at_once_store_it_once_and_none_fails()
+    {
+        var (archive, sha256) = await PackAsync();
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256))));
+
+        Assert.True(results.Count(stored => stored) <= 1);
+        Assert.NotNull(_gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key));
+    }
+
+    [Fact]
+    public async Task An_archive_that_changed_after_packing_is_refused_before_anything_is_stored()
+    {
+        var (archive, sha256) = await PackAsync();
+        await File.AppendAllTextAsync(archive, "tampered");
+
+        var error = await Assert.ThrowsAsync<AppBundleException>(() => AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256));
+        Assert.Contains(sha256, error.Message, StringComparison.Ordinal);
+        Assert.Null(_gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key));
+    }
+
+    private async Task<(string Archive, string Sha256)> PackAsync()
+    {
+        _temp.WriteFile("app/Program", "#!/bin/sh\n");
+        _temp.WriteFile("app/Program.dll", Convert.ToBase64String(RandomNumberGenerator.GetBytes(300_000)));
+        var archive = _temp.Combine(Guid.NewGuid().ToString("N") + ".tar.gz");
+        return (archive, await AppBundlePacker.PackToFileAsync(_temp.Combine("app"), archive));
+    }
+}
