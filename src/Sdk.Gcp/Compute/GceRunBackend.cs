@@ -198,9 +198,11 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
                 return Describe(late);
             }
 
-            return new RunStatus(RunState.Lost, null, resource is null
-                ? $"The VM {instance} in {zone} is gone and the run never recorded an exit code (deleted, or preempted spot VM)."
-                : $"The VM {instance} in {zone} stopped before the run recorded an exit code (preempted or shut down).");
+            // A stopped VM was stopped by the provider (ours are deleted, never stopped); a vanished one may have been
+            // deleted by anyone, a spot VM's termination action included.
+            return resource is null
+                ? new RunStatus(RunState.Lost, null, $"The VM {instance} in {zone} is gone and the run never recorded an exit code (deleted, or preempted spot VM).") { Interruption = RunInterruption.MachineLost }
+                : new RunStatus(RunState.Lost, null, $"The VM {instance} in {zone} stopped before the run recorded an exit code (preempted or shut down).") { Interruption = RunInterruption.Preempted };
         }
 
         return resource.Value.GetProperty("status").GetString() switch
@@ -288,13 +290,14 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
 
     /// <summary>
     /// The shared mapping (<see cref="RunExitRecord.ToStatus"/>, which already names SIGKILL for 137), plus the likely
-    /// cause of a SIGTERM on a VM: 143 not requested by <see cref="TerminateAsync"/> means the VM was preempted or shut down.
+    /// cause of a SIGTERM on a VM: 143 not requested by <see cref="TerminateAsync"/> means the VM was preempted or shut
+    /// down, classified as <see cref="RunInterruption.Preempted"/> so callers can retry it.
     /// </summary>
     private static RunStatus Describe(RunExitRecord record)
     {
         var status = record.ToStatus();
         return record is { Reason: RunExitReason.Exited, ExitCode: 143 }
-            ? status with { Message = "Exit code 143: killed by SIGTERM — the VM was preempted or shut down (not a terminate request)." }
+            ? status with { Message = "Exit code 143: killed by SIGTERM — the VM was preempted or shut down (not a terminate request).", Interruption = RunInterruption.Preempted }
             : status;
     }
 

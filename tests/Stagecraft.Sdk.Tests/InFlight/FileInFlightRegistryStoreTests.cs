@@ -38,7 +38,7 @@ public class FileInFlightRegistryStoreTests
 
     [Theory]
     [InlineData("{ not json")]
-    [InlineData("""{"v":2,"entries":[]}""")]
+    [InlineData("""{"v":3,"entries":[]}""")]
     [InlineData("""{"v":1}""")]
     public async Task A_corrupt_registry_is_an_error_naming_the_file(string content)
     {

@@ -73,6 +73,7 @@ internal sealed class PipelineWorker(PipelineRunner runner)
                 Stage = stage,
                 Arguments = arguments,
                 WorkDirectory = Path.Combine(stageDirectory, "work"),
+                Progress = new WorkerProgressWriter(Console.Out),
             },
             cancellationToken).ConfigureAwait(false);
         return executed.Stored;
