@@ -103,4 +103,19 @@ public class FileInFlightRegistryStoreTests
             }
         }
     }
+
+    [Fact]
+    public async Task A_version_1_registry_still_reads_and_is_rewritten_as_the_current_version()
+    {
+        using var dir = new TempDirectory("registry");
+        var path = dir.WriteFile("inflight.json", """{"v":1,"entries":[{"name":"a","owner":"o","heartbeat":"2026-01-01T00:00:00+00:00","state":"HandedOff","processes":[]}]}""");
+        var store = new FileInFlightRegistryStore(path);
+
+        var entry = Assert.Single((await store.ReadAsync()).Entries);
+        Assert.Equal(("a", null, null), (entry.Name, entry.BackendRun, entry.OwnerProcess));
+
+        await store.UpdateAsync(d => d);
+        Assert.Equal(InFlightRegistryDocument.CurrentVersion, (await store.ReadAsync()).Version);
+        Assert.Contains("\"v\": 2", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
+    }
 }
