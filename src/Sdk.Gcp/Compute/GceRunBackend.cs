@@ -286,6 +286,43 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         }
     }
 
+    /// <summary>
+    /// The launch of <paramref name="runId"/>, found from its run record and the instance's deterministic name in the
+    /// configured zones (a few reads, no listing), for a caller that lost the handle. When no zone has the instance the
+    /// handle names the first zone: terminating it still records the run as terminated and deletes nothing.
+    /// </summary>
+    public async Task<RunHandle?> FindRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var paths = new RunPaths(RunId.Validate(runId));
+        var bytes = await ReadObjectAsync(paths.RunRecord, cancellationToken).ConfigureAwait(false);
+        string? launchId;
+        try
+        {
+            using var document = bytes is null ? null : JsonDocument.Parse(bytes);
+            launchId = document?.RootElement.GetProperty("launchId").GetString();
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new RunBackendException($"The run record of '{runId}' is not a gce run record: {ex.Message}", ex);
+        }
+
+        if (launchId is null)
+        {
+            return null;
+        }
+
+        var name = InstanceName(runId);
+        foreach (var zone in _options.Zones)
+        {
+            if (await _compute.GetInstanceAsync(zone, name, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return new RunHandle(BackendName, runId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name });
+            }
+        }
+
+        return new RunHandle(BackendName, runId, launchId, new Dictionary<string, string> { [ZoneProperty] = _options.Zones[0], [InstanceProperty] = name });
+    }
+
     public void Dispose() => _compute.Dispose();
 
     /// <summary>
