@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
 using Stagecraft.Signals;
@@ -11,7 +12,7 @@ namespace Stagecraft.TestChild;
 /// </summary>
 public static class PipelineWorkerCommands
 {
-    /// <summary>Double(seed) → Write(file, reporting progress 0.25 then 1) → Read(text); Check(doubled) throws above 100.</summary>
+    /// <summary>Double(seed) → Write(file, reporting progress 0.25 then 1, logging a warning) → Read(text); Check(doubled) throws above 100.</summary>
     public static PipelineGraph Graph { get; } = new(
         "BackendDemo",
         [
@@ -26,6 +27,7 @@ public static class PipelineWorkerCommands
                 {
                     var context = (StageContext)args[1]!;
                     context.Progress?.Report(0.25);
+                    context.Logger.LogWarning("writing {Value}\nsecond line of the entry", args[0]);
                     var file = await FileSignal.WriteAllTextAsync(Path.Combine(context.WorkDirectory, "value.txt"), $"{args[0]} from pid {Environment.ProcessId}");
                     context.Progress?.Report(1);
                     return file;

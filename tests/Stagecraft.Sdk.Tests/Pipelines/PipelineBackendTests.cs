@@ -134,7 +134,12 @@ public sealed class PipelineBackendTests : IAsyncLifetime
         // The progress lines travelled through the worker's stdout log but are not printed as log text.
         var lines = logs.Lines.Where(l => l.Category.EndsWith(".BackendDemo.Write", StringComparison.Ordinal)).Select(l => l.Message).ToList();
         Assert.Contains("[Write] progress 0.25", lines);
-        Assert.DoesNotContain(lines, l => l.Contains('\u001E', StringComparison.Ordinal) || l.Contains("stagecraft:progress", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains('\u001E', StringComparison.Ordinal) || l.Contains("stagecraft:", StringComparison.Ordinal));
+
+        // The stage's own ILogger entry in the worker arrives as one entry, at its level, with both of its lines.
+        var entry = Assert.Single(logs.Lines, l => l.Message.StartsWith("[Write] writing 10", StringComparison.Ordinal));
+        Assert.Equal(("Stagecraft.Pipelines.Stages.BackendDemo.Write", Microsoft.Extensions.Logging.LogLevel.Warning), (entry.Category, entry.Level));
+        Assert.Equal("[Write] writing 10\nsecond line of the entry", entry.Message);
     }
 
     [Fact]
@@ -218,9 +223,9 @@ public sealed class PipelineBackendTests : IAsyncLifetime
 
     private sealed class CapturingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, string Message)> _lines = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, string Message, Microsoft.Extensions.Logging.LogLevel Level)> _lines = new();
 
-        public IReadOnlyList<(string Category, string Message)> Lines => [.. _lines];
+        public IReadOnlyList<(string Category, string Message, Microsoft.Extensions.Logging.LogLevel Level)> Lines => [.. _lines];
 
         public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
@@ -232,7 +237,7 @@ public sealed class PipelineBackendTests : IAsyncLifetime
         {
         }
 
-        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, string)> lines) : Microsoft.Extensions.Logging.ILogger
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, string, Microsoft.Extensions.Logging.LogLevel)> lines) : Microsoft.Extensions.Logging.ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
@@ -240,7 +245,7 @@ public sealed class PipelineBackendTests : IAsyncLifetime
             public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
 
             public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue((category, formatter(state, exception)));
+                lines.Enqueue((category, formatter(state, exception), logLevel));
         }
     }
 }

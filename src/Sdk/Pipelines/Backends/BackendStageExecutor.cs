@@ -282,6 +282,11 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
                     PipelineLog.WorkerProgress(logger, stage, value);
                     progress.Report(value);
                 }
+                else if (RunLogControlLine.TryParseLog(line, out var level, out var message))
+                {
+                    // The stage's own logger entry, at its own level (an unknown level name is kept as information).
+                    PipelineLog.WorkerLog(logger, Enum.TryParse<LogLevel>(level, out var parsed) && parsed is > LogLevel.Trace and < LogLevel.None ? parsed : LogLevel.Information, stage, message);
+                }
                 else if (!RunLogControlLine.TryParse(line, out _, out _))
                 {
                     // Control lines of kinds this version does not know are not log text either.

@@ -47,6 +47,9 @@ internal static partial class PipelineLog
     [LoggerMessage(42, LogLevel.Warning, "Could not follow the logs of stage {Stage} (backend run {BackendRunId}); its result is read all the same")]
     public static partial void WorkerLogsUnavailable(ILogger logger, string stage, string backendRunId, Exception exception);
 
+    [LoggerMessage(EventId = 47, Message = "[{Stage}] {Message}")]
+    public static partial void WorkerLog(ILogger logger, LogLevel level, string stage, string message);
+
     [LoggerMessage(43, LogLevel.Information, "[{Stage}] progress {Progress:0.###}")]
     public static partial void WorkerProgress(ILogger logger, string stage, double progress);
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text;
+using System.Text.Json;
 
 namespace Stagecraft.Runs.Logs;
 
@@ -16,7 +18,8 @@ namespace Stagecraft.Runs.Logs;
 /// </para>
 /// <para>
 /// Kinds defined so far: <c>progress</c> with an invariant-culture number in [0, 1] (<see cref="Progress"/>,
-/// <see cref="TryParseProgress"/>). A reader that meets an unknown kind ignores it, so new kinds can be added without
+/// <see cref="TryParseProgress"/>), and <c>log</c> with a JSON object of a level name and a message (<see cref="Log"/>,
+/// <see cref="TryParseLog"/>). A reader that meets an unknown kind ignores it, so new kinds can be added without
 /// breaking older watchers.
 /// </para>
 /// </remarks>
@@ -30,6 +33,9 @@ public static class RunLogControlLine
 
     /// <summary>The kind of a stage-progress line.</summary>
     public const string ProgressKind = "progress";
+
+    /// <summary>The kind of a structured log line: a JSON object <c>{"level":"Warning","message":"…"}</c> (JSON, so a message may span lines).</summary>
+    public const string LogKind = "log";
 
     /// <summary>The longest kind accepted.</summary>
     public const int MaxKindLength = 32;
@@ -98,6 +104,53 @@ public static class RunLogControlLine
 
         value = Math.Clamp(parsed, 0, 1);
         return true;
+    }
+
+    /// <summary>A <see cref="LogKind"/> line: a log entry of <paramref name="level"/> (a level name such as <c>Warning</c>) whose text may span lines.</summary>
+    public static string Log(string level, string message)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(level);
+        ArgumentNullException.ThrowIfNull(message);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("level", level);
+            json.WriteString("message", message);
+            json.WriteEndObject();
+        }
+
+        return Format(LogKind, Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
+    }
+
+    /// <summary>True (with the level name and the text) when <paramref name="line"/> is a well-formed log line.</summary>
+    public static bool TryParseLog(string line, out string level, out string message)
+    {
+        level = string.Empty;
+        message = string.Empty;
+        if (!TryParse(line, out var kind, out var payload) || kind != LogKind)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            if (document.RootElement.ValueKind != JsonValueKind.Object
+                || !document.RootElement.TryGetProperty("level", out var l) || l.ValueKind != JsonValueKind.String
+                || !document.RootElement.TryGetProperty("message", out var m) || m.ValueKind != JsonValueKind.String)
+            {
+                return false;
+            }
+
+            level = l.GetString()!;
+            message = m.GetString()!;
+            return level.Length > 0;
+        }
+        catch (JsonException)
+        {
+            return false; // Not ours after all: it is log text.
+        }
     }
 
     private static bool IsKind(string? kind) =>

@@ -50,4 +50,17 @@ public sealed class RunLogControlLineTests
         Assert.Contains("line break", Assert.Throws<ArgumentException>(() => RunLogControlLine.Format("progress", "1\n2")).Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => RunLogControlLine.Progress(double.NaN));
     }
+
+    [Fact]
+    public void A_log_entry_spanning_lines_travels_as_one_line_and_comes_back_whole()
+    {
+        var line = RunLogControlLine.Log("Warning", "first\nsecond \"quoted\"");
+
+        Assert.DoesNotContain('\n', line);
+        Assert.True(RunLogControlLine.TryParseLog(line, out var level, out var message));
+        Assert.Equal(("Warning", "first\nsecond \"quoted\""), (level, message));
+        Assert.False(RunLogControlLine.TryParseLog("\u001Estagecraft:log not json", out _, out _));
+        Assert.False(RunLogControlLine.TryParseLog("\u001Estagecraft:log {\"level\":1}", out _, out _));
+        Assert.False(RunLogControlLine.TryParseLog(RunLogControlLine.Progress(0.5), out _, out _));
+    }
 }
