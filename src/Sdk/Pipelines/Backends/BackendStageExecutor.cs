@@ -63,7 +63,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         ArgumentNullException.ThrowIfNull(stage);
         ArgumentNullException.ThrowIfNull(status);
         var budget = stage.Retries ?? DefaultInterruptionRetries;
-        if (attempt > budget || status.State == RunState.Terminated && !status.IsInterrupted)
+        if (attempt > budget || (status.State == RunState.Terminated && !status.IsInterrupted))
         {
             return false;
         }
@@ -252,7 +252,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         while (true)
         {
             var status = await backend.GetStatusAsync(handle, cancellationToken).ConfigureAwait(false);
-            if (!seenRunning && (status.State == RunState.Running || status.IsTerminal && status.ExitCode is not null && !status.IsInterrupted))
+            if (!seenRunning && (status.State == RunState.Running || (status.IsTerminal && status.ExitCode is not null && !status.IsInterrupted)))
             {
                 seenRunning = true;
                 onRunning();

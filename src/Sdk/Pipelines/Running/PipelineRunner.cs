@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Stagecraft.InFlight;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -143,9 +144,9 @@ public sealed class PipelineRunner : IPipelineRunner
     internal string BackendName => Backend?.Name ?? InProcessBackend;
 
     /// <summary>The registry of backend runs in flight (<see cref="PipelineRunnerOptions.InFlightRegistry"/>); null when not configured.</summary>
-    internal InFlight.IInFlightRegistryStore? InFlightRegistry { get; }
+    internal IInFlightRegistryStore? InFlightRegistry { get; }
 
-    internal InFlight.IProcessTable? ProcessTable { get; }
+    internal IProcessTable? ProcessTable { get; }
 
     /// <summary>Every distinct backend stages may run on.</summary>
     internal IReadOnlyList<IRunBackend> RunBackends { get; } = [];
@@ -229,15 +230,15 @@ public sealed class PipelineRunner : IPipelineRunner
     /// </summary>
     /// <returns>What was stopped and what was left alone, and why.</returns>
     /// <exception cref="InvalidOperationException">No in-flight registry is configured.</exception>
-    public Task<InFlight.ReapReport> ReapOrphanedBackendRunsAsync(CancellationToken cancellationToken = default)
+    public Task<ReapReport> ReapOrphanedBackendRunsAsync(CancellationToken cancellationToken = default)
     {
         var registry = InFlightRegistry ?? throw new InvalidOperationException("This runner has no in-flight registry to reap: set PipelineRunnerOptions.InFlightRegistry and ProcessTable (LocalPipelineRunner.Create() sets them).");
-        var reaper = new InFlight.OrphanReaper(
+        var reaper = new OrphanReaper(
             registry,
             ProcessTable!,
-            new InFlight.OrphanReaperOptions { Backends = RunBackends, HostName = HostName },
+            new OrphanReaperOptions { Backends = RunBackends, HostName = HostName },
             TimeProvider,
-            LoggerFactory.CreateLogger<InFlight.OrphanReaper>());
+            LoggerFactory.CreateLogger<OrphanReaper>());
         return reaper.ReapAsync(cancellationToken);
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stagecraft.InFlight;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -103,13 +104,13 @@ public sealed record PipelineRunnerOptions
     /// (<see cref="PipelineRunner.ReapOrphanedBackendRunsAsync"/>); runs of a live owner are never touched. Requires
     /// <see cref="ProcessTable"/>. Default: none (<c>LocalPipelineRunner.Create()</c> sets a file registry beside its storage).
     /// </summary>
-    public InFlight.IInFlightRegistryStore? InFlightRegistry { get; init; }
+    public IInFlightRegistryStore? InFlightRegistry { get; init; }
 
     /// <summary>
     /// The operating system's processes (e.g. <c>Stagecraft.Local.Processes.LinuxProcessTable</c>): how an owner's
     /// identity is recorded in <see cref="InFlightRegistry"/> and how the reaper tells whether it still lives.
     /// </summary>
-    public InFlight.IProcessTable? ProcessTable { get; init; }
+    public IProcessTable? ProcessTable { get; init; }
 
     /// <summary>The experiment's executable for <see cref="Backend"/> runs. Default: <see cref="PipelineWorkerCommand.CurrentProcess"/>.</summary>
     public PipelineWorkerCommand? WorkerCommand { get; init; }
