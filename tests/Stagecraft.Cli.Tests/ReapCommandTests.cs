@@ -40,6 +40,29 @@ public sealed class ReapCommandTests
     }
 
     [Fact]
+    public async Task Reap_with_the_local_backend_stops_the_backend_run_of_a_coordinator_that_is_gone()
+    {
+        using var dir = new TempDirectory("cli-reap-backend");
+        var storage = new Stagecraft.Local.Storage.LocalObjectStorage(dir.Combine("store"));
+        await using var backend = new Stagecraft.Local.Runs.LocalRunBackend(storage, new Stagecraft.Local.Runs.LocalRunBackendOptions { StateDirectory = dir.Combine("backend"), TerminationGracePeriod = TimeSpan.FromSeconds(1) });
+        var handle = await backend.LaunchAsync(new Stagecraft.Runs.RunSpec("orphaned-stage-run", "/bin/sh", ["-c", "sleep 300"]));
+        var goneOwner = new ProcessIdentity(Environment.ProcessId, 1, "no-such-boot", "a coordinator that is gone");
+        var registry = dir.Combine("inflight.json");
+        await new FileInFlightRegistryStore(registry).UpdateAsync(d => d with
+        {
+            Entries = [new InFlightEntry("orphaned-stage-run", "owner-1", DateTimeOffset.UtcNow, InFlightEntryState.Running, [], null, new InFlightBackendRun("local", handle.RunId, handle.ToJson()), new InFlightOwnerProcess(Environment.MachineName, goneOwner))],
+        });
+
+        var reap = await CliProcess.RunAsync(["reap", "--registry", registry, "--storage", dir.Combine("store"), "--local-backend", dir.Combine("backend"), "--json"]);
+
+        Assert.True(reap.ExitCode == 0, reap.ToString());
+        var stopped = reap.Json().GetProperty("terminatedRuns")[0];
+        Assert.Equal(handle.RunId, stopped.GetProperty("runId").GetString());
+        Assert.Equal(Stagecraft.Runs.RunState.Terminated, (await backend.GetStatusAsync(handle)).State);
+        Assert.Empty((await new FileInFlightRegistryStore(registry).ReadAsync()).Entries);
+    }
+
+    [Fact]
     public async Task Reap_reports_a_missing_registry_and_bad_durations()
     {
         using var dir = new TempDirectory("cli-reap-bad");

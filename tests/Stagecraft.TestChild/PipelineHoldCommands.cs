@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Stagecraft.InFlight;
+using Stagecraft.Local.Processes;
 using Stagecraft.Local.Runs;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
@@ -14,10 +16,11 @@ public static class PipelineHoldCommands
     [ModuleInitializer]
     internal static void Register()
     {
-        // pipeline-hold <storageRoot> <workRoot> <runId> <gate> <run|resume> <inprocess|local> <backendStateDir>
+        // pipeline-hold <storageRoot> <workRoot> <runId> <gate> <run|resume> <inprocess|local> <backendStateDir> [<inFlightRegistry>]
         ChildCommands.Register("pipeline-hold", async args =>
         {
             var (storageRoot, workRoot, runId, gate, mode, where, stateDirectory) = (args[0], args[1], args[2], args[3], args[4], args[5], args[6]);
+            var registry = args.Length > 7 ? new FileInFlightRegistryStore(args[7]) : null;
             var storage = new LocalObjectStorage(storageRoot);
             LocalRunBackend? backend = where == "local"
                 ? new LocalRunBackend(storage, new LocalRunBackendOptions { StateDirectory = stateDirectory, StatusPollInterval = TimeSpan.FromMilliseconds(100) })
@@ -31,6 +34,8 @@ public static class PipelineHoldCommands
                     OwnerHeartbeatInterval = TimeSpan.FromMilliseconds(200),
                     Progress = new Progress(e => Console.WriteLine($"event {e.Kind} {e.Stage}")),
                     Backend = backend,
+                    InFlightRegistry = registry,
+                    ProcessTable = registry is null ? null : new LinuxProcessTable(),
                     WorkerCommand = new PipelineWorkerCommand("dotnet", [typeof(PipelineHoldCommands).Assembly.Location, "pipeline-hold-worker", storageRoot, workRoot + "-worker"]),
                 });
                 var result = mode == "resume"

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
 using Stagecraft.Signals;
@@ -11,7 +12,7 @@ namespace Stagecraft.TestChild;
 /// </summary>
 public static class PipelineWorkerCommands
 {
-    /// <summary>Double(seed) → Write(file) → Read(text); Check(doubled) throws above 100.</summary>
+    /// <summary>Double(seed) → Write(file, reporting progress 0.25 then 1, logging a warning) → Read(text); Check(doubled) throws above 100.</summary>
     public static PipelineGraph Graph { get; } = new(
         "BackendDemo",
         [
@@ -22,7 +23,15 @@ public static class PipelineWorkerCommands
                 "write-v1",
                 typeof(FileSignal),
                 [new StageParameterDescriptor("doubled", typeof(int), StageParameterKind.Upstream, "Double"), new StageParameterDescriptor("context", typeof(StageContext), StageParameterKind.Context, null)],
-                async args => await FileSignal.WriteAllTextAsync(Path.Combine(((StageContext)args[1]!).WorkDirectory, "value.txt"), $"{args[0]} from pid {Environment.ProcessId}")),
+                async args =>
+                {
+                    var context = (StageContext)args[1]!;
+                    context.Progress?.Report(0.25);
+                    context.Logger.LogWarning("writing {Value}\nsecond line of the entry", args[0]);
+                    var file = await FileSignal.WriteAllTextAsync(Path.Combine(context.WorkDirectory, "value.txt"), $"{args[0]} from pid {Environment.ProcessId}");
+                    context.Progress?.Report(1);
+                    return file;
+                }),
             new StageDescriptor(
                 "Read",
                 null,

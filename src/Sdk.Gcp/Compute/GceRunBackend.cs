@@ -198,9 +198,11 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
                 return Describe(late);
             }
 
-            return new RunStatus(RunState.Lost, null, resource is null
-                ? $"The VM {instance} in {zone} is gone and the run never recorded an exit code (deleted, or preempted spot VM)."
-                : $"The VM {instance} in {zone} stopped before the run recorded an exit code (preempted or shut down).");
+            // A stopped VM was stopped by the provider (ours are deleted, never stopped); a vanished one may have been
+            // deleted by anyone, a spot VM's termination action included.
+            return resource is null
+                ? new RunStatus(RunState.Lost, null, $"The VM {instance} in {zone} is gone and the run never recorded an exit code (deleted, or preempted spot VM).") { Interruption = RunInterruption.MachineLost }
+                : new RunStatus(RunState.Lost, null, $"The VM {instance} in {zone} stopped before the run recorded an exit code (preempted or shut down).") { Interruption = RunInterruption.Preempted };
         }
 
         return resource.Value.GetProperty("status").GetString() switch
@@ -284,17 +286,55 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         }
     }
 
+    /// <summary>
+    /// The launch of <paramref name="runId"/>, found from its run record and the instance's deterministic name in the
+    /// configured zones (a few reads, no listing), for a caller that lost the handle. When no zone has the instance the
+    /// handle names the first zone: terminating it still records the run as terminated and deletes nothing.
+    /// </summary>
+    public async Task<RunHandle?> FindRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var paths = new RunPaths(RunId.Validate(runId));
+        var bytes = await ReadObjectAsync(paths.RunRecord, cancellationToken).ConfigureAwait(false);
+        string? launchId;
+        try
+        {
+            using var document = bytes is null ? null : JsonDocument.Parse(bytes);
+            launchId = document?.RootElement.GetProperty("launchId").GetString();
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new RunBackendException($"The run record of '{runId}' is not a gce run record: {ex.Message}", ex);
+        }
+
+        if (launchId is null)
+        {
+            return null;
+        }
+
+        var name = InstanceName(runId);
+        foreach (var zone in _options.Zones)
+        {
+            if (await _compute.GetInstanceAsync(zone, name, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return new RunHandle(BackendName, runId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name });
+            }
+        }
+
+        return new RunHandle(BackendName, runId, launchId, new Dictionary<string, string> { [ZoneProperty] = _options.Zones[0], [InstanceProperty] = name });
+    }
+
     public void Dispose() => _compute.Dispose();
 
     /// <summary>
     /// The shared mapping (<see cref="RunExitRecord.ToStatus"/>, which already names SIGKILL for 137), plus the likely
-    /// cause of a SIGTERM on a VM: 143 not requested by <see cref="TerminateAsync"/> means the VM was preempted or shut down.
+    /// cause of a SIGTERM on a VM: 143 not requested by <see cref="TerminateAsync"/> means the VM was preempted or shut
+    /// down, classified as <see cref="RunInterruption.Preempted"/> so callers can retry it.
     /// </summary>
     private static RunStatus Describe(RunExitRecord record)
     {
         var status = record.ToStatus();
         return record is { Reason: RunExitReason.Exited, ExitCode: 143 }
-            ? status with { Message = "Exit code 143: killed by SIGTERM — the VM was preempted or shut down (not a terminate request)." }
+            ? status with { Message = "Exit code 143: killed by SIGTERM — the VM was preempted or shut down (not a terminate request).", Interruption = RunInterruption.Preempted }
             : status;
     }
 

@@ -1,3 +1,5 @@
+using Stagecraft.InFlight;
+using Stagecraft.Local.Processes;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
 
@@ -5,8 +7,8 @@ namespace Stagecraft.Local.Pipelines;
 
 /// <summary>
 /// Creates <see cref="PipelineRunner"/>s that keep everything on the local disk: object storage
-/// (<see cref="LocalObjectStorage"/>) under <c>{root}/storage</c> and stage work directories under <c>{root}/work</c>,
-/// with <c>./.stagecraft</c> as the default root.
+/// (<see cref="LocalObjectStorage"/>) under <c>{root}/storage</c>, stage work directories under <c>{root}/work</c> and
+/// the in-flight registry of backend runs in <c>{root}/inflight.json</c>, with <c>./.stagecraft</c> as the default root.
 /// </summary>
 /// <remarks>
 /// This is where the runner's default storage is chosen: the core SDK cannot depend on this adapter, so
@@ -16,6 +18,9 @@ public static class LocalPipelineRunner
 {
     /// <summary>The default root directory, relative to the current directory.</summary>
     public const string DefaultRootDirectory = ".stagecraft";
+
+    /// <summary>The in-flight registry of backend runs, relative to the root directory.</summary>
+    public const string InFlightRegistryFile = "inflight.json";
 
     /// <summary>A runner rooted at <c>./.stagecraft</c>.</summary>
     /// <param name="configure">Returns adjusted options (<c>options => options with { CacheEnabled = false }</c>); a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
@@ -31,6 +36,12 @@ public static class LocalPipelineRunner
         var storageRoot = Path.Combine(root, "storage");
         var defaultStorage = new LocalObjectStorage(storageRoot);
         var defaults = new PipelineRunnerOptions { Storage = defaultStorage, WorkDirectory = Path.Combine(root, "work") };
+        if (OperatingSystem.IsLinux())
+        {
+            // Backend runs are recorded with their owner, so the next runner start stops those of a coordinator that died.
+            defaults = defaults with { InFlightRegistry = new FileInFlightRegistryStore(Path.Combine(root, InFlightRegistryFile)), ProcessTable = new LinuxProcessTable() };
+        }
+
         var options = configure?.Invoke(defaults) ?? defaults;
         if (ReferenceEquals(options.Storage, defaultStorage) && options.TimeProvider != defaults.TimeProvider)
         {

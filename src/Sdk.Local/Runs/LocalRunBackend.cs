@@ -241,6 +241,31 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         }
     }
 
+    /// <summary>The launch of <paramref name="runId"/>, found through its run record in storage (null when it was never launched).</summary>
+    public async Task<RunHandle?> FindRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        RunId.Validate(runId);
+        LocalRunRecord? record;
+        try
+        {
+            var read = await _storage.GetAsync(new RunPaths(runId).RunRecord, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using (read.ConfigureAwait(false))
+            {
+                record = await JsonSerializer.DeserializeAsync(read.Content, LocalRunsJsonContext.Default.LocalRunRecord, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (ObjectNotFoundException)
+        {
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            throw new RunBackendException($"The run record of '{runId}' is corrupt: {ex.Message}", ex);
+        }
+
+        return record is { Backend: BackendName } && record.RunId == runId ? new RunHandle(BackendName, runId, record.LaunchId) : null;
+    }
+
     /// <summary>Stops shipping logs for monitored runs. The runs themselves keep going; a new backend can adopt them.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -291,7 +316,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         var dir = new LocalRunDirectory(_stateDirectory, handle);
         if (!dir.Exists)
         {
-            return (new RunStatus(RunState.Lost, null, $"The run directory '{dir.Path}' is gone and no exit code was published."), record);
+            return (new RunStatus(RunState.Lost, null, $"The run directory '{dir.Path}' is gone and no exit code was published.") { Interruption = RunInterruption.MachineLost }, record);
         }
 
         if (dir.ReadExit() is not null)
@@ -318,7 +343,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
 
             if (dir.SupervisorStarted || _time.GetUtcNow() - record.LaunchedAt > _options.LaunchTimeout)
             {
-                return (new RunStatus(RunState.Lost, null, "The run's supervisor process is gone and recorded no exit code."), record);
+                return (new RunStatus(RunState.Lost, null, "The run's supervisor process is gone and recorded no exit code.") { Interruption = RunInterruption.MachineLost }, record);
             }
 
             return (new RunStatus(RunState.Preparing, null, "Starting the run's supervisor."), record);

@@ -75,9 +75,9 @@ public sealed class FileInFlightRegistryStore : IInFlightRegistryStore
             throw new InvalidDataException($"The in-flight registry '{Path}' is not a registry document: {ex.Message}", ex);
         }
 
-        if (doc is null || doc.Version != InFlightRegistryDocument.CurrentVersion)
+        if (doc is null || doc.Version is < InFlightRegistryDocument.OldestReadableVersion or > InFlightRegistryDocument.CurrentVersion)
         {
-            throw new InvalidDataException($"The in-flight registry '{Path}' has unsupported version {doc?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"} (expected {InFlightRegistryDocument.CurrentVersion}).");
+            throw new InvalidDataException($"The in-flight registry '{Path}' has unsupported version {doc?.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"} (expected {InFlightRegistryDocument.OldestReadableVersion} to {InFlightRegistryDocument.CurrentVersion}).");
         }
 
         return doc;

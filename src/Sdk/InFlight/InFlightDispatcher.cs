@@ -112,6 +112,38 @@ public sealed partial class InFlightDispatcher : IDisposable
     }
 
     /// <summary>
+    /// Records a backend run about to be launched (call it before the launch, so a crash during the launch still leaves
+    /// the entry), or adds the launch's handle to it once the launch returned. The entry carries this process as its
+    /// owner, with its identity, so a reaper on this host leaves it alone exactly as long as this process lives.
+    /// </summary>
+    /// <param name="name">The entry's name (the backend run id).</param>
+    /// <param name="run">The backend, the run id and, once known, the handle.</param>
+    /// <param name="cancellationToken">Cancels the registry write.</param>
+    /// <returns>The entry as persisted.</returns>
+    /// <exception cref="InvalidOperationException">This process's own identity cannot be read.</exception>
+    public async Task<InFlightEntry> RecordBackendRunAsync(string name, InFlightBackendRun run, CancellationToken cancellationToken = default)
+    {
+        ValidateText(name, nameof(name));
+        ArgumentNullException.ThrowIfNull(run);
+        ValidateText(run.Backend, "run.Backend");
+        ValidateText(run.RunId, "run.RunId");
+        var self = _processes.GetIdentity(_processes.CurrentProcessId)
+            ?? throw new InvalidOperationException($"The identity of this process (pid {_processes.CurrentProcessId}) cannot be read, so backend run '{run.RunId}' cannot be recorded with its owner.");
+        var key = new InFlightKey(OwnerId, name, InFlightEntryState.Running);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var entry = new InFlightEntry(name, OwnerId, _time.GetUtcNow(), InFlightEntryState.Running, [], null, run, new InFlightOwnerProcess(_options.HostName, self));
+            await PersistAsync(new Dictionary<InFlightKey, InFlightEntry?> { [key] = entry }, cancellationToken).ConfigureAwait(false);
+            return entry;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
     /// The dispatch of <paramref name="name"/> failed after processes were spawned: moves its recorded processes (plus any
     /// <paramref name="additionalProcessIds"/>) into a hand-off entry for the reaper, merged with any earlier hand-off for
     /// the same name. If the write fails, the earlier hand-off and the tracked entry are restored exactly.
@@ -130,7 +162,8 @@ public sealed partial class InFlightDispatcher : IDisposable
             var earlier = _entries.GetValueOrDefault(handoff);
             var processes = Merge(Merge(earlier?.Processes, tracked?.Processes ?? []), extra);
             var marker = tracked?.CommandLineMarker ?? earlier?.CommandLineMarker;
-            if (processes.Count == 0 && marker is null)
+            var backendRun = tracked?.BackendRun ?? earlier?.BackendRun;
+            if (processes.Count == 0 && marker is null && backendRun is null)
             {
                 if (tracked is not null)
                 {
@@ -140,7 +173,7 @@ public sealed partial class InFlightDispatcher : IDisposable
                 return null;
             }
 
-            var entry = new InFlightEntry(name, OwnerId, _time.GetUtcNow(), InFlightEntryState.HandedOff, processes, marker);
+            var entry = new InFlightEntry(name, OwnerId, _time.GetUtcNow(), InFlightEntryState.HandedOff, processes, marker, backendRun, tracked?.OwnerProcess ?? earlier?.OwnerProcess);
             await PersistAsync(new Dictionary<InFlightKey, InFlightEntry?> { [running] = null, [handoff] = entry }, cancellationToken).ConfigureAwait(false);
             LogHandedOff(_logger, name, processes.Count);
             return entry;

@@ -11,4 +11,13 @@ public sealed record OrphanReaperOptions
 
     /// <summary>Pids never to signal, in addition to the reaper itself and its ancestors (and pid 1).</summary>
     public IReadOnlyCollection<int> ProtectedProcessIds { get; init; } = [];
+
+    /// <summary>
+    /// The run backends whose orphaned runs this reaper stops (matched by <see cref="Runs.BackendCapabilities.Name"/>).
+    /// An entry for a backend not listed here is kept for a reaper that has it.
+    /// </summary>
+    public IReadOnlyCollection<Runs.IRunBackend> Backends { get; init; } = [];
+
+    /// <summary>This host's name: an owner process recorded on it is checked directly. Default: <see cref="Environment.MachineName"/>.</summary>
+    public string HostName { get; init; } = Environment.MachineName;
 }

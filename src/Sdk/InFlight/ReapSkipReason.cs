@@ -17,4 +17,13 @@ public enum ReapSkipReason
 
     /// <summary>The process was still alive after SIGKILL (e.g. it belongs to another user); the entry is kept for the next pass.</summary>
     Survived,
+
+    /// <summary>The entry's owner runs on another host, where this reaper cannot tell whether it lives: the entry is left to a reaper there.</summary>
+    OwnerOnAnotherHost,
+
+    /// <summary>The backend run's backend is not among the reaper's backends; the entry is kept for a reaper that has it.</summary>
+    BackendUnavailable,
+
+    /// <summary>Stopping the backend run failed (the backend's error is in the detail); the entry is kept for the next pass.</summary>
+    TerminateFailed,
 }

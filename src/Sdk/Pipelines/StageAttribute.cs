@@ -33,7 +33,10 @@ public sealed class StageAttribute : Attribute
     public string? Timeout { get; set; }
 
     /// <summary>
-    /// How many times a failed run of the stage is retried; unset means the runner's default. Must not be negative.
+    /// How many times a backend run of the stage that ended without its output is retried on a new backend run. Runs
+    /// that were preempted or lost (their machine or process gone) are retried up to this many times, unset meaning
+    /// once; a run that failed by its own exit code is retried only when this is above 0; a run terminated on request
+    /// never. Stages run in process are not retried. Must not be negative.
     /// </summary>
     /// <remarks>Attribute properties cannot be nullable; the generator tells "unset" from 0 by whether it is written.</remarks>
     public int Retries { get; set; }

@@ -38,4 +38,11 @@ public interface IRunBackend
     /// line has been yielded.
     /// </summary>
     IAsyncEnumerable<string> StreamLogsAsync(RunHandle handle, LogStream stream, bool follow = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Finds the launch of <paramref name="runId"/> made by any instance of this backend (in any process), for a caller
+    /// that lost the handle — e.g. a coordinator killed while <see cref="LaunchAsync"/> ran, whose run an orphan reaper
+    /// must still stop. Null when no launch of that id exists, or when this backend cannot look runs up by id (the default).
+    /// </summary>
+    Task<RunHandle?> FindRunAsync(string runId, CancellationToken cancellationToken = default) => Task.FromResult<RunHandle?>(null);
 }

@@ -165,6 +165,36 @@ public sealed class GceRunBackendTests : IAsyncLifetime
 
         Assert.Equal((RunState.Failed, 143), (status.State, status.ExitCode));
         Assert.Contains("preempted", status.Message, StringComparison.Ordinal);
+        Assert.Equal(RunInterruption.Preempted, status.Interruption);
+        Assert.True(status.IsInterrupted);
+    }
+
+    [Fact]
+    public async Task A_vm_stopped_by_the_provider_before_an_exit_code_was_stored_is_lost_and_classified_preempted()
+    {
+        var handle = await _backend.LaunchAsync(new RunSpec("stopped-early", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        await WaitForLineAsync(handle, "up");
+
+        // The instance ends TERMINATED (stopped, not deleted) and no exit code reached storage (e.g. its upload never finished).
+        await _bed.Compute.PreemptAsync(handle.Properties["zone"], handle.Properties["instance"]);
+        await _storage.DeleteAsync(handle.Paths.ExitCode);
+        var status = await _backend.GetStatusAsync(handle);
+
+        Assert.Equal((RunState.Lost, RunInterruption.Preempted), (status.State, status.Interruption));
+    }
+
+    [Fact]
+    public async Task Our_own_terminate_is_never_classified_as_preemption()
+    {
+        var handle = await _backend.LaunchAsync(new RunSpec("terminated-by-us", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        await WaitForLineAsync(handle, "up");
+
+        var terminated = await _backend.TerminateAsync(handle);
+        var status = await _backend.GetStatusAsync(handle);
+
+        Assert.Equal((RunState.Terminated, 143, RunInterruption.None), (terminated.State, terminated.ExitCode, terminated.Interruption));
+        Assert.Equal((RunState.Terminated, RunInterruption.None), (status.State, status.Interruption));
+        Assert.False(status.IsInterrupted);
     }
 
     [Fact]
@@ -191,7 +221,8 @@ public sealed class GceRunBackendTests : IAsyncLifetime
         }
 
         await _storage.DeleteAsync(handle.Paths.ExitCode);
-        Assert.Equal(RunState.Lost, (await _backend.GetStatusAsync(handle)).State);
+        var lost = await _backend.GetStatusAsync(handle);
+        Assert.Equal((RunState.Lost, RunInterruption.MachineLost), (lost.State, lost.Interruption));
         Assert.Equal(RunState.Terminated, (await _backend.TerminateAsync(handle)).State);
     }
 

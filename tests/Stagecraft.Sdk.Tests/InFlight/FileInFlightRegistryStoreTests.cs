@@ -38,7 +38,7 @@ public class FileInFlightRegistryStoreTests
 
     [Theory]
     [InlineData("{ not json")]
-    [InlineData("""{"v":2,"entries":[]}""")]
+    [InlineData("""{"v":3,"entries":[]}""")]
     [InlineData("""{"v":1}""")]
     public async Task A_corrupt_registry_is_an_error_naming_the_file(string content)
     {
@@ -102,5 +102,20 @@ public class FileInFlightRegistryStoreTests
                 writers.ForEach(w => w.Dispose());
             }
         }
+    }
+
+    [Fact]
+    public async Task A_version_1_registry_still_reads_and_is_rewritten_as_the_current_version()
+    {
+        using var dir = new TempDirectory("registry");
+        var path = dir.WriteFile("inflight.json", """{"v":1,"entries":[{"name":"a","owner":"o","heartbeat":"2026-01-01T00:00:00+00:00","state":"HandedOff","processes":[]}]}""");
+        var store = new FileInFlightRegistryStore(path);
+
+        var entry = Assert.Single((await store.ReadAsync()).Entries);
+        Assert.Equal(("a", null, null), (entry.Name, entry.BackendRun, entry.OwnerProcess));
+
+        await store.UpdateAsync(d => d);
+        Assert.Equal(InFlightRegistryDocument.CurrentVersion, (await store.ReadAsync()).Version);
+        Assert.Contains("\"v\": 2", await File.ReadAllTextAsync(path), StringComparison.Ordinal);
     }
 }

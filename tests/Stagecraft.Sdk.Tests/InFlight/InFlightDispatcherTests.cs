@@ -182,4 +182,23 @@ public class InFlightDispatcherTests
         await Assert.ThrowsAsync<ArgumentException>(() => dispatcher.RecordSpawnedAsync("", []));
         Assert.Throws<ArgumentException>(() => new InFlightDispatcher(_store, _processes, new InFlightDispatcherOptions { OwnerId = "" }));
     }
+
+    [Fact]
+    public async Task A_backend_run_is_recorded_with_the_owner_process_and_handed_off_with_it_when_its_launch_failed()
+    {
+        using var dispatcher = NewDispatcher();
+
+        var recorded = await dispatcher.RecordBackendRunAsync("stage-run-1", new InFlightBackendRun("gce", "stage-run-1"));
+        var handedOff = await dispatcher.HandOffAsync("stage-run-1");
+
+        Assert.Equal(new InFlightOwnerProcess(Environment.MachineName, _processes.GetIdentity(100)!), recorded.OwnerProcess);
+        Assert.Null(Stored("stage-run-1", InFlightEntryState.Running));
+        var stored = Stored("stage-run-1", InFlightEntryState.HandedOff)!;
+        Assert.Equal(handedOff!.Key, stored.Key);
+        Assert.Equal((new InFlightBackendRun("gce", "stage-run-1"), recorded.OwnerProcess), (stored.BackendRun, stored.OwnerProcess));
+        Assert.Empty(stored.Processes);
+
+        await dispatcher.CompleteAsync("stage-run-1");
+        Assert.Empty(_store.Current.Entries);
+    }
 }

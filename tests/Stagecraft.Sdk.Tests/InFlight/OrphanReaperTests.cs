@@ -158,4 +158,43 @@ public class OrphanReaperTests
             return await inner.UpdateAsync(update, cancellationToken);
         }
     }
+
+    [Fact]
+    public async Task An_owner_process_recorded_on_this_host_is_judged_by_its_identity_not_its_heartbeat()
+    {
+        var liveOwner = _processes.Add(400, 1, "dotnet coordinator.dll");
+        var deadOwner = new ProcessIdentity(401, 1000, "boot-1", "dotnet coordinator.dll");
+        var recycled = _processes.Add(402, 1, "an unrelated process that got the pid");
+        var recycledOwner = recycled with { StartTicks = 5 };
+        var child = _processes.Add(501, 1, "worker of the live owner");
+        var orphan = _processes.Add(502, 1, "worker of the dead owner");
+        var orphan2 = _processes.Add(503, 1, "worker of the recycled owner");
+        await Put(
+            Entry("live", InFlightEntryState.Running, T0, child) with { OwnerProcess = new InFlightOwnerProcess(Environment.MachineName, liveOwner) },
+            Entry("dead", InFlightEntryState.Running, T0 + TimeSpan.FromMinutes(10), orphan) with { OwnerProcess = new InFlightOwnerProcess(Environment.MachineName, deadOwner) },
+            Entry("recycled", InFlightEntryState.Running, T0 + TimeSpan.FromMinutes(10), orphan2) with { OwnerProcess = new InFlightOwnerProcess(Environment.MachineName, recycledOwner) });
+
+        // The live owner's heartbeat is long stale, the dead ones' fresh: identity wins both ways.
+        _time.Advance(TimeSpan.FromMinutes(10));
+        var report = await NewReaper().ReapAsync();
+
+        Assert.True(_processes.IsAlive(501));
+        Assert.Equal([502, 503], report.Reaped.Select(r => r.Process.Pid).Order());
+        Assert.Contains(report.Skipped, s => s.Pid == 501 && s.Reason == ReapSkipReason.OwnerAlive);
+        Assert.Equal(["live"], _store.Current.Entries.Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task An_owner_on_another_host_is_never_judged_gone_from_here()
+    {
+        var worker = _processes.Add(601, 1, "worker");
+        await Put(Entry("remote", InFlightEntryState.Running, T0, worker) with { OwnerProcess = new InFlightOwnerProcess("another-host", new ProcessIdentity(700, 1, "boot-9", "x")) });
+        _time.Advance(TimeSpan.FromDays(1));
+
+        var report = await NewReaper().ReapAsync();
+
+        Assert.Empty(report.Reaped);
+        Assert.Equal(ReapSkipReason.OwnerOnAnotherHost, Assert.Single(report.Skipped).Reason);
+        Assert.True(_processes.IsAlive(601));
+    }
 }

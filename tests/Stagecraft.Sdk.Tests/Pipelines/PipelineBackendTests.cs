@@ -103,11 +103,129 @@ public sealed class PipelineBackendTests : IAsyncLifetime
         Assert.Contains(error.RemoteError!, error.ToString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_workers_progress_reaches_the_coordinator_as_events_and_log_lines_and_each_stage_is_seen_placed_starting_running_and_done()
+    {
+        var logs = new CapturingLoggerFactory();
+        var progress = new RecordingProgress();
+        var runner = new PipelineRunner(new PipelineRunnerOptions
+        {
+            Storage = TestStorage.Create(_temp.Combine("store")),
+            WorkDirectory = _temp.Combine("work-watched"),
+            Backend = _backend,
+            WorkerCommand = new PipelineWorkerCommand("dotnet", [TestChildProcess.ChildDllPath, "pipeline-worker", _temp.Combine("store"), _temp.Combine("worker")]),
+            LoggerFactory = logs,
+            Progress = progress,
+        });
+
+        var result = await runner.RunAsync(PipelineWorkerCommands.Graph, new Dictionary<string, object?> { ["seed"] = 5 });
+
+        Assert.True(result.Succeeded);
+        var write = progress.Events.Where(e => e.Stage == "Write").ToList();
+        Assert.Equal(
+            [PipelineEventKind.StageStarted, PipelineEventKind.StagePlaced, PipelineEventKind.StageStarting, PipelineEventKind.StageRunning, PipelineEventKind.StageProgress, PipelineEventKind.StageProgress, PipelineEventKind.StageSucceeded],
+            write.Select(e => e.Kind));
+        Assert.Equal([0.25, 1.0], write.Where(e => e.Kind == PipelineEventKind.StageProgress).Select(e => e.Progress!.Value));
+        var placed = write.Single(e => e.Kind == PipelineEventKind.StagePlaced);
+        Assert.Equal((LocalRunBackend.BackendName, 1), (placed.Backend, placed.Attempt));
+        var record = await runner.GetRunRecordAsync(result.RunId);
+        Assert.Equal(record.GetStage("Write")!.BackendRunId, write.Single(e => e.Kind == PipelineEventKind.StageRunning).BackendRunId);
+
+        // The progress lines travelled through the worker's stdout log but are not printed as log text.
+        var lines = logs.Lines.Where(l => l.Category.EndsWith(".BackendDemo.Write", StringComparison.Ordinal)).Select(l => l.Message).ToList();
+        Assert.Contains("[Write] progress 0.25", lines);
+        Assert.DoesNotContain(lines, l => l.Contains('\u001E', StringComparison.Ordinal) || l.Contains("stagecraft:", StringComparison.Ordinal));
+
+        // The stage's own ILogger entry in the worker arrives as one entry, at its level, with both of its lines.
+        var entry = Assert.Single(logs.Lines, l => l.Message.StartsWith("[Write] writing 10", StringComparison.Ordinal));
+        Assert.Equal(("Stagecraft.Pipelines.Stages.BackendDemo.Write", Microsoft.Extensions.Logging.LogLevel.Warning), (entry.Category, entry.Level));
+        Assert.Equal("[Write] writing 10\nsecond line of the entry", entry.Message);
+    }
+
+    [Fact]
+    public async Task A_worker_whose_process_tree_is_killed_from_outside_is_lost_and_its_stage_runs_again_on_a_new_backend_run()
+    {
+        using var temp = new TempDirectory("lost-worker");
+        var storageRoot = temp.Combine("store");
+        var storage = TestStorage.Create(storageRoot);
+        var gate = temp.Combine("gate");
+        await using var backend = new LocalRunBackend(storage, new LocalRunBackendOptions { StateDirectory = temp.Combine("backend"), StatusPollInterval = TimeSpan.FromMilliseconds(100) });
+        var progress = new RecordingProgress();
+        var runner = new PipelineRunner(new PipelineRunnerOptions
+        {
+            Storage = storage,
+            WorkDirectory = temp.Combine("work"),
+            Backend = backend,
+            WorkerCommand = new PipelineWorkerCommand("dotnet", [TestChildProcess.ChildDllPath, "pipeline-hold-worker", storageRoot, temp.Combine("worker")]),
+            Progress = progress,
+            HandleTerminationSignals = false,
+        });
+        var run = runner.RunAsync(Holding.Graph, new Dictionary<string, object?> { ["seed"] = 5, ["gate"] = gate });
+
+        // The machine "dies": the run's supervisor and its worker are SIGKILLed, so nobody records an exit code.
+        var holder = await WaitForFileAsync(temp.Path, "gate.holding.*");
+        // Prepare's supervisor has exited; Hold's is the one still alive.
+        var supervisors = Directory.GetFiles(temp.Combine("backend"), "supervisor.pid", SearchOption.AllDirectories)
+            .Select(f => int.Parse(File.ReadAllText(f), System.Globalization.CultureInfo.InvariantCulture))
+            .Where(IsAlive);
+        Kill(Assert.Single(supervisors));
+        Kill(int.Parse(holder[(holder.LastIndexOf('.') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+        File.Delete(holder);
+        await File.WriteAllTextAsync(gate, "open");
+
+        var result = await run;
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Stages.Values.Select(s => $"{s.Stage}: {s.Reason}")));
+        Assert.Equal(110, Holding.Outputs.Finish(result).Value);
+        var attempts = (await runner.GetRunRecordAsync(result.RunId)).GetStage("Hold")!.Attempts;
+        Assert.Equal(2, attempts.Length);
+        Assert.Equal((Stagecraft.Runs.RunState.Lost, Stagecraft.Runs.RunInterruption.MachineLost, true), (attempts[0].State, attempts[0].Interruption, attempts[0].Retried));
+        Assert.Equal((Stagecraft.Runs.RunState.Succeeded, 0), (attempts[1].State, attempts[1].ExitCode));
+        Assert.NotEqual(attempts[0].BackendRunId, attempts[1].BackendRunId);
+        var retrying = progress.Events.Single(e => e.Kind == PipelineEventKind.StageRetrying);
+        Assert.Equal(("Hold", attempts[0].BackendRunId, 2), (retrying.Stage, retrying.BackendRunId, retrying.Attempt));
+    }
+
+    private static async Task<string> WaitForFileAsync(string directory, string pattern)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        while (true)
+        {
+            if (Directory.GetFiles(directory, pattern) is [var found])
+            {
+                return found;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No {pattern} in {directory}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static void Kill(int pid)
+    {
+        using var process = System.Diagnostics.Process.GetProcessById(pid);
+        process.Kill();
+        process.WaitForExit();
+    }
+
     private sealed class CapturingLoggerFactory : Microsoft.Extensions.Logging.ILoggerFactory
     {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, string Message)> _lines = new();
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(string Category, string Message, Microsoft.Extensions.Logging.LogLevel Level)> _lines = new();
 
-        public IReadOnlyList<(string Category, string Message)> Lines => [.. _lines];
+        public IReadOnlyList<(string Category, string Message, Microsoft.Extensions.Logging.LogLevel Level)> Lines => [.. _lines];
 
         public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
@@ -119,7 +237,7 @@ public sealed class PipelineBackendTests : IAsyncLifetime
         {
         }
 
-        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, string)> lines) : Microsoft.Extensions.Logging.ILogger
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, string, Microsoft.Extensions.Logging.LogLevel)> lines) : Microsoft.Extensions.Logging.ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
                 where TState : notnull => null;
@@ -127,7 +245,7 @@ public sealed class PipelineBackendTests : IAsyncLifetime
             public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
 
             public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue((category, formatter(state, exception)));
+                lines.Enqueue((category, formatter(state, exception), logLevel));
         }
     }
 }

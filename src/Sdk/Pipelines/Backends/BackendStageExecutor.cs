@@ -1,17 +1,20 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Pipelines;
 
 /// <summary>
-/// Runs one stage as a backend run of the experiment's own executable: the task (stage and stored arguments) goes
-/// to storage, the worker reads it, runs the stage, stores the output and reports the result object; this side
-/// waits for the run to end and reads that result.
+/// Runs one stage as backend runs of the experiment's own executable: the task (stage and stored arguments) goes to
+/// storage, the worker reads it, runs the stage, stores the output and reports the result object; this side watches
+/// the run (placed, starting, running; the worker's log lines and progress), reads the result, and runs the stage
+/// again on a new backend run when an attempt was preempted or lost (see <see cref="ShouldRetry"/>).
 /// </summary>
-internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend backend, PipelineWorkerCommand command, BackendRunTracker? tracker, TimeProvider timeProvider, ILoggerFactory loggerFactory)
 {
     /// <summary>Label on every stage's backend run (and its VM): the pipeline's name as a label value.</summary>
     public const string PipelineLabel = "stagecraft-pipeline";
@@ -31,29 +34,197 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
     /// <summary>Environment variable the worker sees: the stage's name.</summary>
     public const string StageVariable = "STAGECRAFT_STAGE";
 
+    /// <summary>Retries of a stage whose <see cref="StageDescriptor.Retries"/> is unset, spent only on preempted or lost attempts.</summary>
+    public const int DefaultInterruptionRetries = 1;
+
     private const int StderrTailLines = 20;
 
     public string Name => backend.Capabilities.Name;
 
-    /// <summary>A fresh backend run id for one execution of a stage: the pipeline run id (shortened) plus stage index, attempt and a random tag.</summary>
-    public static string NewRunId(string pipelineRunId, int stageIndex, int attempt)
+    /// <summary>
+    /// A fresh backend run id for one attempt of a stage: the pipeline run id (shortened) plus stage index, pipeline
+    /// run attempt, stage attempt and a random tag.
+    /// </summary>
+    public static string NewRunId(string pipelineRunId, int stageIndex, int attempt, int stageAttempt = 1)
     {
-        var suffix = FormattableString.Invariant($"-{stageIndex}-{attempt}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}");
+        var suffix = FormattableString.Invariant($"-{stageIndex}-{attempt}-{stageAttempt}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}");
         var prefix = pipelineRunId[..Math.Min(pipelineRunId.Length, RunId.MaxLength - suffix.Length)].TrimEnd('-');
         return RunId.Validate(prefix + suffix);
     }
 
-    /// <returns>The stored output and the worker's exit code.</returns>
-    /// <exception cref="StageWorkerException">The worker failed, or ended without reporting an output.</exception>
-    public async Task<(StoredValue Output, int? ExitCode)> RunAsync(StageTask task, StageDescriptor stage, string backendRunId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a stage whose attempt <paramref name="attempt"/> ended with <paramref name="status"/> runs again: a
+    /// preempted or lost run is retried up to <see cref="StageDescriptor.Retries"/> times (default
+    /// <see cref="DefaultInterruptionRetries"/>); a run that failed by its own exit code only when the stage sets
+    /// Retries above 0; a run terminated on request never.
+    /// </summary>
+    public static bool ShouldRetry(StageDescriptor stage, int attempt, RunStatus status)
     {
+        ArgumentNullException.ThrowIfNull(stage);
+        ArgumentNullException.ThrowIfNull(status);
+        var budget = stage.Retries ?? DefaultInterruptionRetries;
+        if (attempt > budget || (status.State == RunState.Terminated && !status.IsInterrupted))
+        {
+            return false;
+        }
+
+        return status.IsInterrupted || stage.Retries > 0;
+    }
+
+    /// <summary>Runs the stage until an attempt produces its output or <see cref="ShouldRetry"/> says stop.</summary>
+    /// <param name="task">What the worker runs.</param>
+    /// <param name="stage">The stage (its profile, timeout and retries).</param>
+    /// <param name="stageIndex">The stage's topological index (part of the backend run ids).</param>
+    /// <param name="runAttempt">The pipeline run's attempt (part of the backend run ids).</param>
+    /// <param name="events">Where the stage's watching events go.</param>
+    /// <param name="attempts">Receives every attempt's record as it ends, also when the stage fails or is cancelled.</param>
+    /// <param name="cancellationToken">Cancels the stage: its backend run is terminated.</param>
+    /// <returns>The stored output, and the last attempt's exit code and backend run id.</returns>
+    /// <exception cref="StageWorkerException">The last attempt failed, or ended without reporting an output.</exception>
+    public async Task<(StoredValue Output, int? ExitCode, string BackendRunId)> RunAsync(
+        StageTask task, StageDescriptor stage, int stageIndex, int runAttempt, PipelineEventSink events, List<StageAttemptRecord> attempts, CancellationToken cancellationToken)
+    {
+        var logger = loggerFactory.CreateLogger(StageExecutor.StageLoggerCategory(task.Pipeline, task.Stage));
+        for (var number = 1; ; number++)
+        {
+            var backendRunId = NewRunId(task.PipelineRunId, stageIndex, runAttempt, number);
+            var (record, status, output, failure) = await RunAttemptAsync(task, stage, backendRunId, number, events, logger, attempts, cancellationToken).ConfigureAwait(false);
+            if (output is not null)
+            {
+                attempts.Add(record);
+                return (output, record.ExitCode, backendRunId);
+            }
+
+            var retry = ShouldRetry(stage, number, status);
+            attempts.Add(record with { Retried = retry });
+            if (!retry)
+            {
+                throw failure!;
+            }
+
+            PipelineLog.StageRetrying(logger, task.Stage, number, backendRunId, record.Reason ?? status.ToString());
+            events.Emit(events.StageEvent(PipelineEventKind.StageRetrying, task.Stage) with
+            {
+                Reason = record.Reason,
+                Backend = Name,
+                Profile = stage.Profile,
+                BackendRunId = backendRunId,
+                Attempt = number + 1,
+            });
+        }
+    }
+
+    private async Task<(StageAttemptRecord Record, RunStatus Status, StoredValue? Output, StageWorkerException? Failure)> RunAttemptAsync(
+        StageTask task, StageDescriptor stage, string backendRunId, int number, PipelineEventSink events, ILogger logger, List<StageAttemptRecord> attempts, CancellationToken cancellationToken)
+    {
+        var record = new StageAttemptRecord { Number = number, Backend = Name, Profile = stage.Profile, BackendRunId = backendRunId, StartedAt = timeProvider.GetUtcNow() };
+        PipelineEvent Event(PipelineEventKind kind) =>
+            events.StageEvent(kind, task.Stage) with { Backend = Name, Profile = stage.Profile, BackendRunId = backendRunId, Attempt = number };
+
+        events.Emit(Event(PipelineEventKind.StagePlaced));
         var paths = new RunPaths(backendRunId);
         using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(task, PipelineJsonContext.Default.StageTask), writable: false))
         {
             await storage.PutAsync(PipelinePaths.StageTask(paths), content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
         }
 
-        var spec = new RunSpec(backendRunId, command.Command, [.. command.Arguments, PipelineWorkerCommand.WorkerArgument])
+        var spec = Spec(task, stage, backendRunId, paths);
+
+        // Recorded before the launch: a coordinator killed during it leaves an entry the next runner start reaps.
+        if (tracker is not null)
+        {
+            await tracker.LaunchingAsync(Name, backendRunId, cancellationToken).ConfigureAwait(false);
+        }
+
+        events.Emit(Event(PipelineEventKind.StageStarting));
+        RunHandle handle;
+        try
+        {
+            handle = await backend.LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (tracker is not null)
+            {
+                await tracker.LaunchFailedAsync(backendRunId).ConfigureAwait(false);
+            }
+
+            attempts.Add(record with { FinishedAt = timeProvider.GetUtcNow(), Reason = $"launch failed: {ex.GetType().Name}: {ex.Message}" });
+            throw;
+        }
+
+        if (tracker is not null)
+        {
+            await tracker.LaunchedAsync(handle).ConfigureAwait(false);
+        }
+
+        // The worker's output and progress reach the coordinator while the stage runs, in order, under the stage's name.
+        using var stopForwarding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var progress = events.StageProgress(task.Stage);
+        var forwarding = Task.WhenAll(
+            ForwardAsync(handle, LogStream.Stdout, logger, task.Stage, progress, stopForwarding.Token),
+            ForwardAsync(handle, LogStream.Stderr, logger, task.Stage, progress, stopForwarding.Token));
+        RunStatus status;
+        try
+        {
+            status = await WatchAsync(handle, () => events.Emit(Event(PipelineEventKind.StageRunning)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            var terminated = await backend.TerminateAsync(handle, CancellationToken.None).ConfigureAwait(false);
+            if (tracker is not null)
+            {
+                await tracker.EndedAsync(backendRunId).ConfigureAwait(false);
+            }
+
+            attempts.Add(record with { FinishedAt = timeProvider.GetUtcNow(), State = terminated.State, ExitCode = terminated.ExitCode, Reason = "cancelled: terminated on request" });
+            throw;
+        }
+        finally
+        {
+            // Followers end by themselves once the run has ended and every line is read; a bound keeps a broken store from holding the stage.
+            stopForwarding.CancelAfter(backend.Capabilities.LogLatency + TimeSpan.FromSeconds(30));
+            await forwarding.ConfigureAwait(false);
+        }
+
+        if (tracker is not null)
+        {
+            await tracker.EndedAsync(backendRunId).ConfigureAwait(false);
+        }
+
+        var result = await TryReadResultAsync(paths, cancellationToken).ConfigureAwait(false);
+        record = record with
+        {
+            FinishedAt = timeProvider.GetUtcNow(),
+            State = status.State,
+            Interruption = status.Interruption,
+            ExitCode = status.ExitCode,
+            ErrorType = result?.ErrorType,
+            Error = result?.Error,
+        };
+        if (status.State == RunState.Succeeded && result is { Succeeded: true, Output: { } output })
+        {
+            return (record, status, output, null);
+        }
+
+        var detail = result is { ErrorMessage: { } message }
+            ? $"{result.ErrorType}: {message}"
+            : await StderrTailAsync(handle, cancellationToken).ConfigureAwait(false) ?? status.Message ?? "the worker reported no result";
+        record = record with { Reason = status.IsInterrupted ? $"{status.Interruption switch { RunInterruption.Preempted => "preempted", _ => "lost" }}: {status.Message}" : detail };
+        var tried = number > 1 ? string.Create(CultureInfo.InvariantCulture, $" (attempt {number})") : string.Empty;
+        var failure = new StageWorkerException(
+            backendRunId,
+            status.ExitCode,
+            result?.ErrorType,
+            $"Worker run '{backendRunId}' of stage '{task.Stage}' ended {status}{tried}: {detail}")
+        {
+            RemoteError = result?.Error,
+        };
+        return (record, status, null, failure);
+    }
+
+    private RunSpec Spec(StageTask task, StageDescriptor stage, string backendRunId, RunPaths paths) =>
+        new(backendRunId, command.Command, [.. command.Arguments, PipelineWorkerCommand.WorkerArgument])
         {
             WorkingDirectory = command.WorkingDirectory,
             InputPrefix = paths.InputsPrefix,
@@ -72,51 +243,31 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
                 [StageVariable] = task.Stage,
             },
         };
-        var handle = await backend.LaunchAsync(spec, cancellationToken).ConfigureAwait(false);
-        RunStatus status;
 
-        // The worker's output reaches the coordinator's logger while the stage runs, in order, under the stage's name.
-        var logger = loggerFactory.CreateLogger($"Stagecraft.Pipelines.Stages.{task.Pipeline}.{task.Stage}");
-        using var stopForwarding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var forwarding = Task.WhenAll(
-            ForwardAsync(handle, LogStream.Stdout, logger, task.Stage, stopForwarding.Token),
-            ForwardAsync(handle, LogStream.Stderr, logger, task.Stage, stopForwarding.Token));
-        try
+    /// <summary>Polls the run until it ends; <paramref name="onRunning"/> is called once, when the command is first seen running (or ended with an exit code before it was).</summary>
+    private async Task<RunStatus> WatchAsync(RunHandle handle, Action onRunning, CancellationToken cancellationToken)
+    {
+        var interval = backend.Capabilities.StatusPollInterval > TimeSpan.Zero ? backend.Capabilities.StatusPollInterval : TimeSpan.FromMilliseconds(100);
+        var seenRunning = false;
+        while (true)
         {
-            status = await backend.WaitForCompletionAsync(handle, timeProvider, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await backend.TerminateAsync(handle, CancellationToken.None).ConfigureAwait(false);
-            throw;
-        }
-        finally
-        {
-            // Followers end by themselves once the run has ended and every line is read; a bound keeps a broken store from holding the stage.
-            stopForwarding.CancelAfter(backend.Capabilities.LogLatency + TimeSpan.FromSeconds(30));
-            await forwarding.ConfigureAwait(false);
-        }
+            var status = await backend.GetStatusAsync(handle, cancellationToken).ConfigureAwait(false);
+            if (!seenRunning && (status.State == RunState.Running || (status.IsTerminal && status.ExitCode is not null && !status.IsInterrupted)))
+            {
+                seenRunning = true;
+                onRunning();
+            }
 
-        var result = await TryReadResultAsync(paths, cancellationToken).ConfigureAwait(false);
-        if (status.State == RunState.Succeeded && result is { Succeeded: true, Output: { } output })
-        {
-            return (output, status.ExitCode);
-        }
+            if (status.IsTerminal)
+            {
+                return status;
+            }
 
-        var detail = result is { ErrorMessage: { } message }
-            ? $"{result.ErrorType}: {message}"
-            : await StderrTailAsync(handle, cancellationToken).ConfigureAwait(false) ?? status.Message ?? "the worker reported no result";
-        throw new StageWorkerException(
-            backendRunId,
-            status.ExitCode,
-            result?.ErrorType,
-            $"Worker run '{backendRunId}' of stage '{task.Stage}' ended {status}: {detail}")
-        {
-            RemoteError = result?.Error,
-        };
+            await Task.Delay(interval, timeProvider, cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    private async Task ForwardAsync(RunHandle handle, LogStream stream, ILogger logger, string stage, CancellationToken cancellationToken)
+    private async Task ForwardAsync(RunHandle handle, LogStream stream, ILogger logger, string stage, IProgress<double> progress, CancellationToken cancellationToken)
     {
         try
         {
@@ -126,8 +277,19 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
                 {
                     PipelineLog.WorkerStderr(logger, stage, line);
                 }
-                else
+                else if (RunLogControlLine.TryParseProgress(line, out var value))
                 {
+                    PipelineLog.WorkerProgress(logger, stage, value);
+                    progress.Report(value);
+                }
+                else if (RunLogControlLine.TryParseLog(line, out var level, out var message))
+                {
+                    // The stage's own logger entry, at its own level (an unknown level name is kept as information).
+                    PipelineLog.WorkerLog(logger, Enum.TryParse<LogLevel>(level, out var parsed) && parsed is > LogLevel.Trace and < LogLevel.None ? parsed : LogLevel.Information, stage, message);
+                }
+                else if (!RunLogControlLine.TryParse(line, out _, out _))
+                {
+                    // Control lines of kinds this version does not know are not log text either.
                     PipelineLog.WorkerStdout(logger, stage, line);
                 }
             }

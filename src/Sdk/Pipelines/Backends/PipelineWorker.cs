@@ -65,7 +65,9 @@ internal sealed class PipelineWorker(PipelineRunner runner)
             }
         }
 
-        var executed = await runner.Executor.ExecuteAsync(
+        // The stage's logger also writes to this process's stdout, which the coordinator follows.
+        var executor = new StageExecutor(runner.Values, runner.Json, new WorkerLoggerFactory(runner.LoggerFactory, Console.Out));
+        var executed = await executor.ExecuteAsync(
             new StageInvocation
             {
                 Pipeline = task.Pipeline,
@@ -73,6 +75,7 @@ internal sealed class PipelineWorker(PipelineRunner runner)
                 Stage = stage,
                 Arguments = arguments,
                 WorkDirectory = Path.Combine(stageDirectory, "work"),
+                Progress = new WorkerProgressWriter(Console.Out),
             },
             cancellationToken).ConfigureAwait(false);
         return executed.Stored;

@@ -35,5 +35,17 @@ public sealed record PipelineEvent
     /// <summary>For <see cref="PipelineEventKind.RunFinished"/>: how the run ended.</summary>
     public PipelineRunStatus? RunStatus { get; init; }
 
+    /// <summary>For backend stage events: the run backend's name.</summary>
+    public string? Backend { get; init; }
+
+    /// <summary>For backend stage events: the stage's resource profile (null for the backend's default).</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>For backend stage events: the backend run of this attempt.</summary>
+    public string? BackendRunId { get; init; }
+
+    /// <summary>For backend stage events: which attempt of the stage in this pipeline run (1 for the first).</summary>
+    public int? Attempt { get; init; }
+
     public override string ToString() => Stage is null ? $"{Kind} {RunId}" : $"{Kind} {Stage}{(Reason is null ? "" : ": " + Reason)}";
 }

@@ -29,4 +29,23 @@ public enum PipelineEventKind
 
     /// <summary>The run ended; <see cref="PipelineEvent.RunStatus"/> says how.</summary>
     RunFinished,
+
+    /// <summary>
+    /// A stage that runs on a backend was placed: <see cref="PipelineEvent.Backend"/> and <see cref="PipelineEvent.Profile"/>
+    /// say where, <see cref="PipelineEvent.Attempt"/> which attempt (raised again for every retry).
+    /// </summary>
+    StagePlaced,
+
+    /// <summary>The stage's backend run is being launched and its machine or process prepared (<see cref="PipelineEvent.BackendRunId"/>).</summary>
+    StageStarting,
+
+    /// <summary>The backend reports the stage's command running.</summary>
+    StageRunning,
+
+    /// <summary>
+    /// An attempt of a stage ended without its output and the stage runs again on a new backend run:
+    /// <see cref="PipelineEvent.Reason"/> says why the attempt ended (preempted, machine lost, or its exit code when the
+    /// stage's <see cref="StageAttribute.Retries"/> allows retrying failures).
+    /// </summary>
+    StageRetrying,
 }

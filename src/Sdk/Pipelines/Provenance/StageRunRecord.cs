@@ -51,8 +51,14 @@ public sealed record StageRunRecord
     /// <summary>For failed stages, the exception's text (type, message and stack).</summary>
     public string? Error { get; init; }
 
-    /// <summary>For stages run on a backend: the backend's run id and the exit code.</summary>
+    /// <summary>For stages run on a backend: the backend's run id and the exit code (of the last attempt).</summary>
     public string? BackendRunId { get; init; }
 
     public int? ExitCode { get; init; }
+
+    /// <summary>
+    /// For stages run on a backend: every attempt in this pipeline run attempt, in order, each its own backend run (a
+    /// preempted or lost attempt is retried; see <see cref="StageAttribute.Retries"/>). Empty for in-process and cached stages.
+    /// </summary>
+    public ImmutableArray<StageAttemptRecord> Attempts { get; init; } = [];
 }

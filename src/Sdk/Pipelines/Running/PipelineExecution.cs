@@ -50,6 +50,9 @@ internal sealed class PipelineExecution
             _run.Inputs.Prepare(inputs!);
         }
 
+        // Backend runs that dead coordinators left behind are stopped before this run launches its own.
+        await _runner.ReapAtStartAsync(cancellationToken).ConfigureAwait(false);
+
         // Before anything relies on content already in the store (inputs stored by an earlier run, cached outputs).
         var pruneCheck = await PruneEpochCheck.BeginAsync(_runner.Storage, time, cancellationToken).ConfigureAwait(false);
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

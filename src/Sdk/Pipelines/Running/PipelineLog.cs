@@ -46,4 +46,19 @@ internal static partial class PipelineLog
 
     [LoggerMessage(42, LogLevel.Warning, "Could not follow the logs of stage {Stage} (backend run {BackendRunId}); its result is read all the same")]
     public static partial void WorkerLogsUnavailable(ILogger logger, string stage, string backendRunId, Exception exception);
+
+    [LoggerMessage(EventId = 47, Message = "[{Stage}] {Message}")]
+    public static partial void WorkerLog(ILogger logger, LogLevel level, string stage, string message);
+
+    [LoggerMessage(43, LogLevel.Information, "[{Stage}] progress {Progress:0.###}")]
+    public static partial void WorkerProgress(ILogger logger, string stage, double progress);
+
+    [LoggerMessage(44, LogLevel.Warning, "Stage {Stage} attempt {Attempt} (backend run {BackendRunId}) ended without its output and is retried on a new backend run: {Reason}")]
+    public static partial void StageRetrying(ILogger logger, string stage, int attempt, string backendRunId, string reason);
+
+    [LoggerMessage(45, LogLevel.Warning, "Reaping orphaned backend runs at runner start failed; runs of dead coordinators may still be running")]
+    public static partial void ReapAtStartFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(46, LogLevel.Warning, "Stopped {Count} backend run(s) left by coordinators that are gone: {RunIds}")]
+    public static partial void ReapedAtStart(ILogger logger, int count, string runIds);
 }

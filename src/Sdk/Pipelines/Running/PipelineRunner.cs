@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Stagecraft.InFlight;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -19,6 +20,9 @@ public sealed class PipelineRunner : IPipelineRunner
 
     /// <summary>The <see cref="PipelineRunRecord.Backend"/> name of stages run inside the runner's process.</summary>
     public const string InProcessBackend = "in-process";
+
+    private readonly SemaphoreSlim _reapAtStart = new(1, 1);
+    private bool _reapedAtStart;
 
     public PipelineRunner(PipelineRunnerOptions options)
     {
@@ -66,11 +70,23 @@ public sealed class PipelineRunner : IPipelineRunner
         Cache = new StageCache(Storage, Logger);
         Records = new PipelineRunStore(Storage);
         ArgumentNullException.ThrowIfNull(options.Placement, "options.Placement");
+        if ((options.InFlightRegistry is null) != (options.ProcessTable is null))
+        {
+            throw new ArgumentException("PipelineRunnerOptions.InFlightRegistry and ProcessTable go together: the registry records owners by their process identity, which the process table reads.", nameof(options));
+        }
+
+        if (options.InFlightRegistry is { } registry)
+        {
+            InFlightRegistry = registry;
+            ProcessTable = options.ProcessTable;
+        }
+
         if (options.Backend is not null || options.Placement.Count > 0)
         {
             // One executor per distinct backend; the worker command is resolved once, and only for a backend that needs it:
             // a backend shipping the code itself (IPipelineWorkerHost) starts workers its own way, never by this machine's paths.
             PipelineWorkerCommand? command = null;
+            var tracker = InFlightRegistry is { } store ? new BackendRunTracker(store, ProcessTable!, HostName, TimeProvider, LoggerFactory) : null;
             var executors = new Dictionary<IRunBackend, BackendStageExecutor>(ReferenceEqualityComparer.Instance);
             BackendStageExecutor For(IRunBackend backend) =>
                 executors.TryGetValue(backend, out var executor)
@@ -79,10 +95,12 @@ public sealed class PipelineRunner : IPipelineRunner
                         Storage,
                         backend,
                         (backend as IPipelineWorkerHost)?.WorkerCommand ?? (command ??= options.WorkerCommand ?? PipelineWorkerCommand.CurrentProcess()),
+                        tracker,
                         TimeProvider,
                         LoggerFactory);
             Backend = options.Backend is { } fallback ? For(fallback) : null;
             Placement = options.Placement.ToDictionary(p => p.Key, p => For(p.Value ?? throw new ArgumentException($"PipelineRunnerOptions.Placement['{p.Key}'] is null.", nameof(options))), StringComparer.Ordinal);
+            RunBackends = [.. executors.Keys];
         }
     }
 
@@ -133,6 +151,14 @@ public sealed class PipelineRunner : IPipelineRunner
 
     /// <summary>The name recorded as where stages ran by default.</summary>
     internal string BackendName => Backend?.Name ?? InProcessBackend;
+
+    /// <summary>The registry of backend runs in flight (<see cref="PipelineRunnerOptions.InFlightRegistry"/>); null when not configured.</summary>
+    internal IInFlightRegistryStore? InFlightRegistry { get; }
+
+    internal IProcessTable? ProcessTable { get; }
+
+    /// <summary>Every distinct backend stages may run on.</summary>
+    internal IReadOnlyList<IRunBackend> RunBackends { get; } = [];
 
     /// <summary>Profile → backend executor (<see cref="PipelineRunnerOptions.Placement"/>).</summary>
     internal IReadOnlyDictionary<string, BackendStageExecutor> Placement { get; } = new Dictionary<string, BackendStageExecutor>();
@@ -202,6 +228,61 @@ public sealed class PipelineRunner : IPipelineRunner
 
         return await PipelineRunCancellation.RunWatchedAsync(Storage, runId, prior.Record.Attempt + 1,
             ct => new PipelineExecution(this, graph, runId, prior, runProgress: null).RunAsync(inputs: null, ct), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the backend runs that coordinators which are gone left in the in-flight registry
+    /// (<see cref="PipelineRunnerOptions.InFlightRegistry"/>): entries whose owner process no longer runs on this host,
+    /// and launches handed off after they failed. Runs of a live owner — another process running a pipeline right now,
+    /// or this one — are never touched. <c>RunAsync</c> and <c>ResumeAsync</c> do this once per runner before their
+    /// first stage; call it to reap without running anything.
+    /// </summary>
+    /// <returns>What was stopped and what was left alone, and why.</returns>
+    /// <exception cref="InvalidOperationException">No in-flight registry is configured.</exception>
+    public Task<ReapReport> ReapOrphanedBackendRunsAsync(CancellationToken cancellationToken = default)
+    {
+        var registry = InFlightRegistry ?? throw new InvalidOperationException("This runner has no in-flight registry to reap: set PipelineRunnerOptions.InFlightRegistry and ProcessTable (LocalPipelineRunner.Create() sets them).");
+        var reaper = new OrphanReaper(
+            registry,
+            ProcessTable!,
+            new OrphanReaperOptions { Backends = RunBackends, HostName = HostName },
+            TimeProvider,
+            LoggerFactory.CreateLogger<OrphanReaper>());
+        return reaper.ReapAsync(cancellationToken);
+    }
+
+    /// <summary>Reaps once per runner, before its first run launches anything; a failure is logged, never fatal.</summary>
+    internal async Task ReapAtStartAsync(CancellationToken cancellationToken)
+    {
+        if (InFlightRegistry is null || RunBackends.Count == 0)
+        {
+            return;
+        }
+
+        await _reapAtStart.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_reapedAtStart)
+            {
+                return;
+            }
+
+            var report = await ReapOrphanedBackendRunsAsync(cancellationToken).ConfigureAwait(false);
+            _reapedAtStart = true;
+            if (report.TerminatedRuns.Count > 0)
+            {
+                PipelineLog.ReapedAtStart(Logger, report.TerminatedRuns.Count, string.Join(", ", report.TerminatedRuns.Select(r => r.RunId)));
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // An unreadable registry must not stop the user's pipeline; the next runner start tries again.
+            PipelineLog.ReapAtStartFailed(Logger, ex);
+        }
+        finally
+        {
+            _reapAtStart.Release();
+        }
     }
 
     /// <summary>

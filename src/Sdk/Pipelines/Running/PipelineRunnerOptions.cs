@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Stagecraft.InFlight;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -95,6 +96,21 @@ public sealed record PipelineRunnerOptions
     /// fails the run with <see cref="StagePlacementException"/> before anything starts.
     /// </summary>
     public IReadOnlyDictionary<string, IRunBackend> Placement { get; init; } = new Dictionary<string, IRunBackend>();
+
+    /// <summary>
+    /// The in-flight registry in which every backend run this runner launches is recorded, with this process as its
+    /// owner, before the launch, and cleared when the run ended. With it, runs left behind by a coordinator that died
+    /// (killed, crashed, machine rebooted) are stopped by the next runner start on this host
+    /// (<see cref="PipelineRunner.ReapOrphanedBackendRunsAsync"/>); runs of a live owner are never touched. Requires
+    /// <see cref="ProcessTable"/>. Default: none (<c>LocalPipelineRunner.Create()</c> sets a file registry beside its storage).
+    /// </summary>
+    public IInFlightRegistryStore? InFlightRegistry { get; init; }
+
+    /// <summary>
+    /// The operating system's processes (e.g. <c>Stagecraft.Local.Processes.LinuxProcessTable</c>): how an owner's
+    /// identity is recorded in <see cref="InFlightRegistry"/> and how the reaper tells whether it still lives.
+    /// </summary>
+    public IProcessTable? ProcessTable { get; init; }
 
     /// <summary>
     /// The experiment's executable for backend runs. Default: <see cref="PipelineWorkerCommand.CurrentProcess"/>. Not used

@@ -162,6 +162,7 @@ internal sealed class StageScheduler
             Error = outcome.Error?.ToString(),
             BackendRunId = outcome.BackendRunId,
             ExitCode = outcome.ExitCode,
+            Attempts = outcome.Attempts,
         });
 
         var events = _run.Events;

@@ -21,6 +21,7 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
         var startedAt = time.GetUtcNow();
         string? fingerprint = null;
         var inputs = ImmutableArray<StageInputRecord>.Empty;
+        var attempts = new List<StageAttemptRecord>();
         var phase = "binding its inputs";
         try
         {
@@ -55,9 +56,8 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
                 activity?.SetTag(StagecraftTags.StageFingerprint, fingerprint);
                 if (Runner.PlaceStage(run.Graph, stage) is { } backend)
                 {
-                    backendRunId = BackendStageExecutor.NewRunId(run.RunId, index, run.Attempt);
+                    (var stored, exitCode, backendRunId) = await backend.RunAsync(CreateTask(stage, fingerprint), stage, index, run.Attempt, run.Events, attempts, token).ConfigureAwait(false);
                     activity?.SetTag(StagecraftTags.BackendRunId, backendRunId);
-                    (var stored, exitCode) = await backend.RunAsync(CreateTask(stage, fingerprint), stage, backendRunId, token).ConfigureAwait(false);
                     phase = "reading its output";
                     if (stored.Format != StoredValue.JsonFormat)
                     {
@@ -111,11 +111,16 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
                 Stored = executed.Stored,
                 BackendRunId = backendRunId,
                 ExitCode = exitCode,
+                Attempts = [.. attempts],
             };
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
-            return new StageOutcome(StageStatus.Cancelled, fingerprint, inputs, startedAt, time.GetElapsedTime(started));
+            return new StageOutcome(StageStatus.Cancelled, fingerprint, inputs, startedAt, time.GetElapsedTime(started))
+            {
+                BackendRunId = attempts.LastOrDefault()?.BackendRunId,
+                Attempts = [.. attempts],
+            };
         }
 #pragma warning disable CA1031 // A stage's exception is its outcome, recorded and reported; it must not tear down the run.
         catch (Exception ex)
@@ -126,8 +131,9 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
             {
                 Error = ex,
                 Reason = reason,
-                BackendRunId = (ex as StageWorkerException)?.BackendRunId,
+                BackendRunId = (ex as StageWorkerException)?.BackendRunId ?? attempts.LastOrDefault()?.BackendRunId,
                 ExitCode = (ex as StageWorkerException)?.ExitCode,
+                Attempts = [.. attempts],
             };
         }
     }

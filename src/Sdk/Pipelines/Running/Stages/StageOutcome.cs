@@ -18,4 +18,7 @@ internal sealed record StageOutcome(StageStatus Status, string? Fingerprint, Imm
     public string? BackendRunId { get; init; }
 
     public int? ExitCode { get; init; }
+
+    /// <summary>The stage's backend attempts (empty when it ran in process or was reused).</summary>
+    public ImmutableArray<StageAttemptRecord> Attempts { get; init; } = [];
 }
