@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Stagecraft.InFlight;
 
 /// <summary>Options for <see cref="OrphanReaper"/>.</summary>
@@ -11,4 +14,10 @@ public sealed record OrphanReaperOptions
 
     /// <summary>Pids never to signal, in addition to the reaper itself and its ancestors (and pid 1).</summary>
     public IReadOnlyCollection<int> ProtectedProcessIds { get; init; } = [];
+
+    /// <summary>The clock for staleness and the grace period between SIGTERM and SIGKILL.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where reaped and skipped processes go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

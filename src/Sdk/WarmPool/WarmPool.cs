@@ -2,7 +2,6 @@ using Stagecraft.Telemetry;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Json;
@@ -40,7 +39,7 @@ public sealed partial class WarmPool
         _storage = storage;
         Options = options;
         Paths = new WarmPoolPaths(options.Root);
-        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<WarmPool>();
+        _logger = options.LoggerFactory.CreateLogger<WarmPool>();
     }
 
     public WarmPoolOptions Options { get; }

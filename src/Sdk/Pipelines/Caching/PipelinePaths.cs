@@ -5,7 +5,8 @@ namespace Stagecraft.Pipelines;
 
 /// <summary>
 /// The one builder of pipeline storage keys. Cache entries live under <c>pipelines/{pipeline}/cache/{stage}/</c>, the
-/// bytes of stored values under <c>content/sha256/</c>; per-run keys (the provenance record) come from <see cref="RunPaths"/>.
+/// bytes of stored values under <c>content/sha256/</c>, and a pipeline run's own keys (provenance record, prune marker,
+/// cancel requests) under its <see cref="RunPaths.Root"/>.
 /// </summary>
 public static class PipelinePaths
 {
@@ -83,15 +84,24 @@ public static class PipelinePaths
         return backendRun.Output("stage-result.json");
     }
 
-    /// <summary>A single key segment: a valid key without <c>/</c>.</summary>
-    internal static string Segment(string value, string paramName)
-    {
-        ObjectKey.Validate(value, paramName);
-        if (value.Contains('/', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"'{value}' must be a single path segment (no '/').", paramName);
-        }
+    /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
+    public static string PipelineRecord(string runId) => new RunPaths(runId).Root + "pipeline.json";
 
-        return value;
+    /// <summary>
+    /// <c>runs/{runId}/pruning.json</c>: written by a prune before it deletes the run's record and removed after the
+    /// rest of the run's objects, so a prune killed half-way is finished by the next one.
+    /// </summary>
+    public static string PruneMarker(string runId) => new RunPaths(runId).Root + "pruning.json";
+
+    /// <summary>
+    /// <c>runs/{runId}/cancel/{attempt:D6}.json</c>: a request (from <c>stagecraft runs cancel</c> or any process) that the
+    /// given attempt of a pipeline run stop; per attempt, so a resumed run is not cancelled by an old request.
+    /// </summary>
+    public static string CancelRequest(string runId, int attempt)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(attempt);
+        return new RunPaths(runId).Root + "cancel/" + attempt.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + ".json";
     }
+
+    private static string Segment(string value, string paramName) => ObjectKey.ValidateSegment(value, paramName);
 }
