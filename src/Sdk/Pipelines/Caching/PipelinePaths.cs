@@ -46,7 +46,7 @@ public static class PipelinePaths
     }
 
     /// <summary>The digest a content key names, or null when <paramref name="key"/> is not a content key.</summary>
-    public static string? ContentDigest(string key)
+    internal static string? ContentDigest(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (!key.StartsWith(ContentPrefix, StringComparison.Ordinal))
@@ -71,14 +71,14 @@ public static class PipelinePaths
     public const string PruneEpoch = "content/prune.epoch";
 
     /// <summary><c>runs/{backendRunId}/inputs/stage-task.json</c>: the stage a backend worker run must execute, with its stored arguments.</summary>
-    public static string StageTask(RunPaths backendRun)
+    internal static string StageTask(RunPaths backendRun)
     {
         ArgumentNullException.ThrowIfNull(backendRun);
         return ObjectKey.Join(backendRun.InputsPrefix, "stage-task.json");
     }
 
     /// <summary><c>runs/{backendRunId}/outputs/stage-result.json</c>: what the worker reports back (the stored output, or the error).</summary>
-    public static string StageTaskResult(RunPaths backendRun)
+    internal static string StageTaskResult(RunPaths backendRun)
     {
         ArgumentNullException.ThrowIfNull(backendRun);
         return backendRun.Output("stage-result.json");
