@@ -825,7 +825,7 @@ public abstract class ObjectStorageContractTests : IAsyncLifetime
         var tree = WriteSampleTree(source);
         var progress = new RecordingProgress<TransferProgress>();
 
-        var uploaded = await Storage.UploadDirectoryAsync(source.Path, "datasets/v1", progress: progress).WaitAsync(Generous);
+        var uploaded = await Storage.UploadDirectoryAsync(source.Path, "datasets/v1", new TransferOptions { Progress = progress }).WaitAsync(Generous);
 
         string[] expectedKeys = [.. tree.Keys.Select(rel => "datasets/v1/" + rel).Order(ObjectKeyComparer.Instance)];
         Assert.Equal(expectedKeys, uploaded.TransferredKeys);
@@ -887,7 +887,7 @@ public abstract class ObjectStorageContractTests : IAsyncLifetime
         await Storage.DownloadPrefixAsync("ds", target.Path).WaitAsync(Generous);
 
         var progress = new RecordingProgress<TransferProgress>();
-        var again = await Storage.DownloadPrefixAsync("ds", target.Path, progress: progress).WaitAsync(Generous);
+        var again = await Storage.DownloadPrefixAsync("ds", target.Path, new TransferOptions { Progress = progress }).WaitAsync(Generous);
         Assert.Empty(again.TransferredKeys);
         Assert.Equal(tree.Count, again.FilesSkipped);
         Assert.Equal(tree.Count, progress.Reports[^1].FilesSkipped);

@@ -60,7 +60,7 @@ public sealed partial class ReferenceSeeding
             var staging = AtomicFile.CreateStagingDirectory(target);
             try
             {
-                var transfer = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
+                var transfer = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, cancellationToken).ConfigureAwait(false);
                 var count = transfer.FilesTransferred + transfer.FilesSkipped;
                 if (count == 0)
                 {
@@ -225,7 +225,7 @@ public sealed partial class ReferenceSeeding
             var staging = layout.CreateStaging(key);
             try
             {
-                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
+                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, cancellationToken).ConfigureAwait(false);
                 if (ReferenceLayout.ReadMarkerIn(staging) is null)
                 {
                     ReferenceLayout.DeleteTreeQuietly(staging);

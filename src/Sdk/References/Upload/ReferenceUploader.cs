@@ -157,7 +157,7 @@ public sealed partial class ReferenceUploader
             // A re-upload into this shard must not look complete while its content is being replaced.
             await _storage.DeleteAsync(slice + ReferenceFileNames.UploadComplete, null, cancellationToken).ConfigureAwait(false);
 
-            var transfer = await _storage.UploadDirectoryAsync(directory, slice, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
+            var transfer = await _storage.UploadDirectoryAsync(directory, slice, _options.TransferOptions, cancellationToken).ConfigureAwait(false);
             var expected = files.Keys.Select(relative => slice + relative).ToHashSet(StringComparer.Ordinal);
             if (!expected.SetEquals(transfer.TransferredKeys.Concat(transfer.SkippedKeys)))
             {
