@@ -20,7 +20,7 @@ var logger = loggerFactory.CreateLogger("ModelSelection");
 var root = Path.Combine(Path.GetTempPath(), "stagecraft-model-selection-" + Guid.NewGuid().ToString("N")[..8]);
 var store = new LocalObjectStorage(Path.Combine(root, "store"));
 var runner = new PipelineRunner(new PipelineRunnerOptions { Storage = store, WorkDirectory = Path.Combine(root, "work"), LoggerFactory = loggerFactory });
-var registry = new ModelRegistry(store, new ModelRegistryOptions { Actor = "model-selection-sample" }, loggerFactory.CreateLogger<ModelRegistry>());
+var registry = new ModelRegistry(store, new ModelRegistryOptions { Actor = "model-selection-sample", LoggerFactory = loggerFactory });
 Console.WriteLine($"store: {store.RootDirectory}");
 
 // 1 + 2: train and register both candidates. Each training run's id is its model's id in the registry.
@@ -52,7 +52,7 @@ var decisions = await AliasGuard.RunAsync(registry, async guard =>
     }
 
     return list;
-}, loggerFactory.CreateLogger<AliasGuard>());
+}, new AliasGuardOptions { LoggerFactory = loggerFactory });
 
 foreach (var d in decisions)
 {
@@ -74,7 +74,7 @@ try
         await guard.SetAliasAsync("champion", loserRunId, champion.Generation, "canary: try the other model in production");
         Console.WriteLine($"canary: alias moved to {(await registry.ResolveAsync("champion")).RunId}");
         throw new InvalidOperationException("canary smoke test failed: accuracy dropped on live traffic");
-    }, loggerFactory.CreateLogger<AliasGuard>());
+    }, new AliasGuardOptions { LoggerFactory = loggerFactory });
 }
 catch (InvalidOperationException ex)
 {

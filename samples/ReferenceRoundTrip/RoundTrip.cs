@@ -23,7 +23,7 @@ public static class RoundTrip
         var storage = new LocalObjectStorage(Path.Combine(workspace, "storage"));
         var laptopRoot = Path.Combine(workspace, "laptop-refs");
         var workerRoot = Path.Combine(workspace, "worker-refs");
-        var run = new RunPaths("demo-run");
+        var run = new ReferencePaths("demo-run");
 
         // 1. Laptop: build locally. Reused on every later run while the fingerprint matches.
         var laptop = new ReferenceStore(laptopRoot);

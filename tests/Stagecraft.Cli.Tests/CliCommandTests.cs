@@ -287,7 +287,7 @@ public abstract class CliCommandTests
         await using var store = await OpenAsync();
         var worker = new ReferenceStore(store.Dir.Combine("worker"));
         await worker.EnsureAsync("households", "fp-1", async (dir, ct) => await File.WriteAllTextAsync(Path.Combine(dir.FullName, "schema.txt"), "encoded", ct));
-        var seed = await ReferenceSeedSnapshot.ReadAsync(store.Storage, new RunPaths("refs-run").ReferenceSeed("schema"));
+        var seed = await ReferenceSeedSnapshot.ReadAsync(store.Storage, new ReferencePaths("refs-run").ReferenceSeed("schema"));
         var upload = await new ReferenceUploader(store.Storage, store.Dir.Combine("worker"), "refs-run", "schema", seed).UploadChangedAsync();
         Assert.Single(upload.Uploaded);
         var laptop = store.Dir.Combine("laptop");
@@ -347,7 +347,7 @@ public abstract class CliCommandTests
     public async Task A_corrupt_record_is_a_failure_with_its_exception_type_never_a_usage_error()
     {
         await using var store = await OpenAsync();
-        await store.Storage.PutAsync(new RunPaths("broken-run").PipelineRecord, new MemoryStream("{ not json"u8.ToArray()));
+        await store.Storage.PutAsync(PipelinePaths.PipelineRecord("broken-run"), new MemoryStream("{ not json"u8.ToArray()));
 
         var show = await store.RunAsync("runs", "show", "broken-run");
 
@@ -360,7 +360,7 @@ public abstract class CliCommandTests
     {
         var record = (await new PipelineRunCatalog(store.Storage).TryGetAsync(runId))!;
         var updated = record with { Stages = [.. record.Stages.Select(s => s.Stage == stage ? s with { BackendRunId = backendRunId, Backend = "local" } : s)] };
-        await store.Storage.PutAsync(new RunPaths(runId).PipelineRecord, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(updated, RecordJson)));
+        await store.Storage.PutAsync(PipelinePaths.PipelineRecord(runId), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(updated, RecordJson)));
     }
 
     private static async Task<string> WaitForRunningAsync(CliStore store)

@@ -71,7 +71,7 @@ internal sealed class MergeDataset
             File.SetLastWriteTimeUtc(Path.Combine(keyDir, ReferenceFileNames.Marker), old);
         }
 
-        var paths = new RunPaths(RunId);
+        var paths = new ReferencePaths(RunId);
         var winners = new Dictionary<(int Key, int Path), (string ObjectKey, DateTime Mtime)>();
         var cloud = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         for (var s = 0; s < Shards; s++)

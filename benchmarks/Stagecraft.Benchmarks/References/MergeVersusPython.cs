@@ -97,7 +97,7 @@ internal static class MergeVersusPython
     /// <summary>Loads the generated shards into the storage layout the merge reads (same bytes, same source times).</summary>
     private static async Task<List<(string ObjectKey, string SourceFile, string LocalPath)>> LoadAsync(string run, LocalObjectStorage storage)
     {
-        var paths = new RunPaths(RunId);
+        var paths = new ReferencePaths(RunId);
         var winners = new Dictionary<(string Key, string Relative), (long Mtime, string ObjectKey, string SourceFile)>();
         foreach (var shardDir in Directory.GetDirectories(run).Order(StringComparer.Ordinal))
         {

@@ -7,7 +7,7 @@ namespace Stagecraft.Gcp.Compute;
 /// generated script goes through <see cref="Quote"/>. (The local backend needs none: it passes everything as positional
 /// parameters.) A seed interpolated unquoted environment keys into a startup script; this type is the cure.
 /// </summary>
-public static class BashQuoting
+internal static class BashQuoting
 {
     /// <summary>
     /// Quotes <paramref name="value"/> as one bash word that expands to exactly these characters: single quotes around

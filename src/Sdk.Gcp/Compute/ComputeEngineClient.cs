@@ -22,13 +22,13 @@ internal sealed class ComputeEngineClient : IDisposable
     private readonly GceRunBackendOptions _options;
     private readonly Uri _projectRoot;
 
-    public ComputeEngineClient(GceRunBackendOptions options, HttpMessageHandler? transport, ILogger logger)
+    public ComputeEngineClient(GceRunBackendOptions options, ILogger logger)
     {
         _options = options;
         var credential = options.Credential;
         HttpMessageHandler handler = new BearerTokenHandler(
             ct => credential is not null ? Task.FromResult(credential) : GcpCredentials.ApplicationDefaultAsync([GcpScopes.CloudPlatform], ct),
-            transport ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(30) });
+            new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), ConnectTimeout = TimeSpan.FromSeconds(30) });
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _retry = new GcpRetryPolicy(options.Retry, options.TimeProvider, logger);
         _projectRoot = new Uri(options.ComputeEndpoint, "compute/v1/projects/" + Uri.EscapeDataString(options.Project) + "/");

@@ -54,18 +54,16 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
     private readonly ConcurrentDictionary<string, byte> _cleanedUp = new(StringComparer.Ordinal);
     private readonly RunLogReader _logReader;
 
-    /// <param name="options">Project, zones, profiles, bucket, endpoints.</param>
     /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
-    /// <param name="transport">The HTTP handler for Compute API calls (tests; null for the default).</param>
-    /// <param name="loggerFactory">Logging.</param>
-    public GceRunBackend(GceRunBackendOptions options, IObjectStorage storage, HttpMessageHandler? transport = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="options">Project, zones, profiles, bucket, endpoints, clock and logging.</param>
+    public GceRunBackend(IObjectStorage storage, GceRunBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
-        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GceRunBackend>();
-        _compute = new ComputeEngineClient(options, transport, _logger);
+        _logger = options.LoggerFactory.CreateLogger<GceRunBackend>();
+        _compute = new ComputeEngineClient(options, _logger);
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
         Capabilities = new BackendCapabilities
         {
@@ -324,6 +322,13 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
     }
 
     public void Dispose() => _compute.Dispose();
+
+    /// <summary>Releases the Compute Engine client; runs already launched keep running on their VMs.</summary>
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     /// <summary>
     /// The shared mapping (<see cref="RunExitRecord.ToStatus"/>, which already names SIGKILL for 137), plus the likely

@@ -1,4 +1,6 @@
 using Google.Apis.Auth.OAuth2;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Gcp.Http;
 
 namespace Stagecraft.Gcp.Compute;
@@ -59,6 +61,9 @@ public sealed record GceRunBackendOptions
 
     /// <summary>The clock for polling and backoff.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the backend and the warm-instance host log launches, retries and cleanups.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>Delay between operation polls when <c>operations.wait</c> answers before DONE.</summary>
     public TimeSpan OperationPollInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Gcp.Compute;
@@ -15,14 +14,12 @@ public sealed class GceWarmInstanceHost : IWarmInstanceHost, IDisposable
     private readonly ComputeEngineClient _compute;
 
     /// <param name="options">The same options as the <see cref="GceRunBackend"/> whose VMs these are.</param>
-    /// <param name="transport">The HTTP handler for Compute API calls (tests; null for the default).</param>
-    /// <param name="loggerFactory">Logging.</param>
-    public GceWarmInstanceHost(GceRunBackendOptions options, HttpMessageHandler? transport = null, ILoggerFactory? loggerFactory = null)
+    public GceWarmInstanceHost(GceRunBackendOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _compute = new ComputeEngineClient(options, transport, (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GceWarmInstanceHost>());
+        _compute = new ComputeEngineClient(options, options.LoggerFactory.CreateLogger<GceWarmInstanceHost>());
     }
 
     /// <inheritdoc />

@@ -34,7 +34,7 @@ namespace Stagecraft.Gcp.Compute;
 /// code <see cref="SetupFailureExitCode"/>.
 /// </para>
 /// </remarks>
-public sealed class StartupScriptBuilder
+internal sealed class StartupScriptBuilder
 {
     /// <summary>The exit code recorded when the run could not be set up (no token, bundle missing or corrupt, pull failed).</summary>
     public const int SetupFailureExitCode = 125;

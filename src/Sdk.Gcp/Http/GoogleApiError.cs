@@ -18,7 +18,7 @@ public sealed record GoogleApiError(int Code, string Message, IReadOnlyList<Goog
     /// Parses an error body. Returns <see langword="null"/> when the body is not Google's error JSON
     /// (a proxy's HTML page, an empty body), so callers can fall back to the status line.
     /// </summary>
-    public static GoogleApiError? TryParse(string? body)
+    internal static GoogleApiError? TryParse(string? body)
     {
         if (string.IsNullOrWhiteSpace(body))
         {

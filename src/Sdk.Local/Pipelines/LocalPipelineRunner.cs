@@ -23,13 +23,24 @@ public static class LocalPipelineRunner
     public const string InFlightRegistryFile = "inflight.json";
 
     /// <summary>A runner rooted at <c>./.stagecraft</c>.</summary>
+    public static PipelineRunner Create() => Create(DefaultRootDirectory, null);
+
+    /// <summary>A runner rooted at <c>./.stagecraft</c>, with adjusted options.</summary>
     /// <param name="configure">Returns adjusted options (<c>options => options with { CacheEnabled = false }</c>); a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
-    public static PipelineRunner Create(Func<PipelineRunnerOptions, PipelineRunnerOptions>? configure = null) => Create(DefaultRootDirectory, configure);
+    public static PipelineRunner Create(Func<PipelineRunnerOptions, PipelineRunnerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        return Create(DefaultRootDirectory, configure);
+    }
 
     /// <summary>A runner rooted at <paramref name="rootDirectory"/>.</summary>
     /// <param name="rootDirectory">Holds <c>storage/</c> (outputs, cache entries, run records) and <c>work/</c> (stage work directories).</param>
-    /// <param name="configure">Returns adjusted options (<c>options => options with { CacheEnabled = false }</c>); a <see cref="PipelineRunnerOptions.Storage"/> set here is kept.</param>
-    public static PipelineRunner Create(string rootDirectory, Func<PipelineRunnerOptions, PipelineRunnerOptions>? configure = null)
+    public static PipelineRunner Create(string rootDirectory) => Create(rootDirectory, null);
+
+    /// <summary>A runner rooted at <paramref name="rootDirectory"/>, with adjusted options.</summary>
+    /// <param name="rootDirectory">Holds <c>storage/</c> (outputs, cache entries, run records) and <c>work/</c> (stage work directories).</param>
+    /// <param name="configure">Returns adjusted options (<c>options => options with { CacheEnabled = false }</c>); a <see cref="PipelineRunnerOptions.Storage"/> set here is kept; null keeps the defaults.</param>
+    public static PipelineRunner Create(string rootDirectory, Func<PipelineRunnerOptions, PipelineRunnerOptions>? configure)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(rootDirectory);
         var root = Path.GetFullPath(rootDirectory);

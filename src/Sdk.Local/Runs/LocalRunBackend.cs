@@ -32,7 +32,7 @@ namespace Stagecraft.Local.Runs;
 /// </para>
 /// <para>Linux only (procfs, <c>setsid</c> and coreutils <c>timeout</c>); container images are not supported.</para>
 /// </remarks>
-public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
+public sealed partial class LocalRunBackend : IRunBackend
 {
     /// <summary>The name in every handle this backend issues.</summary>
     public const string BackendName = "local";
@@ -54,7 +54,7 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
     private readonly CancellationTokenSource _disposed = new();
 
     /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
-    public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null, TimeProvider? timeProvider = null, ILogger<LocalRunBackend>? logger = null)
+    public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(storage);
         _storage = storage;
@@ -66,9 +66,9 @@ public sealed partial class LocalRunBackend : IRunBackend, IAsyncDisposable
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.TerminationGracePeriod, TimeSpan.Zero, "options.TerminationGracePeriod");
-        _processes = new LinuxProcessTable(timeProvider);
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = _options.TimeProvider;
+        _processes = new LinuxProcessTable(_time);
+        _logger = _options.LoggerFactory.CreateLogger<LocalRunBackend>();
         _setsid = FindTool("setsid", "util-linux");
         _timeout = FindTool("timeout", "coreutils");
         _stateDirectory = Path.GetFullPath(_options.StateDirectory);

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Stagecraft.Local.Runs;
 
 /// <summary>Options for <see cref="LocalRunBackend"/>.</summary>
@@ -30,6 +33,12 @@ public sealed record LocalRunBackendOptions
 
     /// <summary>Pids that terminating a run must never signal, in addition to this process and its ancestors.</summary>
     public IReadOnlyCollection<int> ProtectedProcessIds { get; init; } = [];
+
+    /// <summary>The clock for launch timeouts, status polling and log shipping.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the backend logs launches, exits and recoveries.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     private static string DefaultStateDirectory()
     {

@@ -412,7 +412,7 @@ public sealed class LocalObjectStorage : IObjectStorage
 
         if (deleted > 0)
         {
-            _options.Logger?.LogInformation("Removed {Count} abandoned uploads from {Directory}", deleted, _stagingDirectory);
+            _options.LoggerFactory.CreateLogger<LocalObjectStorage>().LogInformation("Removed {Count} abandoned uploads from {Directory}", deleted, _stagingDirectory);
         }
     }
 

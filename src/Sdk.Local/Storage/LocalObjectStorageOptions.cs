@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.IO;
 
 namespace Stagecraft.Local.Storage;
@@ -32,8 +33,8 @@ public sealed record LocalObjectStorageOptions
     /// <summary>Clock for object update times and generations. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Receives housekeeping messages (abandoned uploads removed). Default: none.</summary>
-    public ILogger? Logger { get; init; }
+    /// <summary>Where housekeeping messages (abandoned uploads removed) go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stagecraft.InFlight;
 
@@ -37,9 +36,7 @@ public sealed partial class InFlightDispatcher : IDisposable
     public InFlightDispatcher(
         IInFlightRegistryStore store,
         IProcessTable processes,
-        InFlightDispatcherOptions options,
-        TimeProvider? timeProvider = null,
-        ILogger<InFlightDispatcher>? logger = null)
+        InFlightDispatcherOptions options)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(processes);
@@ -48,8 +45,8 @@ public sealed partial class InFlightDispatcher : IDisposable
         _store = store;
         _processes = processes;
         _options = options;
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = options.TimeProvider;
+        _logger = options.LoggerFactory.CreateLogger<InFlightDispatcher>();
     }
 
     /// <summary>This dispatcher's owner id.</summary>

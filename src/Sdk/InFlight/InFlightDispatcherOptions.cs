@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Stagecraft.InFlight;
 
 /// <summary>Options for <see cref="InFlightDispatcher"/>.</summary>
@@ -11,4 +14,10 @@ public sealed record InFlightDispatcherOptions
 
     /// <summary>Pids never to record (and so never to be reaped), in addition to this process and its ancestors.</summary>
     public IReadOnlyCollection<int> ProtectedProcessIds { get; init; } = [];
+
+    /// <summary>The clock for heartbeats.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where recorded and handed-off entries go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

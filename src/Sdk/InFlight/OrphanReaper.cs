@@ -22,9 +22,7 @@ public sealed partial class OrphanReaper
     public OrphanReaper(
         IInFlightRegistryStore store,
         IProcessTable processes,
-        OrphanReaperOptions? options = null,
-        TimeProvider? timeProvider = null,
-        ILogger<OrphanReaper>? logger = null)
+        OrphanReaperOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(processes);
@@ -33,8 +31,8 @@ public sealed partial class OrphanReaper
         _options = options ?? new OrphanReaperOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.StaleAfter, TimeSpan.Zero, "options.StaleAfter");
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.GracePeriod, TimeSpan.Zero, "options.GracePeriod");
-        _time = timeProvider ?? TimeProvider.System;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _time = _options.TimeProvider;
+        _logger = _options.LoggerFactory.CreateLogger<OrphanReaper>();
     }
 
     /// <summary>One reaping pass over the registry.</summary>

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Stagecraft.InFlight;
 
 /// <summary>Options for <see cref="OrphanReaper"/>.</summary>
@@ -20,4 +23,10 @@ public sealed record OrphanReaperOptions
 
     /// <summary>This host's name: an owner process recorded on it is checked directly. Default: <see cref="Environment.MachineName"/>.</summary>
     public string HostName { get; init; } = Environment.MachineName;
+
+    /// <summary>The clock for staleness and the grace period between SIGTERM and SIGKILL.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where reaped and skipped processes go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -329,10 +329,7 @@ public static partial class FileLock
                 fileSystemName: fileSystem);
         }
 
-        if (options.Logger is { } logger)
-        {
-            LogNetworkFileSystem(logger, path, fileSystem);
-        }
+        LogNetworkFileSystem(options.LoggerFactory.CreateLogger(typeof(FileLock).FullName!), path, fileSystem);
     }
 
     private static void ValidateTimeout(TimeSpan timeout)

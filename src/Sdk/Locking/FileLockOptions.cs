@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stagecraft.Locking;
 
@@ -14,6 +15,6 @@ public sealed record FileLockOptions
     /// <summary>Clock for <c>TryAcquire</c> timeouts. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Receives the network-file-system warning and contention diagnostics. Default: none.</summary>
-    public ILogger? Logger { get; init; }
+    /// <summary>Where the network-file-system warning and contention diagnostics go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

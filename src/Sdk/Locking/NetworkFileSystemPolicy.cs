@@ -6,7 +6,7 @@ public enum NetworkFileSystemPolicy
     /// <summary>Throw <see cref="FileLockException"/>: <c>flock</c> there may not exclude processes on other machines.</summary>
     Refuse,
 
-    /// <summary>Log a warning through <see cref="FileLockOptions.Logger"/> and take the lock anyway.</summary>
+    /// <summary>Log a warning through <see cref="FileLockOptions.LoggerFactory"/> and take the lock anyway.</summary>
     Warn,
 
     /// <summary>Take the lock without checking the file system type.</summary>

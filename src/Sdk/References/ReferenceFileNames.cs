@@ -28,6 +28,6 @@ public static class ReferenceFileNames
     public const string OptionalSeedComplete = ".optional_seed_download_complete";
 
     /// <summary>Whether <paramref name="relativePath"/> (<c>/</c>-separated, relative to a key slice) is one of the slice's own files, not reference content.</summary>
-    public static bool IsSliceBookkeeping(string relativePath) =>
+    internal static bool IsSliceBookkeeping(string relativePath) =>
         relativePath is SourceMtimes or UploadComplete;
 }

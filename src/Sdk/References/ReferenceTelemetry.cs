@@ -4,7 +4,7 @@ using Stagecraft.Telemetry;
 namespace Stagecraft.References;
 
 /// <summary>The trace source of the reference store, seeding, upload-back and merge.</summary>
-public static class ReferenceTelemetry
+internal static class ReferenceTelemetry
 {
     /// <summary>The <see cref="ActivitySource"/> name: <c>Stagecraft.References</c>.</summary>
     public const string ActivitySourceName = StagecraftTelemetry.ReferencesSource;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stagecraft.Registry;
 
@@ -12,7 +11,7 @@ namespace Stagecraft.Registry;
 /// <para>Each restore is a compare-and-swap against the generation the guard itself wrote last: if someone else moved the
 /// alias after the pipeline did, their move stands (<see cref="AliasRestoreStatus.SkippedMovedByOthers"/>).</para>
 /// <code>
-/// await using var guard = new AliasGuard(registry, logger);
+/// await using var guard = new AliasGuard(registry);
 /// await guard.PromoteIfBetterAsync("production", challenger, policy);
 /// await RunTheRestAsync();   // throws → DisposeAsync restores "production"
 /// guard.Complete();
@@ -29,13 +28,12 @@ public sealed class AliasGuard : IAsyncDisposable
     private Task<IReadOnlyList<AliasRestoreOutcome>>? _restore;
 
     /// <param name="registry">The registry the aliases live in.</param>
-    /// <param name="logger">Receives restore progress and failures (with their exceptions).</param>
-    /// <param name="options">Restore timeout and reason.</param>
-    public AliasGuard(ModelRegistry registry, ILogger? logger = null, AliasGuardOptions? options = null)
+    /// <param name="options">Restore timeout, reason and logging.</param>
+    public AliasGuard(ModelRegistry registry, AliasGuardOptions? options = null)
     {
         _registry = registry ?? throw new ArgumentNullException(nameof(registry));
-        _logger = logger ?? NullLogger.Instance;
         _options = options ?? new AliasGuardOptions();
+        _logger = _options.LoggerFactory.CreateLogger<AliasGuard>();
     }
 
     /// <summary>The moves made through (or reported to) this guard, in order.</summary>
@@ -66,10 +64,10 @@ public sealed class AliasGuard : IAsyncDisposable
     /// Runs <paramref name="pipeline"/> under a guard: on success the guard completes; on failure it restores, then
     /// rethrows the pipeline's exception unchanged.
     /// </summary>
-    public static async Task<T> RunAsync<T>(ModelRegistry registry, Func<AliasGuard, Task<T>> pipeline, ILogger? logger = null, AliasGuardOptions? options = null)
+    public static async Task<T> RunAsync<T>(ModelRegistry registry, Func<AliasGuard, Task<T>> pipeline, AliasGuardOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
-        var guard = new AliasGuard(registry, logger, options);
+        var guard = new AliasGuard(registry, options);
         T result;
         try
         {

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Stagecraft.Registry;
 
 /// <summary>Options for <see cref="AliasGuard"/>.</summary>
@@ -8,4 +11,7 @@ public sealed record AliasGuardOptions
 
     /// <summary>The reason recorded in the alias history for a restoring move.</summary>
     public string RestoreReason { get; init; } = "restored by AliasGuard: the pipeline that moved it failed";
+
+    /// <summary>Where restore progress and failures (with their exceptions) go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

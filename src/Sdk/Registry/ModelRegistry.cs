@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Artifacts;
 using Stagecraft.Registry.Documents;
 using Stagecraft.Runs;
@@ -35,16 +34,15 @@ public class ModelRegistry
     private readonly ILogger _logger;
 
     /// <param name="storage">Where the registry lives.</param>
-    /// <param name="options">Root prefix, actor and clock.</param>
-    /// <param name="logger">Logs registrations, moves and decisions.</param>
-    public ModelRegistry(IObjectStorage storage, ModelRegistryOptions? options = null, ILogger<ModelRegistry>? logger = null)
+    /// <param name="options">Root prefix, actor, clock and logging.</param>
+    public ModelRegistry(IObjectStorage storage, ModelRegistryOptions? options = null)
     {
         _storage = storage ?? throw new ArgumentNullException(nameof(storage));
         Options = options ?? new ModelRegistryOptions();
         ArgumentException.ThrowIfNullOrWhiteSpace(Options.Actor, "options.Actor");
         ArgumentNullException.ThrowIfNull(Options.TimeProvider, "options.TimeProvider");
         Paths = new RegistryPaths(Options.Root);
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _logger = Options.LoggerFactory.CreateLogger<ModelRegistry>();
     }
 
     /// <summary>The registry's storage layout.</summary>

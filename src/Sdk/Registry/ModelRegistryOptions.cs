@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Stagecraft.Registry;
 
 /// <summary>Options for <see cref="ModelRegistry"/>.</summary>
@@ -11,4 +14,7 @@ public sealed record ModelRegistryOptions
 
     /// <summary>The clock for record, move and decision times. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where registrations, alias moves and promotion decisions go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -4,7 +4,7 @@ using Stagecraft.Telemetry;
 namespace Stagecraft.Registry;
 
 /// <summary>The registry's trace source: one activity per registration, alias move, promotion and restore.</summary>
-public static class RegistryTelemetry
+internal static class RegistryTelemetry
 {
     /// <summary>The <see cref="ActivitySource"/> name to listen to.</summary>
     public const string SourceName = StagecraftTelemetry.RegistrySource;

@@ -11,8 +11,12 @@ namespace Stagecraft.Runs;
 /// no listing of all runs.
 /// </para>
 /// <para>Behaviour that differs between backends is described by <see cref="Capabilities"/>, not by type checks.</para>
+/// <para>
+/// Disposing a backend releases what it holds in this process (HTTP clients, log shippers, monitors); runs it
+/// launched keep running and are found again by a new backend over the same storage.
+/// </para>
 /// </remarks>
-public interface IRunBackend
+public interface IRunBackend : IAsyncDisposable
 {
     /// <summary>What this backend supports and its timing characteristics.</summary>
     BackendCapabilities Capabilities { get; }

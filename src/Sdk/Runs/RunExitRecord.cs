@@ -32,7 +32,7 @@ public sealed record RunExitRecord
     public RunExitReason Reason { get; }
 
     /// <summary>The token written for <paramref name="reason"/>; shell scripts write the same words.</summary>
-    public static string ReasonToken(RunExitReason reason) => reason switch
+    internal static string ReasonToken(RunExitReason reason) => reason switch
     {
         RunExitReason.Exited => "exited",
         RunExitReason.Terminated => "terminated",

@@ -3,8 +3,11 @@ using Stagecraft.Storage;
 namespace Stagecraft.Runs;
 
 /// <summary>
-/// The only builder of per-run storage keys. Nothing else concatenates <c>runs/</c>
-/// (a test enforces it; one seed shipped a <c>runs/runs/</c> bug and another read exit codes from a stale path).
+/// The only builder of the <c>runs/{runId}/</c> prefix and of a run backend's keys (logs, exit code, run record, outputs,
+/// inputs). Nothing else concatenates <c>runs/</c>
+/// (a test enforces it): keys concatenated by hand elsewhere doubled the prefix (<c>runs/runs/</c>) or read exit
+/// codes from a stale path. Features keep their own keys of a run in their paths class (<c>PipelinePaths</c>,
+/// <c>ReferencePaths</c>), built on <see cref="Root"/>.
 /// </summary>
 public sealed class RunPaths
 {
@@ -51,63 +54,5 @@ public sealed class RunPaths
     /// <summary><c>runs/{runId}/inputs/</c></summary>
     public string InputsPrefix => Root + "inputs/";
 
-    /// <summary><c>runs/{runId}/sessions/</c></summary>
-    public string SessionsPrefix => Root + "sessions/";
-
-    /// <summary><c>runs/{runId}/post_run/</c></summary>
-    public string PostRunPrefix => Root + "post_run/";
-
-    /// <summary><c>runs/{runId}/post_run/{kind}/</c></summary>
-    public string PostRunKind(string kind) => ObjectKey.Join(PostRunPrefix, Segment(kind, nameof(kind))) + "/";
-
-    /// <summary><c>runs/{runId}/post_run/{kind}/{shard}/</c></summary>
-    public string PostRunShard(string kind, string shard) => PostRunKind(kind) + Segment(shard, nameof(shard)) + "/";
-
-    /// <summary><c>runs/{runId}/post_run/{kind}/{shard}/{key}/</c></summary>
-    public string PostRun(string kind, string shard, string key) => PostRunShard(kind, shard) + Segment(key, nameof(key)) + "/";
-
-    /// <summary><c>runs/{runId}/merge_report.json</c>: what the last post-run merge of this run did (merged, skipped, ignored).</summary>
-    public string MergeReport => Root + "merge_report.json";
-
-    /// <summary>
-    /// <c>runs/{runId}/reference_seed/{kind}/</c>: the optional reference seed the driver uploads at submit time,
-    /// one <c>{key}/</c> folder per reference. Immutable for the run, so workers read their seed snapshot from it.
-    /// </summary>
-    public string ReferenceSeed(string kind) => ObjectKey.Join(Root + "reference_seed/", Segment(kind, nameof(kind))) + "/";
-
-    /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
-    public string PipelineRecord => Root + "pipeline.json";
-
-    /// <summary>
-    /// <c>runs/{runId}/pruning.json</c>: written by a prune before it deletes the run's record and removed after the
-    /// rest of the run's objects, so a prune killed half-way is finished by the next one.
-    /// </summary>
-    public string PruneMarker => Root + "pruning.json";
-
-    /// <summary>
-    /// <c>runs/{runId}/cancel/{attempt:D6}.json</c>: a request (from <c>stagecraft runs cancel</c> or any process) that the
-    /// given attempt of a pipeline run stop; per attempt, so a resumed run is not cancelled by an old request.
-    /// </summary>
-    public string CancelRequest(int attempt)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(attempt);
-        return Root + "cancel/" + attempt.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + ".json";
-    }
-
-    /// <summary><c>runs/{runId}/snapshot.bin</c></summary>
-    public string Snapshot => Root + "snapshot.bin";
-
     public override string ToString() => Root;
-
-    /// <summary>A single path segment: a valid key with no '/'.</summary>
-    private static string Segment(string value, string paramName)
-    {
-        ObjectKey.Validate(value, paramName);
-        if (value.Contains('/', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"'{value}' must be a single path segment (no '/').", paramName);
-        }
-
-        return value;
-    }
 }

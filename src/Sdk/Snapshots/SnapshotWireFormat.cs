@@ -28,7 +28,7 @@ namespace Stagecraft.Snapshots;
 /// <see cref="CurrentVersion"/> (so a worker one release behind or ahead of its coordinator still works) and reject
 /// anything newer with <see cref="SnapshotVersionNotSupportedException"/>.
 /// </summary>
-public static class SnapshotWireFormat
+internal static class SnapshotWireFormat
 {
     /// <summary>The version this library writes.</summary>
     public const int CurrentVersion = 2;

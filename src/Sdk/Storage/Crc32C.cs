@@ -7,7 +7,7 @@ namespace Stagecraft.Storage;
 /// Incremental CRC32C (Castagnoli), the checksum Cloud Storage reports as <c>crc32c</c> (base64 of the
 /// big-endian value). Uses the hardware instruction through <see cref="BitOperations.Crc32C(uint, ulong)"/>.
 /// </summary>
-public sealed class Crc32C
+internal sealed class Crc32C
 {
     private uint _state = uint.MaxValue;
 

@@ -24,6 +24,21 @@ public static class ObjectKey
     }
 
     /// <summary>
+    /// Validates one segment of a key that a key builder joins with others (a run id, a pipeline or stage name, a shard):
+    /// a valid key with no <c>/</c>, so it cannot reach into a neighbour's keys.
+    /// </summary>
+    public static string ValidateSegment(string segment, string paramName = "segment")
+    {
+        Validate(segment, paramName);
+        if (segment.Contains('/', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"'{Printable(segment)}' must be a single path segment (no '/').", paramName);
+        }
+
+        return segment;
+    }
+
+    /// <summary>
     /// Validates a listing or transfer prefix: empty (everything), or a key that may end with <c>/</c>.
     /// </summary>
     public static string ValidatePrefix(string prefix, string paramName = "prefix")

@@ -5,7 +5,7 @@ namespace Stagecraft.WarmPool;
 /// checks its move here first and is then made as a compare-and-swap on the document's generation, so two actors can
 /// never both win a move out of the same state. <c>null</c> stands for "no document" (before registration, after removal).
 /// </summary>
-public static class WarmInstanceTransitions
+internal static class WarmInstanceTransitions
 {
     private static readonly HashSet<(WarmInstanceState? From, WarmInstanceState? To, WarmPoolActor Actor)> Allowed =
     [

@@ -2,7 +2,6 @@ using Stagecraft.Telemetry;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Json;
@@ -40,7 +39,7 @@ public sealed partial class WarmPool
         _storage = storage;
         Options = options;
         Paths = new WarmPoolPaths(options.Root);
-        _logger = (options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<WarmPool>();
+        _logger = options.LoggerFactory.CreateLogger<WarmPool>();
     }
 
     public WarmPoolOptions Options { get; }
@@ -70,7 +69,7 @@ public sealed partial class WarmPool
         }
 
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmPool.Claim");
-        activity?.SetTag(WarmPoolTelemetry.RunIdTag, runId);
+        activity?.SetTag(StagecraftTags.RunId, runId);
         var index = await ReadIndexAsync(profile, cancellationToken).ConfigureAwait(false);
 
         // A random order spreads concurrent launchers over the idle instances instead of all racing for the first.
@@ -88,7 +87,7 @@ public sealed partial class WarmPool
             var claimed = read.Document with { State = WarmInstanceState.Claimed, RunId = runId, ClaimId = claimId, StateSince = Now };
             if (await TryWriteAsync(read, claimed, WarmPoolActor.Launcher, cancellationToken).ConfigureAwait(false) is { } written)
             {
-                activity?.SetTag(WarmPoolTelemetry.InstanceIdTag, instanceId);
+                activity?.SetTag(StagecraftTags.PoolInstance, instanceId);
                 return new WarmClaim(written, claimId);
             }
         }
@@ -117,8 +116,8 @@ public sealed partial class WarmPool
         var instance = claim.Instance;
         var ackTimeout = (Options.For(instance.Profile) ?? new WarmPoolProfileOptions()).AckTimeout;
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmPool.WaitForAck");
-        activity?.SetTag(WarmPoolTelemetry.InstanceIdTag, instance.InstanceId);
-        activity?.SetTag(WarmPoolTelemetry.RunIdTag, instance.RunId);
+        activity?.SetTag(StagecraftTags.PoolInstance, instance.InstanceId);
+        activity?.SetTag(StagecraftTags.RunId, instance.RunId);
         // Measured from the claim, so the time spent writing the job counts against the timeout.
         var deadline = instance.StateSince + ackTimeout;
         WarmAckOutcome outcome;
@@ -185,7 +184,7 @@ public sealed partial class WarmPool
         }
 
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmPool.Register");
-        activity?.SetTag(WarmPoolTelemetry.RunIdTag, runId);
+        activity?.SetTag(StagecraftTags.RunId, runId);
         var now = Now;
         var document = new WarmInstanceDocument
         {
@@ -197,7 +196,7 @@ public sealed partial class WarmPool
             LaunchedAt = now,
             StateSince = now,
         };
-        activity?.SetTag(WarmPoolTelemetry.InstanceIdTag, document.InstanceId);
+        activity?.SetTag(StagecraftTags.PoolInstance, document.InstanceId);
         Check(null, WarmInstanceState.Launching, WarmPoolActor.Launcher, document.InstanceId);
         var info = await _storage.PutJsonAsync(Paths.Instance(profile, document.InstanceId), document, WarmPoolJsonContext.Default.WarmInstanceDocument, new PutObjectOptions { IfGenerationMatch = 0 }, cancellationToken).ConfigureAwait(false);
         var registered = WarmInstance.From(document, info.Generation);
@@ -518,8 +517,8 @@ public sealed partial class WarmPool
         var from = current.Document.State;
         Check(from, next.State, actor, next.InstanceId);
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmPool.Transition");
-        activity?.SetTag(WarmPoolTelemetry.InstanceIdTag, next.InstanceId);
-        activity?.SetTag(WarmPoolTelemetry.RunIdTag, next.RunId);
+        activity?.SetTag(StagecraftTags.PoolInstance, next.InstanceId);
+        activity?.SetTag(StagecraftTags.RunId, next.RunId);
         activity?.SetTag(StagecraftTags.PoolFromState, from.ToString());
         activity?.SetTag(StagecraftTags.PoolToState, next.State.ToString());
         try

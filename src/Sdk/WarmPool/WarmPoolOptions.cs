@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stagecraft.WarmPool;
 
@@ -26,8 +27,8 @@ public sealed record WarmPoolOptions
     /// <summary>The clock for timeouts and document timestamps.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Where transitions are logged (null: not logged).</summary>
-    public ILoggerFactory? LoggerFactory { get; init; }
+    /// <summary>Where transitions are logged. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>The options of <paramref name="profile"/> when the pool is enabled for it, otherwise null.</summary>
     public WarmPoolProfileOptions? For(string? profile) =>

@@ -1,6 +1,5 @@
 using Stagecraft.Telemetry;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Stagecraft.WarmPool;
 
@@ -29,7 +28,7 @@ public sealed partial class WarmPoolReaper
         ArgumentNullException.ThrowIfNull(hosts);
         _pool = pool;
         _hosts = hosts.ToDictionary(h => h.Backend, StringComparer.Ordinal);
-        _logger = (pool.Options.LoggerFactory ?? NullLoggerFactory.Instance).CreateLogger<WarmPoolReaper>();
+        _logger = pool.Options.LoggerFactory.CreateLogger<WarmPoolReaper>();
     }
 
     /// <summary>One pass over every profile with documents. Failures of single instances are reported, not thrown.</summary>

@@ -68,7 +68,7 @@ public sealed class GceTestBed : IAsyncDisposable
         TerminationGracePeriod = TimeSpan.FromSeconds(1),
     };
 
-    public GceRunBackend CreateBackend(IObjectStorage storage, GceRunBackendOptions? options = null) => new(options ?? Options(), storage);
+    public GceRunBackend CreateBackend(IObjectStorage storage, GceRunBackendOptions? options = null) => new(storage, options ?? Options());
 
     public async ValueTask DisposeAsync()
     {

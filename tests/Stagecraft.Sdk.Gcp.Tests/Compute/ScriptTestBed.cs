@@ -26,7 +26,7 @@ public sealed class ScriptTestBed : IAsyncDisposable
     public static async Task<ScriptTestBed> StartAsync() =>
         new(await FakeGcsServer.StartAsync(new FakeGcsOptions { Buckets = [Bucket], RequiredBearerToken = Token }));
 
-    public static StartupScriptBuilder Builder(RunSpec spec, AppBundle? bundle = null) => new(spec, Bucket)
+    internal static StartupScriptBuilder Builder(RunSpec spec, AppBundle? bundle = null) => new(spec, Bucket)
     {
         Bundle = bundle,
         LogShipInterval = TimeSpan.FromMilliseconds(200),

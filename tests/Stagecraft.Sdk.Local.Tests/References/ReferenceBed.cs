@@ -42,7 +42,7 @@ internal sealed class ReferenceBed : IDisposable
     /// <summary>A worker VM's shared reference root.</summary>
     public string Worker { get; }
 
-    public RunPaths Paths { get; } = new(RunId);
+    public ReferencePaths Paths { get; } = new(RunId);
 
     public static ReferenceStoreOptions FastStore { get; } = new() { Durability = Durability.None };
 
@@ -69,7 +69,7 @@ internal sealed class ReferenceBed : IDisposable
         IReadOnlyDictionary<string, string>? sidecarOverride = null,
         string runId = RunId)
     {
-        var prefix = new RunPaths(runId).PostRun(Kind, shard, key);
+        var prefix = new ReferencePaths(runId).PostRun(Kind, shard, key);
         var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, content, mtime) in files)
         {

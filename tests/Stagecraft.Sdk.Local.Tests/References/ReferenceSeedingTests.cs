@@ -187,7 +187,7 @@ public class ReferenceSeedingTests
         var seeding = new ReferenceSeeding(bed.Storage, Fast);
         await seeding.MergeOptionalSeedAsync(bed.Paths.ReferenceSeed(Kind), bed.Worker);
 
-        var next = await seeding.MergeOptionalSeedAsync(new Stagecraft.Runs.RunPaths("run-2").ReferenceSeed(Kind), bed.Worker);
+        var next = await seeding.MergeOptionalSeedAsync(new ReferencePaths("run-2").ReferenceSeed(Kind), bed.Worker);
 
         Assert.Equal(OptionalSeedOutcome.Merged, next.Outcome);
         Assert.Equal(["other"], next.InstalledKeys);

@@ -43,7 +43,7 @@ public sealed class ReadmeStorageExampleTests
 
             // Directory trees: parallel, unchanged files skipped, modification times kept.
             var progress = new Progress<TransferProgress>(p => Console.WriteLine($"{p.FilesCompleted}/{p.TotalFiles} files"));
-            await storage.UploadDirectoryAsync(dataDirectory, "datasets/train/v1", progress: progress);
+            await storage.UploadDirectoryAsync(dataDirectory, "datasets/train/v1", new TransferOptions { Progress = progress });
             var result = await storage.DownloadPrefixAsync("datasets/train/v1", cacheDirectory);
             Console.WriteLine($"{result.FilesTransferred} downloaded, {result.FilesSkipped} already up to date");
             // README:Storage end

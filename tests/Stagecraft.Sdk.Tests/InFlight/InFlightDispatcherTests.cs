@@ -11,7 +11,7 @@ public class InFlightDispatcherTests
     private readonly ManualTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     private InFlightDispatcher NewDispatcher(params int[] protectedPids) =>
-        new(_store, _processes, new InFlightDispatcherOptions { OwnerId = Owner, ProtectedProcessIds = protectedPids }, _time);
+        new(_store, _processes, new InFlightDispatcherOptions { OwnerId = Owner, ProtectedProcessIds = protectedPids, TimeProvider = _time });
 
     private InFlightEntry? Stored(string name, InFlightEntryState state) =>
         _store.Current.Find(new InFlightKey(Owner, name, state));

@@ -13,8 +13,7 @@ public class OrphanReaperTests
     private OrphanReaper NewReaper(params int[] protectedPids) => new(
         _store,
         _processes,
-        new OrphanReaperOptions { StaleAfter = TimeSpan.FromMinutes(2), GracePeriod = TimeSpan.Zero, ProtectedProcessIds = protectedPids },
-        _time);
+        new OrphanReaperOptions { StaleAfter = TimeSpan.FromMinutes(2), GracePeriod = TimeSpan.Zero, ProtectedProcessIds = protectedPids, TimeProvider = _time });
 
     private Task Put(params InFlightEntry[] entries) => _store.UpdateAsync(d => d with { Entries = entries });
 
@@ -141,7 +140,7 @@ public class OrphanReaperTests
         await Put(Entry("job", InFlightEntryState.Running, T0, p));
         _time.Advance(TimeSpan.FromMinutes(10));
 
-        var report = await new OrphanReaper(store, _processes, new OrphanReaperOptions { GracePeriod = TimeSpan.Zero }, _time).ReapAsync();
+        var report = await new OrphanReaper(store, _processes, new OrphanReaperOptions { GracePeriod = TimeSpan.Zero, TimeProvider = _time }).ReapAsync();
 
         Assert.Empty(report.ClearedEntries);
         Assert.Single(_store.Current.Entries);

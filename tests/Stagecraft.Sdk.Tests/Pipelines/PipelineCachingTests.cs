@@ -198,7 +198,7 @@ public sealed class PipelineCachingTests : IDisposable
     {
         var runner = _fixture.CreateRunner();
         var first = await runner.RunAsync(Numbers(), Factor(2));
-        var recordKey = new RunPaths(first.RunId).PipelineRecord;
+        var recordKey = PipelinePaths.PipelineRecord(first.RunId);
         using (var garbage = new MemoryStream("null"u8.ToArray()))
         {
             await _fixture.Storage.PutAsync(recordKey, garbage);

@@ -45,7 +45,7 @@ public sealed class PipelineContentStorageTests : IDisposable
         var second = await ExamScores.RunAsync(runner, new CsvSignal(copy));
 
         Assert.All(second.Stages.Values, s => Assert.Equal(StageStatus.Cached, s.Status));
-        var record = new RunPaths(second.RunId).PipelineRecord;
+        var record = PipelinePaths.PipelineRecord(second.RunId);
         Assert.All(_storage.Writes, w => Assert.Equal(record, w.Key));
         Assert.True(_storage.Writes.Sum(w => w.Size) < 64 * 1024, $"a cached run wrote {_storage.Writes.Sum(w => w.Size)} bytes");
         Assert.Equal(contentAfterFirst, await ListAsync(PipelinePaths.ContentPrefix));

@@ -62,7 +62,7 @@ public sealed class PipelineOwnershipTests : IDisposable
     /// <summary>Rewrites the stored record as if a process on another host were running the run, last seen at <paramref name="heartbeat"/>.</summary>
     private async Task SetOwnerAsync(string runId, DateTimeOffset heartbeat)
     {
-        var key = new RunPaths(runId).PipelineRecord;
+        var key = PipelinePaths.PipelineRecord(runId);
         var read = await _fixture.Storage.GetAsync(key);
         JsonNode record;
         await using (read)

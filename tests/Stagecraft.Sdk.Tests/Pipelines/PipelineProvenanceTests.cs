@@ -76,7 +76,7 @@ public sealed class PipelineProvenanceTests : IDisposable
         var first = await runner.RunAsync(Graph(), inputs);
         var second = await runner.RunAsync(Graph(), inputs);
 
-        Assert.NotNull(await _fixture.Storage.StatAsync(new RunPaths(second.RunId).PipelineRecord));
+        Assert.NotNull(await _fixture.Storage.StatAsync(PipelinePaths.PipelineRecord(second.RunId)));
         var record = await runner.GetRunRecordAsync(second.RunId);
         Assert.All(record.Stages, s =>
         {

@@ -3,8 +3,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Stagecraft.Sdk.Tests.References;
 
-/// <summary>Records log events and lets a test await one (to synchronise on what the code under test is doing).</summary>
-internal sealed class RecordingLogger : ILogger
+/// <summary>
+/// Records log events and lets a test await one (to synchronise on what the code under test is doing); also the factory
+/// that hands itself out, so it can be set as an options record's <c>LoggerFactory</c>.
+/// </summary>
+internal sealed class RecordingLogger : ILogger, ILoggerFactory
 {
     private readonly ConcurrentQueue<(int EventId, LogLevel Level, string Message)> _events = new();
     private readonly ConcurrentDictionary<int, TaskCompletionSource> _waiters = new();
@@ -14,6 +17,15 @@ internal sealed class RecordingLogger : ILogger
     public Task WaitForEventAsync(int eventId) => _waiters.GetOrAdd(eventId, _ => new(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     public bool Saw(int eventId) => _events.Any(e => e.EventId == eventId);
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("A recording logger has no providers.");
+
+    public void Dispose()
+    {
+        // Nothing is held: events stay readable after the code under test disposes its factory.
+    }
 
     public IDisposable? BeginScope<TState>(TState state)
         where TState : notnull => null;

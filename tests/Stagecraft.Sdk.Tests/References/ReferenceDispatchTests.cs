@@ -1,5 +1,4 @@
 using Stagecraft.References;
-using Stagecraft.Runs;
 
 namespace Stagecraft.Sdk.Tests.References;
 
@@ -42,15 +41,5 @@ public class ReferenceDispatchTests
         var ex = Assert.Throws<ArgumentException>(() =>
             ReferenceDispatch.OrderByKeyThenId([new WorkItem("db", "1"), new WorkItem("db", "1")], i => i.Database, i => i.InstanceId));
         Assert.Contains("'db'", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void RunPaths_builds_the_reference_keys_of_a_run()
-    {
-        var paths = new RunPaths("exp-7");
-        Assert.Equal("runs/exp-7/merge_report.json", paths.MergeReport);
-        Assert.Equal("runs/exp-7/reference_seed/otf/", paths.ReferenceSeed("otf"));
-        Assert.Equal("runs/exp-7/post_run/otf/host-1/db/", paths.PostRun("otf", "host-1", "db"));
-        Assert.Throws<ArgumentException>(() => paths.ReferenceSeed("a/b"));
     }
 }

@@ -43,7 +43,7 @@ public class ReferenceStoreProcessTests(ITestOutputHelper output)
         await peer.WaitForLineAsync(l => l == "building", Generous); // the peer holds db's lock, mid-build
 
         var logger = new RecordingLogger();
-        var store = new ReferenceStore(root, new ReferenceStoreOptions { Durability = Durability.None, Logger = logger });
+        var store = new ReferenceStore(root, new ReferenceStoreOptions { Durability = Durability.None, LoggerFactory = logger });
         var ourBuilds = 0;
         var ensure = store.EnsureAsync("db", "fp", ReferenceStoreTests.Build("fp", () => Interlocked.Increment(ref ourBuilds)));
 

@@ -29,7 +29,7 @@ public class AliasGuardTests
 
         var thrown = await Assert.ThrowsAsync<PipelineFailed>(async () =>
         {
-            await using var guard = new AliasGuard(registry, logger);
+            await using var guard = new AliasGuard(registry, new AliasGuardOptions { LoggerFactory = logger });
             await guard.SetAliasAsync("champion", "run-b", seed.Generation, "try the worse run");
             throw new PipelineFailed("planning step crashed");
         });
@@ -50,7 +50,7 @@ public class AliasGuardTests
         var logger = new RecordingLogger<AliasGuard>();
         var objectsBefore = storage.Count;
 
-        var guard = new AliasGuard(registry, logger);
+        var guard = new AliasGuard(registry, new AliasGuardOptions { LoggerFactory = logger });
         var outcomes = await guard.RestoreAsync();
         await guard.DisposeAsync();
 
@@ -82,7 +82,7 @@ public class AliasGuardTests
 
         var thrown = await Assert.ThrowsAsync<PipelineFailed>(async () =>
         {
-            await using var guard = new AliasGuard(registry, logger);
+            await using var guard = new AliasGuard(registry, new AliasGuardOptions { LoggerFactory = logger });
             await guard.SetAliasAsync("champion", "run-b", seed.Generation, "swap");
             storage.Fault = (op, key) => op == "put" ? storageDown : null; // the restore's write will fail
             throw new PipelineFailed("original failure");
@@ -108,7 +108,7 @@ public class AliasGuardTests
             await guard.SetAliasAsync("champion", "run-b", seed.Generation, "swap");
             storage.Fault = (op, _) => op == "stat" ? new InvalidOperationException("restore blew up") : null;
             throw original;
-        }, logger));
+        }, new AliasGuardOptions { LoggerFactory = logger }));
 
         Assert.Same(original, thrown);
         Assert.Contains(nameof(Original_exception_is_preserved_by_RunAsync_even_when_restore_fails), thrown.StackTrace, StringComparison.Ordinal);
@@ -138,7 +138,7 @@ public class AliasGuardTests
 
         await Assert.ThrowsAsync<PipelineFailed>(async () =>
         {
-            var guard = new AliasGuard(registry, logger);
+            var guard = new AliasGuard(registry, new AliasGuardOptions { LoggerFactory = logger });
             try
             {
                 var ours = await guard.SetAliasAsync("champion", "run-b", seed.Generation, "ours");

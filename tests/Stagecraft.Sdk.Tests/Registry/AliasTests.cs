@@ -101,7 +101,7 @@ public class AliasTests
         // A mover that dies (here: its history write fails) between its compare-and-swap and its history write.
         var storage = new InMemoryObjectStorage();
         var logger = new RecordingLogger<ModelRegistry>();
-        var registry = new ModelRegistry(storage, new ModelRegistryOptions { Actor = "t" }, logger);
+        var registry = new ModelRegistry(storage, new ModelRegistryOptions { Actor = "t", LoggerFactory = logger });
         await registry.RegisterAsync(Registration("run-a", 0.9));
         await registry.RegisterAsync(Registration("run-b", 0.8));
         var first = await registry.SetAliasAsync("champion", "run-a", 0, "first");

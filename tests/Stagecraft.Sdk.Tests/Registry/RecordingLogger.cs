@@ -2,8 +2,11 @@ using Microsoft.Extensions.Logging;
 
 namespace Stagecraft.Sdk.Tests.Registry;
 
-/// <summary>An <see cref="ILogger{T}"/> that keeps every entry, with its exception, for assertions.</summary>
-internal sealed class RecordingLogger<T> : ILogger<T>
+/// <summary>
+/// An <see cref="ILogger{T}"/> that keeps every entry, with its exception, for assertions; also the factory that hands
+/// itself out, so it can be set as an options record's <c>LoggerFactory</c>.
+/// </summary>
+internal sealed class RecordingLogger<T> : ILogger<T>, ILoggerFactory
 {
     private readonly List<LogEntry> _entries = [];
 
@@ -16,6 +19,15 @@ internal sealed class RecordingLogger<T> : ILogger<T>
                 return [.. _entries];
             }
         }
+    }
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void AddProvider(ILoggerProvider provider) => throw new NotSupportedException("A recording logger has no providers.");
+
+    public void Dispose()
+    {
+        // Nothing is held: entries stay readable after the code under test disposes its factory.
     }
 
     public IDisposable? BeginScope<TState>(TState state)

@@ -11,8 +11,6 @@ public class RunPathsTests
         Assert.Equal("runs/exp-42/", p.Root);
         Assert.Equal("runs/exp-42/exit_code", p.ExitCode);
         Assert.Equal("runs/exp-42/outputs/model/w.bin", p.Output("model/w.bin"));
-        Assert.Equal("runs/exp-42/post_run/refs/host-12/db1/", p.PostRun("refs", "host-12", "db1"));
-        Assert.Equal("runs/exp-42/sessions/", p.SessionsPrefix);
         Assert.Equal("runs/exp-42/logs/stdout/000000000007", p.LogChunk(LogStream.Stdout, 7));
     }
 
@@ -40,8 +38,4 @@ public class RunPathsTests
     [Fact]
     public void Run_id_length_limit_is_63() =>
         Assert.Throws<ArgumentException>(() => new RunPaths(new string('a', 64)));
-
-    [Fact]
-    public void Post_run_segments_must_not_contain_slashes() =>
-        Assert.Throws<ArgumentException>(() => new RunPaths("r").PostRun("refs", "a/b", "db"));
 }

@@ -27,7 +27,7 @@ internal static class RefsMergeCommand
         {
             var runId = CliInput.RunId(context.Value(run));
             var kindName = context.Value(kind);
-            var paths = new RunPaths(runId);
+            var paths = new ReferencePaths(runId);
             var kindPrefix = CliInput.Check("--kind", kindName, () => paths.PostRunKind(kindName));
             var report = await new PostRunMerger(context.Storage).MergeAsync(runId, kindName, context.Value(root).FullName, context.CancellationToken).ConfigureAwait(false);
             if (context.Console.Json)

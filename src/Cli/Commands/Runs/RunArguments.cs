@@ -15,6 +15,6 @@ internal static class RunArguments
     {
         var runId = CliInput.RunId(context.Value(run));
         return await new PipelineRunCatalog(context.Storage).TryGetAsync(runId, context.CancellationToken).ConfigureAwait(false)
-            ?? throw CliException.NotFound($"run '{runId}' has no pipeline record ({new RunPaths(runId).PipelineRecord} does not exist in {context.StorageLocation})");
+            ?? throw CliException.NotFound($"run '{runId}' has no pipeline record ({PipelinePaths.PipelineRecord(runId)} does not exist in {context.StorageLocation})");
     }
 }

@@ -46,7 +46,7 @@ internal static class RunsCancelCommand
             }
             else
             {
-                await context.Console.WriteLineAsync($"cancel requested for run {request.RunId} attempt {request.Attempt} ({new RunPaths(request.RunId).CancelRequest(request.Attempt)}); the running process stops within about {PipelineRunCancellation.PollInterval.TotalSeconds:0}s").ConfigureAwait(false);
+                await context.Console.WriteLineAsync($"cancel requested for run {request.RunId} attempt {request.Attempt} ({PipelinePaths.CancelRequest(request.RunId, request.Attempt)}); the running process stops within about {PipelineRunCancellation.PollInterval.TotalSeconds:0}s").ConfigureAwait(false);
             }
 
             return CliExitCodes.Success;

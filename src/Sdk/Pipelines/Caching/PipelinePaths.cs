@@ -5,7 +5,8 @@ namespace Stagecraft.Pipelines;
 
 /// <summary>
 /// The one builder of pipeline storage keys. Cache entries live under <c>pipelines/{pipeline}/cache/{stage}/</c>, the
-/// bytes of stored values under <c>content/sha256/</c>; per-run keys (the provenance record) come from <see cref="RunPaths"/>.
+/// bytes of stored values under <c>content/sha256/</c>, and a pipeline run's own keys (provenance record, prune marker,
+/// cancel requests) under its <see cref="RunPaths.Root"/>.
 /// </summary>
 public static class PipelinePaths
 {
@@ -45,7 +46,7 @@ public static class PipelinePaths
     }
 
     /// <summary>The digest a content key names, or null when <paramref name="key"/> is not a content key.</summary>
-    public static string? ContentDigest(string key)
+    internal static string? ContentDigest(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
         if (!key.StartsWith(ContentPrefix, StringComparison.Ordinal))
@@ -70,28 +71,37 @@ public static class PipelinePaths
     public const string PruneEpoch = "content/prune.epoch";
 
     /// <summary><c>runs/{backendRunId}/inputs/stage-task.json</c>: the stage a backend worker run must execute, with its stored arguments.</summary>
-    public static string StageTask(RunPaths backendRun)
+    internal static string StageTask(RunPaths backendRun)
     {
         ArgumentNullException.ThrowIfNull(backendRun);
         return ObjectKey.Join(backendRun.InputsPrefix, "stage-task.json");
     }
 
     /// <summary><c>runs/{backendRunId}/outputs/stage-result.json</c>: what the worker reports back (the stored output, or the error).</summary>
-    public static string StageTaskResult(RunPaths backendRun)
+    internal static string StageTaskResult(RunPaths backendRun)
     {
         ArgumentNullException.ThrowIfNull(backendRun);
         return backendRun.Output("stage-result.json");
     }
 
-    /// <summary>A single key segment: a valid key without <c>/</c>.</summary>
-    internal static string Segment(string value, string paramName)
-    {
-        ObjectKey.Validate(value, paramName);
-        if (value.Contains('/', StringComparison.Ordinal))
-        {
-            throw new ArgumentException($"'{value}' must be a single path segment (no '/').", paramName);
-        }
+    /// <summary><c>runs/{runId}/pipeline.json</c>: a pipeline run's provenance record (status, per-stage fingerprints, outputs, timings).</summary>
+    public static string PipelineRecord(string runId) => new RunPaths(runId).Root + "pipeline.json";
 
-        return value;
+    /// <summary>
+    /// <c>runs/{runId}/pruning.json</c>: written by a prune before it deletes the run's record and removed after the
+    /// rest of the run's objects, so a prune killed half-way is finished by the next one.
+    /// </summary>
+    public static string PruneMarker(string runId) => new RunPaths(runId).Root + "pruning.json";
+
+    /// <summary>
+    /// <c>runs/{runId}/cancel/{attempt:D6}.json</c>: a request (from <c>stagecraft runs cancel</c> or any process) that the
+    /// given attempt of a pipeline run stop; per attempt, so a resumed run is not cancelled by an old request.
+    /// </summary>
+    public static string CancelRequest(string runId, int attempt)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(attempt);
+        return new RunPaths(runId).Root + "cancel/" + attempt.ToString("D6", System.Globalization.CultureInfo.InvariantCulture) + ".json";
     }
+
+    private static string Segment(string value, string paramName) => ObjectKey.ValidateSegment(value, paramName);
 }

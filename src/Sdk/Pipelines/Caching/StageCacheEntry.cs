@@ -1,7 +1,7 @@
 namespace Stagecraft.Pipelines;
 
 /// <summary>A completed, reusable stage output: the cache's completion marker.</summary>
-public sealed record StageCacheEntry
+internal sealed record StageCacheEntry
 {
     /// <summary>The record layout version.</summary>
     public int SchemaVersion { get; init; } = 1;

@@ -1,6 +1,6 @@
 namespace Stagecraft.Pipelines;
 
-/// <summary>A request that one attempt of a running pipeline run stop, stored at <see cref="Runs.RunPaths.CancelRequest(int)"/>.</summary>
+/// <summary>A request that one attempt of a running pipeline run stop, stored at <see cref="PipelinePaths.CancelRequest"/>.</summary>
 public sealed record PipelineCancelRequest
 {
     public required string RunId { get; init; }

@@ -34,7 +34,7 @@ public static class PipelineRunCancellation
             RequestedAt = (timeProvider ?? TimeProvider.System).GetUtcNow(),
             RequestedBy = $"{Environment.UserName}@{Environment.MachineName}",
         };
-        var key = new RunPaths(runId).CancelRequest(record.Attempt);
+        var key = PipelinePaths.CancelRequest(runId, record.Attempt);
         try
         {
             using var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(request, PipelineCancelJsonContext.Default.PipelineCancelRequest), writable: false);
@@ -51,7 +51,7 @@ public static class PipelineRunCancellation
     public static Task<PipelineCancelRequest?> TryGetAsync(IObjectStorage storage, string runId, int attempt, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(storage);
-        return TryReadAsync(storage, new RunPaths(runId).CancelRequest(attempt), cancellationToken);
+        return TryReadAsync(storage, PipelinePaths.CancelRequest(runId, attempt), cancellationToken);
     }
 
     /// <summary>How often a running attempt looks for a request: one stat per second.</summary>
@@ -64,7 +64,7 @@ public static class PipelineRunCancellation
     /// </summary>
     internal static async Task<T> RunWatchedAsync<T>(IObjectStorage storage, string runId, int attempt, Func<CancellationToken, Task<T>> run, CancellationToken cancellationToken)
     {
-        var key = new RunPaths(runId).CancelRequest(attempt);
+        var key = PipelinePaths.CancelRequest(runId, attempt);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var stopWatching = new CancellationTokenSource();
         var watch = WatchAsync(storage, key, linked, stopWatching.Token);

@@ -7,7 +7,7 @@ namespace Stagecraft.Pipelines;
 /// <summary>
 /// Enumerates the pipeline runs a store holds without walking their objects: one delimited listing of
 /// <see cref="RunPaths.RootPrefix"/> yields one entry per run id, and only each run's record
-/// (<see cref="RunPaths.PipelineRecord"/>) is read — a few at a time, in listing order. Run ids without a record
+/// (<see cref="PipelinePaths.PipelineRecord"/>) is read — a few at a time, in listing order. Run ids without a record
 /// (e.g. the backend runs that executed single stages) are passed over.
 /// </summary>
 public sealed class PipelineRunCatalog

@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace Stagecraft.Pipelines;
 
 /// <summary>
-/// The provenance of one pipeline run, stored at <see cref="Runs.RunPaths.PipelineRecord"/>: what ran, with which
+/// The provenance of one pipeline run, stored at <see cref="PipelinePaths.PipelineRecord"/>: what ran, with which
 /// code, inputs and parameters, what it produced and where, how long it took, where, and why it ended as it did.
 /// Read it with <see cref="PipelineRunner.GetRunRecordAsync"/>.
 /// </summary>

@@ -4,13 +4,13 @@ using Stagecraft.Storage.Json;
 
 namespace Stagecraft.Pipelines;
 
-/// <summary>Reads and writes pipeline run records (<see cref="RunPaths.PipelineRecord"/>) with generation preconditions.</summary>
+/// <summary>Reads and writes pipeline run records (<see cref="PipelinePaths.PipelineRecord"/>) with generation preconditions.</summary>
 internal sealed class PipelineRunStore(IObjectStorage storage)
 {
     /// <exception cref="StoredDocumentException">The stored record is not readable.</exception>
     public async Task<StoredRunRecord?> TryReadAsync(string runId, CancellationToken cancellationToken)
     {
-        var stored = await storage.TryReadJsonAsync(new RunPaths(runId).PipelineRecord, PipelineJsonContext.Default.PipelineRunRecord, cancellationToken).ConfigureAwait(false);
+        var stored = await storage.TryReadJsonAsync(PipelinePaths.PipelineRecord(runId), PipelineJsonContext.Default.PipelineRunRecord, cancellationToken).ConfigureAwait(false);
         return stored is { } found ? new StoredRunRecord(found.Document, found.Info.Generation) : null;
     }
 
@@ -19,7 +19,7 @@ internal sealed class PipelineRunStore(IObjectStorage storage)
     public async Task<long> WriteAsync(PipelineRunRecord record, long expectedGeneration, CancellationToken cancellationToken)
     {
         var info = await storage.PutJsonAsync(
-            new RunPaths(record.RunId).PipelineRecord,
+            PipelinePaths.PipelineRecord(record.RunId),
             record,
             PipelineJsonContext.Default.PipelineRunRecord,
             new PutObjectOptions { IfGenerationMatch = expectedGeneration },

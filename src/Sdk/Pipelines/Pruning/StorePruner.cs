@@ -66,7 +66,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             foreach (var run in runs.Where(r => r.Stored is not null && r.Marker is not null && !chosenIds.Contains(r.RunId)))
             {
                 // An interrupted prune had chosen this run, but by today's rules it stays: drop the stale marker.
-                await _storage.DeleteAsync(new RunPaths(run.RunId).PruneMarker, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _storage.DeleteAsync(PipelinePaths.PruneMarker(run.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
             }
 
             var remaining = runs.Where(r => r.Stored is not null && !removed.Contains(r.RunId)).ToList();
@@ -108,7 +108,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
             catch (Exception ex) when (ex is JsonException or InvalidDataException)
             {
                 // Unknown content: never removed, and its references are unknown, so the sweep is skipped.
-                PruneLog.UnreadableDocument(_logger, new RunPaths(runId).PipelineRecord, ex);
+                PruneLog.UnreadableDocument(_logger, PipelinePaths.PipelineRecord(runId), ex);
                 runs.Add(new RunEntry(runId, null, null, Unreadable: true));
                 continue;
             }
@@ -193,28 +193,28 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
                 [.. stored.Record.Stages.Select(s => s.BackendRunId).OfType<string>().Where(RunId.IsValid).Distinct(StringComparer.Ordinal)]);
             using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(marker, PipelineJsonContext.Default.PruneMarkerDocument), writable: false))
             {
-                await _storage.PutAsync(paths.PruneMarker, content, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
+                await _storage.PutAsync(PipelinePaths.PruneMarker(run.RunId), content, new PutObjectOptions { ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
             }
 
             try
             {
-                await _storage.DeleteAsync(paths.PipelineRecord, new DeleteObjectOptions { IfGenerationMatch = stored.Generation }, cancellationToken).ConfigureAwait(false);
+                await _storage.DeleteAsync(PipelinePaths.PipelineRecord(run.RunId), new DeleteObjectOptions { IfGenerationMatch = stored.Generation }, cancellationToken).ConfigureAwait(false);
             }
             catch (PreconditionFailedException)
             {
                 PruneLog.RunChanged(_logger, run.RunId);
-                await _storage.DeleteAsync(paths.PruneMarker, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await _storage.DeleteAsync(PipelinePaths.PruneMarker(run.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
                 return false;
             }
         }
 
-        await DeletePrefixAsync(paths.Root, except: paths.PruneMarker, cancellationToken).ConfigureAwait(false);
+        await DeletePrefixAsync(paths.Root, except: PipelinePaths.PruneMarker(run.RunId), cancellationToken).ConfigureAwait(false);
         foreach (var backendRunId in marker!.BackendRunIds)
         {
             await DeletePrefixAsync(new RunPaths(backendRunId).Root, except: null, cancellationToken).ConfigureAwait(false);
         }
 
-        await _storage.DeleteAsync(paths.PruneMarker, cancellationToken: cancellationToken).ConfigureAwait(false);
+        await _storage.DeleteAsync(PipelinePaths.PruneMarker(run.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
         PruneLog.RunRemoved(_logger, run.RunId, marker.Pipeline);
         return true;
     }
@@ -413,7 +413,7 @@ internal sealed class StorePruner(PipelineRunner runner, PruneOptions options)
         ObjectReadResult read;
         try
         {
-            read = await _storage.GetAsync(new RunPaths(runId).PruneMarker, cancellationToken: cancellationToken).ConfigureAwait(false);
+            read = await _storage.GetAsync(PipelinePaths.PruneMarker(runId), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (ObjectNotFoundException)
         {

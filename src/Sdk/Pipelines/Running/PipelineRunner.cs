@@ -357,7 +357,7 @@ public sealed class PipelineRunner : IPipelineRunner
 
         if (options.Pipeline is not null)
         {
-            PipelinePaths.Segment(options.Pipeline, nameof(options));
+            ObjectKey.ValidateSegment(options.Pipeline, nameof(options));
         }
 
         return new StorePruner(this, options).RunAsync(cancellationToken);

@@ -1,7 +1,7 @@
 namespace Stagecraft.References;
 
 /// <summary>
-/// What a <see cref="PostRunMerger.MergeAsync"/> did, persisted as <c>RunPaths.MergeReport</c>
+/// What a <see cref="PostRunMerger.MergeAsync"/> did, persisted as <c>ReferencePaths.MergeReport</c>
 /// (<c>runs/{runId}/merge_report.json</c>). Every key found in any shard appears as merged or skipped, never silently dropped.
 /// </summary>
 /// <param name="RunId">The run merged.</param>

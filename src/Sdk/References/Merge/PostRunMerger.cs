@@ -51,6 +51,7 @@ public sealed partial class PostRunMerger
 
     private readonly IObjectStorage _storage;
     private readonly PostRunMergerOptions _options;
+    private readonly ILogger _logger;
 
     /// <summary>Creates a merger reading from <paramref name="storage"/>.</summary>
     public PostRunMerger(IObjectStorage storage, PostRunMergerOptions? options = null)
@@ -58,12 +59,13 @@ public sealed partial class PostRunMerger
         ArgumentNullException.ThrowIfNull(storage);
         _storage = storage;
         _options = options ?? PostRunMergerOptions.Default;
+        _logger = _options.LoggerFactory.CreateLogger<PostRunMerger>();
         _options.Validate();
     }
 
     /// <summary>
     /// Merges the run's uploaded slices of <paramref name="kind"/> into <paramref name="localRoot"/> and persists the
-    /// report to <c>RunPaths.MergeReport</c> (best effort: a failure to write it is logged, the report is still returned).
+    /// report to <c>ReferencePaths.MergeReport</c> (best effort: a failure to write it is logged, the report is still returned).
     /// </summary>
     /// <param name="runId">The run.</param>
     /// <param name="kind">The reference kind (one path segment).</param>
@@ -72,7 +74,7 @@ public sealed partial class PostRunMerger
     /// <exception cref="StorageException">The run's slices could not be listed (nothing was read or changed).</exception>
     public async Task<MergeReport> MergeAsync(string runId, string kind, string localRoot, CancellationToken cancellationToken = default)
     {
-        var paths = new RunPaths(runId);
+        var paths = new ReferencePaths(runId);
         var kindPrefix = paths.PostRunKind(kind);
         var layout = new ReferenceLayout(localRoot);
         var started = _options.TimeProvider.GetUtcNow();
@@ -571,33 +573,25 @@ public sealed partial class PostRunMerger
         }
         catch (Exception e) when (e is StorageException or IOException)
         {
-            if (_options.Logger is { } logger)
-            {
-                LogReportNotPersisted(logger, e, key);
-            }
+            LogReportNotPersisted(_logger, e, key);
         }
     }
 
     private void Log(MergeReport report)
     {
-        if (_options.Logger is not { } logger)
-        {
-            return;
-        }
-
         foreach (var m in report.MergedKeys)
         {
-            LogMerged(logger, m.Key, m.Fingerprint, m.FileCount, string.Join(",", m.Shards));
+            LogMerged(_logger, m.Key, m.Fingerprint, m.FileCount, string.Join(",", m.Shards));
         }
 
         foreach (var s in report.SkippedKeys)
         {
-            LogSkipped(logger, s.Key, s.Code, s.Reason);
+            LogSkipped(_logger, s.Key, s.Code, s.Reason);
         }
 
         foreach (var i in report.IgnoredShards)
         {
-            LogIgnored(logger, i.Shard, i.Key, i.Code, i.Reason);
+            LogIgnored(_logger, i.Shard, i.Key, i.Code, i.Reason);
         }
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.IO;
 using Stagecraft.Locking;
 using Stagecraft.Storage.Transfers;
@@ -20,7 +21,7 @@ public sealed record PostRunMergerOptions
     /// <summary>Files downloaded at once (1 to <see cref="TransferOptions.MaxAllowedParallelism"/>). Default: 8.</summary>
     public int MaxParallelism { get; init; } = TransferOptions.DefaultMaxParallelism;
 
-    /// <summary>Whether to write the report to <c>RunPaths.MergeReport</c>. Default: <see langword="true"/>.</summary>
+    /// <summary>Whether to write the report to <c>ReferencePaths.MergeReport</c>. Default: <see langword="true"/>.</summary>
     public bool PersistReport { get; init; } = true;
 
     /// <summary>Options of the per-key lock (shared with builds and seeding).</summary>
@@ -32,8 +33,8 @@ public sealed record PostRunMergerOptions
     /// <summary>Receives progress after each key. Default: none.</summary>
     public IProgress<MergeProgress>? Progress { get; init; }
 
-    /// <summary>Receives one message per merged, skipped and ignored item. Default: none.</summary>
-    public ILogger? Logger { get; init; }
+    /// <summary>Where one message per merged, skipped and ignored item goes. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

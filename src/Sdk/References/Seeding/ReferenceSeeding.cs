@@ -21,6 +21,7 @@ public sealed partial class ReferenceSeeding
 
     private readonly IObjectStorage _storage;
     private readonly ReferenceSeedingOptions _options;
+    private readonly ILogger _logger;
 
     /// <summary>Creates the seeding helper over <paramref name="storage"/>.</summary>
     public ReferenceSeeding(IObjectStorage storage, ReferenceSeedingOptions? options = null)
@@ -28,6 +29,7 @@ public sealed partial class ReferenceSeeding
         ArgumentNullException.ThrowIfNull(storage);
         _storage = storage;
         _options = options ?? ReferenceSeedingOptions.Default;
+        _logger = _options.LoggerFactory.CreateLogger<ReferenceSeeding>();
         _options.Validate();
     }
 
@@ -58,7 +60,7 @@ public sealed partial class ReferenceSeeding
             var staging = AtomicFile.CreateStagingDirectory(target);
             try
             {
-                var transfer = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
+                var transfer = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, cancellationToken).ConfigureAwait(false);
                 var count = transfer.FilesTransferred + transfer.FilesSkipped;
                 if (count == 0)
                 {
@@ -67,10 +69,7 @@ public sealed partial class ReferenceSeeding
 
                 AtomicFile.WriteAllText(Path.Join(staging, ReferenceFileNames.DownloadComplete), keyPrefix);
                 await AtomicFile.ReplaceDirectoryAsync(staging, target, _options.Durability, cancellationToken).ConfigureAwait(false);
-                if (_options.Logger is { } logger)
-                {
-                    LogRequiredDownloaded(logger, keyPrefix, target, count);
-                }
+                LogRequiredDownloaded(_logger, keyPrefix, target, count);
 
                 return new RequiredArtifactResult(new DirectoryInfo(target), AlreadyPresent: false, FileCount: count);
             }
@@ -84,7 +83,7 @@ public sealed partial class ReferenceSeeding
 
     /// <summary>
     /// Merges the optional seed under <paramref name="prefix"/> (one <c>{key}/</c> folder per reference, e.g.
-    /// <c>RunPaths.ReferenceSeed(kind)</c>) into the reference root <paramref name="referenceRoot"/>, key by key under
+    /// <c>ReferencePaths.ReferenceSeed(kind)</c>) into the reference root <paramref name="referenceRoot"/>, key by key under
     /// the key's lock.
     /// </summary>
     /// <remarks>
@@ -188,10 +187,7 @@ public sealed partial class ReferenceSeeding
                 AtomicFile.WriteAllText(gate, seedPrefix, new AtomicWriteOptions { Durability = _options.Durability });
             }
 
-            if (_options.Logger is { } logger)
-            {
-                LogSeedMerged(logger, seedPrefix, layout.RootDirectory, installed.Count, kept.Count, ignored.Count);
-            }
+            LogSeedMerged(_logger, seedPrefix, layout.RootDirectory, installed.Count, kept.Count, ignored.Count);
 
             return new OptionalSeedResult(failed ? OptionalSeedOutcome.Incomplete : OptionalSeedOutcome.Merged, installed, kept, ignored);
         }
@@ -229,7 +225,7 @@ public sealed partial class ReferenceSeeding
             var staging = layout.CreateStaging(key);
             try
             {
-                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
+                var downloaded = await _storage.DownloadPrefixAsync(keyPrefix, staging, _options.TransferOptions, cancellationToken).ConfigureAwait(false);
                 if (ReferenceLayout.ReadMarkerIn(staging) is null)
                 {
                     ReferenceLayout.DeleteTreeQuietly(staging);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.IO;
 using Stagecraft.Locking;
 using Stagecraft.Storage.Transfers;
@@ -24,8 +25,8 @@ public sealed record ReferenceSeedingOptions
     /// <summary>Options of the per-key and per-artefact locks.</summary>
     public FileLockOptions LockOptions { get; init; } = FileLockOptions.Default;
 
-    /// <summary>Receives what was installed, kept and ignored. Default: none.</summary>
-    public ILogger? Logger { get; init; }
+    /// <summary>Where what was installed, kept and ignored is reported. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

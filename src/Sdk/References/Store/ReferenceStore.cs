@@ -32,13 +32,15 @@ public sealed partial class ReferenceStore : IReferenceStore
 {
     private readonly ReferenceLayout _layout;
     private readonly ReferenceStoreOptions _options;
+    private readonly ILogger _logger;
 
     /// <summary>Opens the store rooted at <paramref name="rootDirectory"/> (created on first build).</summary>
     /// <param name="rootDirectory">The reference root; keep it on a local disk (lock files on network file systems are refused).</param>
-    /// <param name="options">Durability, lock options and logger; <see langword="null"/> for the defaults.</param>
+    /// <param name="options">Durability, lock options and logging; <see langword="null"/> for the defaults.</param>
     public ReferenceStore(string rootDirectory, ReferenceStoreOptions? options = null)
     {
         _options = options ?? ReferenceStoreOptions.Default;
+        _logger = _options.LoggerFactory.CreateLogger<ReferenceStore>();
         _options.Validate();
         _layout = new ReferenceLayout(rootDirectory);
     }
@@ -66,11 +68,7 @@ public sealed partial class ReferenceStore : IReferenceStore
         }
 
         using var activity = ReferenceTelemetry.Start("reference.ensure", key);
-        var logger = _options.Logger;
-        if (logger is not null)
-        {
-            LogAcquiringLock(logger, key, fingerprint);
-        }
+        LogAcquiringLock(_logger, key, fingerprint);
 
         var handle = await _layout.LockAsync(key, _options.LockOptions, cancellationToken).ConfigureAwait(false);
         await using (handle.ConfigureAwait(false))
@@ -83,10 +81,7 @@ public sealed partial class ReferenceStore : IReferenceStore
             if (!force && current?.Fingerprint == fingerprint)
             {
                 activity?.SetTag(StagecraftTags.ReferenceOutcome, "reused-peer");
-                if (logger is not null)
-                {
-                    LogReusedPeerCommit(logger, key, fingerprint);
-                }
+                LogReusedPeerCommit(_logger, key, fingerprint);
 
                 return directory;
             }
@@ -97,10 +92,7 @@ public sealed partial class ReferenceStore : IReferenceStore
             }
 
             activity?.SetTag(StagecraftTags.ReferenceOutcome, "built");
-            if (logger is not null)
-            {
-                LogBuilding(logger, key, fingerprint, current?.Fingerprint, force);
-            }
+            LogBuilding(_logger, key, fingerprint, current?.Fingerprint, force);
 
             var staging = _layout.CreateStaging(key);
             try
@@ -118,10 +110,7 @@ public sealed partial class ReferenceStore : IReferenceStore
                 throw;
             }
 
-            if (logger is not null)
-            {
-                LogCommitted(logger, key, fingerprint);
-            }
+            LogCommitted(_logger, key, fingerprint);
 
             directory.Refresh();
             return directory;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.IO;
 using Stagecraft.Locking;
 
@@ -20,8 +21,8 @@ public sealed record ReferenceStoreOptions
     /// <summary>Options of the per-key lock (network file systems are refused by default).</summary>
     public FileLockOptions LockOptions { get; init; } = FileLockOptions.Default;
 
-    /// <summary>Receives build, reuse and repair messages. Default: none.</summary>
-    public ILogger? Logger { get; init; }
+    /// <summary>Where build, reuse and repair messages go. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
     {

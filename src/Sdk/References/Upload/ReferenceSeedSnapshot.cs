@@ -42,7 +42,7 @@ public sealed class ReferenceSeedSnapshot
 
     /// <summary>
     /// Reads <c>{seedPrefix}{key}/_reference_fp.txt</c> for every key under <paramref name="seedPrefix"/> (for example
-    /// <c>RunPaths.ReferenceSeed(kind)</c>). An empty prefix is an empty snapshot. Keys with invalid names or markers, or with a marker and no content, are left out.
+    /// <c>ReferencePaths.ReferenceSeed(kind)</c>). An empty prefix is an empty snapshot. Keys with invalid names or markers, or with a marker and no content, are left out.
     /// Key folders are found by one delimited listing, so the cost grows with keys, not with the files inside them.
     /// </summary>
     /// <exception cref="StorageException">Storage could not be read; a worker should not guess (see remarks).</exception>

@@ -11,7 +11,7 @@ namespace Stagecraft.References;
 
 /// <summary>
 /// Worker side of upload-back: ships references this worker built (or rebuilt) to its shard of the run,
-/// <c>RunPaths.PostRun(kind, shard, key)</c>, for <see cref="PostRunMerger"/> to bring into the laptop's cache.
+/// <c>ReferencePaths.PostRun(kind, shard, key)</c>, for <see cref="PostRunMerger"/> to bring into the laptop's cache.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,9 +30,10 @@ public sealed partial class ReferenceUploader
 {
     private readonly IObjectStorage _storage;
     private readonly ReferenceLayout _layout;
-    private readonly RunPaths _paths;
+    private readonly ReferencePaths _paths;
     private readonly string _kind;
     private readonly ReferenceUploaderOptions _options;
+    private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, string> _uploadedFingerprints = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _oneAtATime = new(1, 1);
 
@@ -49,11 +50,12 @@ public sealed partial class ReferenceUploader
         ArgumentNullException.ThrowIfNull(seed);
         _storage = storage;
         _options = options ?? ReferenceUploaderOptions.Default;
+        _logger = _options.LoggerFactory.CreateLogger<ReferenceUploader>();
         ArgumentNullException.ThrowIfNull(_options.TransferOptions, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.LockOptions, nameof(options));
         ArgumentNullException.ThrowIfNull(_options.TimeProvider, nameof(options));
         _layout = new ReferenceLayout(referenceRoot);
-        _paths = new RunPaths(runId);
+        _paths = new ReferencePaths(runId);
         _kind = kind;
         Shard = _options.Shard ?? ReferenceShard.ForCurrentProcess();
         _ = _paths.PostRunShard(kind, Shard); // validates kind and shard as single segments now, not at the first upload
@@ -155,7 +157,7 @@ public sealed partial class ReferenceUploader
             // A re-upload into this shard must not look complete while its content is being replaced.
             await _storage.DeleteAsync(slice + ReferenceFileNames.UploadComplete, null, cancellationToken).ConfigureAwait(false);
 
-            var transfer = await _storage.UploadDirectoryAsync(directory, slice, _options.TransferOptions, null, cancellationToken).ConfigureAwait(false);
+            var transfer = await _storage.UploadDirectoryAsync(directory, slice, _options.TransferOptions, cancellationToken).ConfigureAwait(false);
             var expected = files.Keys.Select(relative => slice + relative).ToHashSet(StringComparer.Ordinal);
             if (!expected.SetEquals(transfer.TransferredKeys.Concat(transfer.SkippedKeys)))
             {
@@ -167,10 +169,7 @@ public sealed partial class ReferenceUploader
             await _storage.PutJsonAsync(slice + ReferenceFileNames.UploadComplete, record, ReferencesJsonContext.Default.UploadCompleteDocument, cancellationToken: cancellationToken).ConfigureAwait(false);
 
             _uploadedFingerprints[key] = marker.Fingerprint;
-            if (_options.Logger is { } logger)
-            {
-                LogUploaded(logger, key, marker.Fingerprint, files.Count, slice);
-            }
+            LogUploaded(_logger, key, marker.Fingerprint, files.Count, slice);
 
             return new UploadedReference(key, marker.Fingerprint, files.Count, slice);
         }
@@ -213,10 +212,7 @@ public sealed partial class ReferenceUploader
     private void Failed(List<FailedReferenceUpload> failed, string key, Exception error)
     {
         failed.Add(new FailedReferenceUpload(key, $"{error.GetType().Name}: {error.Message}"));
-        if (_options.Logger is { } logger)
-        {
-            LogUploadFailed(logger, error, key, Shard);
-        }
+        LogUploadFailed(_logger, error, key, Shard);
     }
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Uploaded reference {Key} ({Fingerprint}, {FileCount} files) to {Prefix}.")]

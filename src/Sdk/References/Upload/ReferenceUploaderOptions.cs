@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Locking;
 using Stagecraft.Storage.Transfers;
 
@@ -22,6 +23,6 @@ public sealed record ReferenceUploaderOptions
     /// <summary>Clock for the upload record. Default: <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Receives uploads and (as warnings) failures, which are never thrown into the caller. Default: none.</summary>
-    public ILogger? Logger { get; init; }
+    /// <summary>Where uploads and (as warnings) failures go; failures are never thrown into the caller. Default: nowhere.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -7,7 +7,7 @@ namespace Stagecraft.Runs.Logs;
 /// last line — a chunk boundary can fall mid-line, even mid-character — is held back until more arrives or <see cref="Flush"/>.
 /// One splitter for every reader of run logs, so they all split by the same rules (LF or CRLF ends a line).
 /// </summary>
-public sealed class LogLineSplitter
+internal sealed class LogLineSplitter
 {
     private readonly MemoryStream _pending = new();
 

@@ -29,7 +29,6 @@ public static class ObjectStorageTransferExtensions
         string localDirectory,
         string prefix,
         TransferOptions? options = null,
-        IProgress<TransferProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(storage);
@@ -50,7 +49,7 @@ public static class ObjectStorageTransferExtensions
             ? new Dictionary<string, ObjectInfo>(StringComparer.Ordinal)
             : await ListObjectsAsync(storage, keyPrefix, cancellationToken).ConfigureAwait(false);
 
-        var tracker = new TransferTracker(plan.Count, plan.Sum(item => item.File.Length), progress);
+        var tracker = new TransferTracker(plan.Count, plan.Sum(item => item.File.Length), options.Progress);
         await Parallel.ForEachAsync(
             plan,
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },
@@ -100,7 +99,6 @@ public static class ObjectStorageTransferExtensions
         string prefix,
         string localDirectory,
         TransferOptions? options = null,
-        IProgress<TransferProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(storage);
@@ -124,7 +122,7 @@ public static class ObjectStorageTransferExtensions
         }
 
         using var tree = ContainedTree.Open(root);
-        var tracker = new TransferTracker(plan.Count, plan.Sum(item => item.Info.Size), progress);
+        var tracker = new TransferTracker(plan.Count, plan.Sum(item => item.Info.Size), options.Progress);
         await Parallel.ForEachAsync(
             DirectorySpread.RoundRobin(plan, item => Path.GetDirectoryName(item.LocalPath) ?? string.Empty),
             new ParallelOptions { MaxDegreeOfParallelism = options.MaxParallelism, CancellationToken = cancellationToken },

@@ -29,6 +29,9 @@ public sealed record TransferOptions
     /// </summary>
     public SymbolicLinkPolicy SymbolicLinks { get; init; } = SymbolicLinkPolicy.FollowInsideRoot;
 
+    /// <summary>Receives a report after each file transferred. Default: none.</summary>
+    public IProgress<TransferProgress>? Progress { get; init; }
+
     internal void Validate()
     {
         if (MaxParallelism is < 1 or > MaxAllowedParallelism)
