@@ -22,9 +22,9 @@ namespace Stagecraft.Benchmarks.References;
 /// </remarks>
 internal static class MergeVersusPython
 {
-    private const string RunId = "bench-py";
-    private const string Kind = "otf";
-    private const int Parallelism = 8;
+    internal const string RunId = "bench-py";
+    internal const string Kind = "otf";
+    internal const int Parallelism = 8;
     private const int Warmups = 5;
 
     public static async Task<int> RunAsync(string[] args)
@@ -95,7 +95,7 @@ internal static class MergeVersusPython
     }
 
     /// <summary>Loads the generated shards into the storage layout the merge reads (same bytes, same source times).</summary>
-    private static async Task<List<(string ObjectKey, string SourceFile, string LocalPath)>> LoadAsync(string run, LocalObjectStorage storage)
+    internal static async Task<List<(string ObjectKey, string SourceFile, string LocalPath)>> LoadAsync(string run, LocalObjectStorage storage)
     {
         var paths = new RunPaths(RunId);
         var winners = new Dictionary<(string Key, string Relative), (long Mtime, string ObjectKey, string SourceFile)>();
@@ -149,25 +149,28 @@ internal static class MergeVersusPython
         return double.Parse(seconds, CultureInfo.InvariantCulture) * 1000;
     }
 
-    private static async Task<double> MergeOnceAsync(PostRunMerger merger, string dir, string name)
+    internal static async Task<double> MergeOnceAsync(PostRunMerger merger, string dir, string name)
     {
         var work = Path.Combine(dir, "cs-" + name);
         HardLinks.CopyTree(Path.Combine(dir, "local.pristine"), work);
+        var cpu = ProcessCpu.Start();
         var clock = Stopwatch.StartNew();
         var report = await merger.MergeAsync(RunId, Kind, work);
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        cpu.Stop();
         var files = report.MergedKeys.Sum(m => m.FileCount);
         Directory.Delete(work, recursive: true);
         return files == 2510 ? elapsed : throw new InvalidOperationException($"The merge wrote {files} files, expected 2510.");
     }
 
-    private static double CopyWithKernel(List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
+    internal static double CopyWithKernel(List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
     {
         foreach (var directory in picks.Select(p => Path.GetDirectoryName(Path.Combine(target, p.LocalPath))!).Distinct())
         {
             Directory.CreateDirectory(directory);
         }
 
+        var cpu = ProcessCpu.Start();
         var clock = Stopwatch.StartNew();
         Parallel.ForEach(picks, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, pick =>
         {
@@ -182,17 +185,19 @@ internal static class MergeVersusPython
             }
         });
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        cpu.Stop();
         Directory.Delete(target, recursive: true);
         return elapsed;
     }
 
-    private static async Task<double> CopyWithStorageAsync(LocalObjectStorage storage, List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
+    internal static async Task<double> CopyWithStorageAsync(LocalObjectStorage storage, List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
     {
         foreach (var directory in picks.Select(p => Path.GetDirectoryName(Path.Combine(target, p.LocalPath))!).Distinct())
         {
             Directory.CreateDirectory(directory);
         }
 
+        var cpu = ProcessCpu.Start();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(picks, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (pick, ct) =>
         {
@@ -207,11 +212,12 @@ internal static class MergeVersusPython
             }
         });
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        cpu.Stop();
         Directory.Delete(target, recursive: true);
         return elapsed;
     }
 
-    private static string Python(string script, string command, string dir)
+    internal static string Python(string script, string command, string dir)
     {
         using var process = Process.Start(new ProcessStartInfo("python3", [script, command, dir]) { RedirectStandardOutput = true, UseShellExecute = false })!;
         var output = process.StandardOutput.ReadToEnd().Trim();

@@ -244,7 +244,7 @@ public sealed partial class PostRunMerger
 
             try
             {
-                TransferPaths.EnsureNoFileDirectoryClash(localKeyDirectory, files.Keys.Select(r => (slice.Prefix + r, Path.Join(localKeyDirectory, r))));
+                TransferPaths.EnsureNoFileDirectoryClash(files.Keys, r => r, r => slice.Prefix + r);
             }
             catch (UnsafeObjectKeyException e)
             {
@@ -289,6 +289,16 @@ public sealed partial class PostRunMerger
             return "it contains '\\' (a separator on Windows)";
         }
 
+        if (TransferPaths.ExplainUnsafeRelativePath(relative) is { } reason)
+        {
+            return reason;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            return null; // safe segments cannot leave the key directory on Unix: no path to build per manifest entry
+        }
+
         try
         {
             TransferPaths.ToLocalPath(localKeyDirectory, slice.Prefix, slice.Prefix + relative);
@@ -321,7 +331,7 @@ public sealed partial class PostRunMerger
             // A slice whose manifest names a file that is not there is dropped and the choice made again without it.
             while (true)
             {
-                var choice = Choose(key, slices, ignored, layout);
+                var choice = Choose(key, slices, ignored);
                 if (choice.Skipped is { } skip)
                 {
                     return (null, skip);
@@ -367,7 +377,7 @@ public sealed partial class PostRunMerger
     /// Rule 5's choice for one key: the newest cloud marker wins; per file the newest source time among slices of that
     /// marker's fingerprint (slices of other fingerprints, or without a marker, are reported as ignored).
     /// </summary>
-    private static (CompleteSlice? Winner, List<SliceFile>? Picks, SkippedReferenceKey? Skipped) Choose(string key, List<CompleteSlice> slices, List<IgnoredShard> ignored, ReferenceLayout layout)
+    private static (CompleteSlice? Winner, List<SliceFile>? Picks, SkippedReferenceKey? Skipped) Choose(string key, List<CompleteSlice> slices, List<IgnoredShard> ignored)
     {
         if (slices.Count == 0)
         {
@@ -409,8 +419,7 @@ public sealed partial class PostRunMerger
             .ToList();
         try
         {
-            var keyDirectory = layout.KeyDirectory(key);
-            TransferPaths.EnsureNoFileDirectoryClash(keyDirectory, picks.Select(p => (p.Slice.Prefix + p.RelativePath, Path.Join(keyDirectory, p.RelativePath))));
+            TransferPaths.EnsureNoFileDirectoryClash(picks, p => p.RelativePath, p => p.Slice.Prefix + p.RelativePath);
         }
         catch (UnsafeObjectKeyException e)
         {
@@ -516,7 +525,7 @@ public sealed partial class PostRunMerger
                     offset += n;
                 }
 
-                File.SetLastWriteTimeUtc(file, pick.SourceMtime);
+                FileTimes.SetLastWriteTimeUtc(file, pick.SourceMtime);
                 if (_options.Durability != Durability.None)
                 {
                     RandomAccess.FlushToDisk(file);
