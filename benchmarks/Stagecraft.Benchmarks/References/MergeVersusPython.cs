@@ -54,6 +54,7 @@ internal static class MergeVersusPython
             }
 
             var (python, merge, kernel, stored) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+            var (mergeCpu, kernelCpu, storedCpu) = (new List<double>(), new List<double>(), new List<double>());
             for (var round = 0; round < rounds; round++)
             {
                 // Alternate which side goes first, so drift in the machine's load favours neither.
@@ -61,20 +62,28 @@ internal static class MergeVersusPython
                 {
                     python.Add(PythonMerge(script, dir));
                     merge.Add(await MergeOnceAsync(merger, dir, $"r{round}"));
+                    mergeCpu.Add(ProcessCpu.LastMilliseconds);
                     kernel.Add(CopyWithKernel(picks, Path.Combine(dir, $"k{round}")));
+                    kernelCpu.Add(ProcessCpu.LastMilliseconds);
                     stored.Add(await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"s{round}")));
+                    storedCpu.Add(ProcessCpu.LastMilliseconds);
                 }
                 else
                 {
                     merge.Add(await MergeOnceAsync(merger, dir, $"r{round}"));
+                    mergeCpu.Add(ProcessCpu.LastMilliseconds);
                     python.Add(PythonMerge(script, dir));
                     stored.Add(await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"s{round}")));
+                    storedCpu.Add(ProcessCpu.LastMilliseconds);
                     kernel.Add(CopyWithKernel(picks, Path.Combine(dir, $"k{round}")));
+                    kernelCpu.Add(ProcessCpu.LastMilliseconds);
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: python {python[^1]:F1} ms, merge {merge[^1]:F1} ms, kernel copy {kernel[^1]:F1} ms, storage get+copy {stored[^1]:F1} ms"));
             }
 
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min python {python.Min():F1} ms, merge {merge.Min():F1} ms, kernel copy {kernel.Min():F1} ms, storage get+copy {stored.Min():F1} ms"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median process CPU: merge {Median(mergeCpu):F1} ms, kernel copy {Median(kernelCpu):F1} ms, storage get+copy {Median(storedCpu):F1} ms ({Median(storedCpu) / Median(kernelCpu):F2}x)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median python merge_baseline.py: {Median(python):F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median PostRunMerger:           {Median(merge):F1} ms  -> {Median(python) / Median(merge):F2}x faster"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median copy_file_range copy:     {Median(kernel):F1} ms"));
