@@ -7,6 +7,12 @@ if (args is ["merge-vs-python", .. var rest])
     return await Stagecraft.Benchmarks.References.MergeVersusPython.RunAsync(rest);
 }
 
+// `-- merge-profile DIR PHASE [ROUNDS]`: repeats one phase of merge-vs-python alone, for a profiler (benchmarks/README.md).
+if (args is ["merge-profile", .. var profileArgs])
+{
+    return await Stagecraft.Benchmarks.References.MergeProfile.RunAsync(profileArgs);
+}
+
 // `-- listing DIR [OBJECTS]`: LocalObjectStorage listing at 100,000 objects in one folder (benchmarks/README.md).
 if (args is ["listing", .. var listingArgs])
 {

@@ -207,7 +207,7 @@ public abstract class CliCommandTests
             // by the age rule like a finished run, and said so; the live running run is not.
             var record = (await new PipelineRunCatalog(store.Storage).TryGetAsync(runs[2]))!;
             var silent = new PipelineRunOwner { Id = "elsewhere:4242:0001", Host = "another-host", ProcessId = 4242, Heartbeat = DateTimeOffset.UtcNow.AddHours(-1) };
-            await store.Storage.PutAsync(new RunPaths(runs[2]).PipelineRecord, new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(record with { Status = PipelineRunStatus.Running, Owner = silent }, RecordJson)));
+            await store.Storage.PutAsync(PipelinePaths.PipelineRecord(runs[2]), new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(record with { Status = PipelineRunStatus.Running, Owner = silent }, RecordJson)));
             var abandoned = await store.RunAsync("cache", "prune", "--older-than", "0s", "--grace", "0s");
             Assert.True(abandoned.ExitCode == 0, abandoned.ToString());
             Assert.Contains($"removed run {runs[2]} (abandoned: recorded Running, its owner is gone)", abandoned.Stdout, StringComparison.Ordinal);

@@ -22,9 +22,9 @@ namespace Stagecraft.Benchmarks.References;
 /// </remarks>
 internal static class MergeVersusPython
 {
-    private const string RunId = "bench-py";
-    private const string Kind = "otf";
-    private const int Parallelism = 8;
+    internal const string RunId = "bench-py";
+    internal const string Kind = "otf";
+    internal const int Parallelism = 8;
     private const int Warmups = 5;
 
     public static async Task<int> RunAsync(string[] args)
@@ -54,6 +54,7 @@ internal static class MergeVersusPython
             }
 
             var (python, merge, kernel, stored) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
+            var (mergeCpu, kernelCpu, storedCpu) = (new List<double>(), new List<double>(), new List<double>());
             for (var round = 0; round < rounds; round++)
             {
                 // Alternate which side goes first, so drift in the machine's load favours neither.
@@ -61,20 +62,28 @@ internal static class MergeVersusPython
                 {
                     python.Add(PythonMerge(script, dir));
                     merge.Add(await MergeOnceAsync(merger, dir, $"r{round}"));
+                    mergeCpu.Add(ProcessCpu.LastMilliseconds);
                     kernel.Add(CopyWithKernel(picks, Path.Combine(dir, $"k{round}")));
+                    kernelCpu.Add(ProcessCpu.LastMilliseconds);
                     stored.Add(await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"s{round}")));
+                    storedCpu.Add(ProcessCpu.LastMilliseconds);
                 }
                 else
                 {
                     merge.Add(await MergeOnceAsync(merger, dir, $"r{round}"));
+                    mergeCpu.Add(ProcessCpu.LastMilliseconds);
                     python.Add(PythonMerge(script, dir));
                     stored.Add(await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"s{round}")));
+                    storedCpu.Add(ProcessCpu.LastMilliseconds);
                     kernel.Add(CopyWithKernel(picks, Path.Combine(dir, $"k{round}")));
+                    kernelCpu.Add(ProcessCpu.LastMilliseconds);
                 }
 
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: python {python[^1]:F1} ms, merge {merge[^1]:F1} ms, kernel copy {kernel[^1]:F1} ms, storage get+copy {stored[^1]:F1} ms"));
             }
 
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min python {python.Min():F1} ms, merge {merge.Min():F1} ms, kernel copy {kernel.Min():F1} ms, storage get+copy {stored.Min():F1} ms"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median process CPU: merge {Median(mergeCpu):F1} ms, kernel copy {Median(kernelCpu):F1} ms, storage get+copy {Median(storedCpu):F1} ms ({Median(storedCpu) / Median(kernelCpu):F2}x)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median python merge_baseline.py: {Median(python):F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median PostRunMerger:           {Median(merge):F1} ms  -> {Median(python) / Median(merge):F2}x faster"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median copy_file_range copy:     {Median(kernel):F1} ms"));
@@ -95,7 +104,7 @@ internal static class MergeVersusPython
     }
 
     /// <summary>Loads the generated shards into the storage layout the merge reads (same bytes, same source times).</summary>
-    private static async Task<List<(string ObjectKey, string SourceFile, string LocalPath)>> LoadAsync(string run, LocalObjectStorage storage)
+    internal static async Task<List<(string ObjectKey, string SourceFile, string LocalPath)>> LoadAsync(string run, LocalObjectStorage storage)
     {
         var paths = new ReferencePaths(RunId);
         var winners = new Dictionary<(string Key, string Relative), (long Mtime, string ObjectKey, string SourceFile)>();
@@ -149,25 +158,28 @@ internal static class MergeVersusPython
         return double.Parse(seconds, CultureInfo.InvariantCulture) * 1000;
     }
 
-    private static async Task<double> MergeOnceAsync(PostRunMerger merger, string dir, string name)
+    internal static async Task<double> MergeOnceAsync(PostRunMerger merger, string dir, string name)
     {
         var work = Path.Combine(dir, "cs-" + name);
         HardLinks.CopyTree(Path.Combine(dir, "local.pristine"), work);
+        var cpu = ProcessCpu.Start();
         var clock = Stopwatch.StartNew();
         var report = await merger.MergeAsync(RunId, Kind, work);
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        cpu.Stop();
         var files = report.MergedKeys.Sum(m => m.FileCount);
         Directory.Delete(work, recursive: true);
         return files == 2510 ? elapsed : throw new InvalidOperationException($"The merge wrote {files} files, expected 2510.");
     }
 
-    private static double CopyWithKernel(List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
+    internal static double CopyWithKernel(List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
     {
         foreach (var directory in picks.Select(p => Path.GetDirectoryName(Path.Combine(target, p.LocalPath))!).Distinct())
         {
             Directory.CreateDirectory(directory);
         }
 
+        var cpu = ProcessCpu.Start();
         var clock = Stopwatch.StartNew();
         Parallel.ForEach(picks, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, pick =>
         {
@@ -182,17 +194,19 @@ internal static class MergeVersusPython
             }
         });
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        cpu.Stop();
         Directory.Delete(target, recursive: true);
         return elapsed;
     }
 
-    private static async Task<double> CopyWithStorageAsync(LocalObjectStorage storage, List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
+    internal static async Task<double> CopyWithStorageAsync(LocalObjectStorage storage, List<(string ObjectKey, string SourceFile, string LocalPath)> picks, string target)
     {
         foreach (var directory in picks.Select(p => Path.GetDirectoryName(Path.Combine(target, p.LocalPath))!).Distinct())
         {
             Directory.CreateDirectory(directory);
         }
 
+        var cpu = ProcessCpu.Start();
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(picks, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (pick, ct) =>
         {
@@ -207,11 +221,12 @@ internal static class MergeVersusPython
             }
         });
         var elapsed = clock.Elapsed.TotalMilliseconds;
+        cpu.Stop();
         Directory.Delete(target, recursive: true);
         return elapsed;
     }
 
-    private static string Python(string script, string command, string dir)
+    internal static string Python(string script, string command, string dir)
     {
         using var process = Process.Start(new ProcessStartInfo("python3", [script, command, dir]) { RedirectStandardOutput = true, UseShellExecute = false })!;
         var output = process.StandardOutput.ReadToEnd().Trim();

@@ -72,7 +72,8 @@ public sealed class GcpPipelineRunner : IAsyncDisposable
             {
                 var bundleOptions = options.Bundle.LoggerFactory is NullLoggerFactory ? options.Bundle with { LoggerFactory = options.LoggerFactory } : options.Bundle;
                 bundle = await AppBundleBuilder.BuildAndUploadAsync(storage, bundleOptions, cancellationToken).ConfigureAwait(false);
-                backend = new GceRunBackend(options.Compute with { Bundle = bundle }, storage, transport: null, options.LoggerFactory);
+                var computeOptions = options.Compute.LoggerFactory is NullLoggerFactory ? options.Compute with { LoggerFactory = options.LoggerFactory } : options.Compute;
+                backend = new GceRunBackend(storage, computeOptions with { Bundle = bundle });
                 runnerOptions = runnerOptions with
                 {
                     Placement = options.Compute.Profiles.Keys.ToDictionary(profile => profile, IRunBackend (_) => backend, StringComparer.Ordinal),

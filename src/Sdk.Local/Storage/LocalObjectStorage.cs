@@ -89,7 +89,7 @@ public sealed class LocalObjectStorage : IObjectStorage
         ObjectKey.Validate(key);
         cancellationToken.ThrowIfCancellationRequested();
         using var activity = StartActivity("Get", key);
-        var file = ObjectFile.TryOpen(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, key)) ?? throw new ObjectNotFoundException(key);
+        var file = ObjectFile.TryOpen(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, key), key) ?? throw new ObjectNotFoundException(key);
         try
         {
             var info = file.Info;
@@ -113,7 +113,7 @@ public sealed class LocalObjectStorage : IObjectStorage
     {
         ObjectKey.Validate(key);
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(ObjectFile.TryReadInfo(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, key)));
+        return Task.FromResult(ObjectFile.TryReadInfo(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, key), key));
     }
 
     /// <inheritdoc/>
@@ -144,7 +144,7 @@ public sealed class LocalObjectStorage : IObjectStorage
         var lockHandle = await FileLock.AcquireAsync(_stripes.LockPath(key), cancellationToken).ConfigureAwait(false);
         await using (lockHandle.ConfigureAwait(false))
         {
-            var current = ObjectFile.TryReadInfo(path);
+            var current = ObjectFile.TryReadInfo(path, key);
             if (options?.IfGenerationMatch is { } expected && expected != (current?.Generation ?? 0))
             {
                 throw new PreconditionFailedException(key, expected, current?.Generation ?? 0);
@@ -174,7 +174,7 @@ public sealed class LocalObjectStorage : IObjectStorage
         ObjectKey.Validate(destinationKey, nameof(destinationKey));
         using var activity = StartActivity("Copy", destinationKey);
         activity?.SetTag(StagecraftTags.StorageSourceKey, sourceKey);
-        using var source = ObjectFile.TryOpen(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, sourceKey)) ?? throw new ObjectNotFoundException(sourceKey);
+        using var source = ObjectFile.TryOpen(ObjectPathEncoding.ObjectFilePath(_objectsDirectory, sourceKey), sourceKey) ?? throw new ObjectNotFoundException(sourceKey);
         if (options?.IfSourceGenerationMatch is { } expected && expected != source.Info.Generation)
         {
             throw new PreconditionFailedException(sourceKey, expected, source.Info.Generation);
@@ -254,7 +254,7 @@ public sealed class LocalObjectStorage : IObjectStorage
         await using (lockHandle.ConfigureAwait(false))
         {
             // From here on nothing is cancellable: the commit is short and must not stop half-way.
-            var current = ObjectFile.TryReadInfo(path);
+            var current = ObjectFile.TryReadInfo(path, key);
             var actual = current?.Generation ?? 0;
             if (ifGenerationMatch is { } expected && expected != actual)
             {
@@ -418,6 +418,11 @@ public sealed class LocalObjectStorage : IObjectStorage
 
     private static Activity? StartActivity(string operation, string key)
     {
+        if (!Activities.HasListeners())
+        {
+            return null; // the common case: no name built, nothing allocated per operation
+        }
+
         var activity = Activities.StartActivity("LocalObjectStorage." + operation);
         activity?.SetTag(StagecraftTags.StorageKey, key);
         return activity;

@@ -84,6 +84,10 @@ internal sealed class ObjectContentStream(SafeFileHandle handle, long start, lon
             }
 
             file.Position = written;
+            if (_position >= length)
+            {
+                return; // all copied in the kernel: no buffer to rent, no final read to make
+            }
         }
 
         await base.CopyToAsync(destination, bufferSize, cancellationToken).ConfigureAwait(false);

@@ -41,9 +41,20 @@ internal static class ObjectPathEncoding
 
     private static readonly SearchValues<char> PlainCharacters = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789._-");
 
+    private static readonly SearchValues<char> PlainCharactersAndSlash = SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789._-/");
+
     /// <summary>The path of the object file for <paramref name="key"/> (a valid key).</summary>
     public static string ObjectFilePath(string objectsRoot, string key)
     {
+        // The common key, plain characters in segments of readable length, encodes segment by segment to itself: the path
+        // is the key below the root (computed on every Get and Stat, so without splitting it into segments).
+        if (IsPlainKey(key))
+        {
+            return Path.DirectorySeparatorChar == '/'
+                ? string.Concat(objectsRoot, "/", key, "#")
+                : string.Concat(objectsRoot, Path.DirectorySeparatorChar.ToString(), key.Replace('/', Path.DirectorySeparatorChar), "#");
+        }
+
         var segments = key.Split('/');
         var parts = new string[segments.Length + 1];
         parts[0] = objectsRoot;
@@ -65,6 +76,33 @@ internal static class ObjectPathEncoding
         {
             path = Path.Join(path, EncodeSegment(segments[i]));
             yield return (path, segments[i]);
+        }
+    }
+
+    /// <summary>True when every segment of <paramref name="key"/> is plain and at most <see cref="MaxPlainNameLength"/> long.</summary>
+    private static bool IsPlainKey(string key)
+    {
+        var rest = key.AsSpan();
+        if (rest.ContainsAnyExcept(PlainCharactersAndSlash))
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            var slash = rest.IndexOf('/');
+            var segment = slash < 0 ? rest : rest[..slash];
+            if (segment.Length > MaxPlainNameLength)
+            {
+                return false;
+            }
+
+            if (slash < 0)
+            {
+                return true;
+            }
+
+            rest = rest[(slash + 1)..];
         }
     }
 

@@ -329,7 +329,7 @@ public static partial class AtomicFile
     {
         if (options.LastWriteTimeUtc is { } mtime)
         {
-            File.SetLastWriteTimeUtc(handle, DateTime.SpecifyKind(mtime, DateTimeKind.Utc));
+            FileTimes.SetLastWriteTimeUtc(handle, mtime);
         }
 
         if (options.Durability != Durability.None)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Stagecraft.Storage;
@@ -69,6 +70,7 @@ public static class ObjectKey
         return Validate(key, nameof(relativePath));
     }
 
+    // Every key of every Get, Stat and Put passes here: one pass per rule over the characters, no substrings.
     private static string? Check(string key, bool allowTrailingSlash)
     {
         if (key.Length == 0)
@@ -81,22 +83,28 @@ public static class ObjectKey
             return "it must be relative (no leading '/')";
         }
 
-        foreach (var c in key)
+        // char.IsControl: U+0000–U+001F and U+007F–U+009F.
+        var control = key.AsSpan().IndexOfAny(ControlCharacters);
+        if (control >= 0)
         {
-            if (char.IsControl(c))
-            {
-                return $"it contains the control character U+{(int)c:X4}";
-            }
+            return $"it contains the control character U+{(int)key[control]:X4}";
         }
 
         int bytes;
-        try
+        if (Ascii.IsValid(key))
         {
-            bytes = StrictUtf8.GetByteCount(key);
+            bytes = key.Length;
         }
-        catch (EncoderFallbackException)
+        else
         {
-            return "it is not valid Unicode (lone surrogate)";
+            try
+            {
+                bytes = StrictUtf8.GetByteCount(key);
+            }
+            catch (EncoderFallbackException)
+            {
+                return "it is not valid Unicode (lone surrogate)";
+            }
         }
 
         if (bytes > MaxUtf8Bytes)
@@ -104,26 +112,34 @@ public static class ObjectKey
             return $"it is {bytes} UTF-8 bytes long, more than {MaxUtf8Bytes}";
         }
 
-        var body = allowTrailingSlash && key.EndsWith('/') ? key[..^1] : key;
+        var body = allowTrailingSlash && key.EndsWith('/') ? key.AsSpan(0, key.Length - 1) : key.AsSpan();
         if (body.Length == 0)
         {
             return "it has an empty segment";
         }
 
-        foreach (var segment in body.Split('/'))
+        foreach (var range in body.Split('/'))
         {
-            switch (segment)
+            var segment = body[range];
+            if (segment.Length == 0)
             {
-                case "":
-                    return "it has an empty segment ('//' or a trailing '/')";
-                case ".":
-                case "..":
-                    return $"it has a '{segment}' segment";
+                return "it has an empty segment ('//' or a trailing '/')";
+            }
+
+            if (segment is "." or "..")
+            {
+                return $"it has a '{segment}' segment";
             }
         }
 
         return null;
     }
+
+    private static readonly SearchValues<char> ControlCharacters = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F" +
+        "\u007F\u0080\u0081\u0082\u0083\u0084\u0085\u0086\u0087\u0088\u0089\u008A\u008B\u008C\u008D\u008E\u008F" +
+        "\u0090\u0091\u0092\u0093\u0094\u0095\u0096\u0097\u0098\u0099\u009A\u009B\u009C\u009D\u009E\u009F");
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 

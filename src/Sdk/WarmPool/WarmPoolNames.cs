@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace Stagecraft.WarmPool;
 
 /// <summary>The rules for warm-pool profile names and instance ids (both become key segments and machine names).</summary>
-internal static class WarmPoolNames
+public static class WarmPoolNames
 {
     /// <summary>The prefix of every generated instance id (also the VM name on Compute Engine).</summary>
     public const string InstancePrefix = "scw-";

@@ -93,6 +93,8 @@ public sealed class PipelineWorkerHostTests : IAsyncLifetime
 
         public BackendCapabilities Capabilities => inner.Capabilities;
 
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
+
         public IReadOnlyList<RunSpec> Launched
         {
             get

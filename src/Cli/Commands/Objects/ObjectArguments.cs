@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Stagecraft.Cli.Hosting;
+using Stagecraft.Pipelines;
 using Stagecraft.Runs;
 using Stagecraft.Storage;
 
@@ -11,7 +12,7 @@ internal static class ObjectArguments
     /// <summary>A run whose keys help texts show, built like every run key.</summary>
     public static RunPaths ExampleRun { get; } = new("train-20260131-1200-0f3a");
 
-    public static Argument<string> Key() => new("KEY") { Description = $"The object key (e.g. {ExampleRun.PipelineRecord})." };
+    public static Argument<string> Key() => new("KEY") { Description = $"The object key (e.g. {PipelinePaths.PipelineRecord(ExampleRun.RunId)})." };
 
     public static string ValidKey(string text) => CliInput.Check("object key", text, () => ObjectKey.Validate(text));
 }

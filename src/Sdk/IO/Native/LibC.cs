@@ -133,5 +133,12 @@ internal static partial class LibC
     [LibraryImport(Library, EntryPoint = "fstatfs", SetLastError = true)]
     internal static unsafe partial int Fstatfs(SafeHandle fd, byte* buffer);
 
+    /// <summary>Linux, 64-bit: <c>futimens</c> with two <c>struct timespec</c> of two machine words each (access, then modification).</summary>
+    [LibraryImport(Library, EntryPoint = "futimens", SetLastError = true)]
+    internal static unsafe partial int Futimens(SafeHandle fd, long* times);
+
+    /// <summary>Linux: the <c>tv_nsec</c> value that leaves a time as it is.</summary>
+    internal const long UTIME_OMIT = (1L << 30) - 2;
+
     internal static string Describe(int errno) => $"errno {errno}: {Marshal.GetPInvokeErrorMessage(errno)}";
 }

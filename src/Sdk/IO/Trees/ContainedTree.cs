@@ -144,7 +144,7 @@ internal sealed class ContainedTree : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (lastWriteTimeUtc is { } time)
                 {
-                    File.SetLastWriteTimeUtc(handle, DateTime.SpecifyKind(time, DateTimeKind.Utc));
+                    FileTimes.SetLastWriteTimeUtc(handle, time);
                 }
 
                 if (durability != Durability.None)
@@ -197,7 +197,7 @@ internal sealed class ContainedTree : IDisposable
         }
 
         using var handle = new SafeFileHandle(fd, ownsHandle: true);
-        File.SetLastWriteTimeUtc(handle, DateTime.SpecifyKind(lastWriteTimeUtc, DateTimeKind.Utc));
+        FileTimes.SetLastWriteTimeUtc(handle, lastWriteTimeUtc);
         return true;
     }
 

@@ -5,7 +5,7 @@ namespace Stagecraft.IO;
 /// <param name="Files">The tree's files, sorted by relative path (ordinal).</param>
 /// <param name="SkippedLinks">Links not followed, sorted by relative path.</param>
 /// <param name="Leftovers">Full paths of temporary files and trees a killed writer left (never part of the tree).</param>
-internal sealed record DirectoryWalk(
+public sealed record DirectoryWalk(
     string Root,
     IReadOnlyList<WalkedFile> Files,
     IReadOnlyList<SkippedLink> SkippedLinks,

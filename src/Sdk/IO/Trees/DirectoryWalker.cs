@@ -21,7 +21,7 @@ namespace Stagecraft.IO;
 /// </list>
 /// <para>The walk takes no lock; a directory removed while it is walked is left out.</para>
 /// </remarks>
-internal static class DirectoryWalker
+public static class DirectoryWalker
 {
     private static readonly EnumerationOptions Everything = new() { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false, MatchType = MatchType.Simple };
 

@@ -4,4 +4,4 @@ namespace Stagecraft.IO;
 /// <param name="RelativePath">Its path below the root, <c>/</c>-separated (the link's name when reached through a link).</param>
 /// <param name="FullPath">Where to read it: the file itself, or the link's resolved target.</param>
 /// <param name="ThroughLink">Whether a symbolic link (to it or to a directory above it) was followed to reach it.</param>
-internal sealed record WalkedFile(string RelativePath, string FullPath, bool ThroughLink);
+public sealed record WalkedFile(string RelativePath, string FullPath, bool ThroughLink);

@@ -21,9 +21,7 @@ internal sealed partial class BackendRunTracker
         _dispatcher = new InFlightDispatcher(
             store,
             processes,
-            new InFlightDispatcherOptions { OwnerId = RunOwnership.NewOwnerId(hostName), HostName = hostName },
-            timeProvider,
-            loggerFactory.CreateLogger<InFlightDispatcher>());
+            new InFlightDispatcherOptions { OwnerId = RunOwnership.NewOwnerId(hostName), HostName = hostName, TimeProvider = timeProvider, LoggerFactory = loggerFactory });
     }
 
     /// <summary>Before the launch: a run that cannot be recorded is not launched (it could leak).</summary>

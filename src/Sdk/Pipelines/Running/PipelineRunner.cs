@@ -245,9 +245,7 @@ public sealed class PipelineRunner : IPipelineRunner
         var reaper = new OrphanReaper(
             registry,
             ProcessTable!,
-            new OrphanReaperOptions { Backends = RunBackends, HostName = HostName },
-            TimeProvider,
-            LoggerFactory.CreateLogger<OrphanReaper>());
+            new OrphanReaperOptions { Backends = RunBackends, HostName = HostName, TimeProvider = TimeProvider, LoggerFactory = LoggerFactory });
         return reaper.ReapAsync(cancellationToken);
     }
 

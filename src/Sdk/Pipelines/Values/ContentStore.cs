@@ -14,10 +14,21 @@ internal sealed class ContentStore(IObjectStorage storage)
     private const string OctetStream = "application/octet-stream";
 
     /// <summary>Stores the file's bytes (unless already stored) and returns the reference.</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="relativePath">Where the file sits in the stored value.</param>
+    /// <param name="knownDigest">
+    /// The file's digest when the caller's own walk of the tree hashed it in the same operation (the directory walker of
+    /// <see cref="TreeFingerprint"/>): then the file is not read a second time just to hash it. The reference then
+    /// describes the file as that walk saw it — the same bytes the value's fingerprint is made of, so the two agree — and
+    /// hashing again would not make it safer, since the file may change right after any pass. What must never happen, bytes
+    /// stored under another content's key, is still excluded: an upload hashes what it copies and fails when the bytes
+    /// are no longer the digest's.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the hashing or the upload.</param>
     /// <exception cref="ContentIntegrityException">The file changed between hashing and uploading it.</exception>
-    public async Task<StoredObject> PutFileAsync(string path, string relativePath, CancellationToken cancellationToken)
+    public async Task<StoredObject> PutFileAsync(string path, string relativePath, ContentDigest? knownDigest, CancellationToken cancellationToken)
     {
-        var (sha256, size) = await FileContentHash.ComputeAsync(path, cancellationToken).ConfigureAwait(false);
+        var (sha256, size) = knownDigest ?? await HashFileAsync(path, cancellationToken).ConfigureAwait(false);
         var key = PipelinePaths.Content(sha256);
         var (existing, damaged) = await TryReferenceExistingAsync(key, sha256, size, relativePath, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
@@ -33,6 +44,12 @@ internal sealed class ContentStore(IObjectStorage storage)
         {
             return await UploadAsync(key, checking, sha256, size, OctetStream, relativePath, damaged, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private static async Task<ContentDigest> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        var (sha256, size) = await FileContentHash.ComputeAsync(path, cancellationToken).ConfigureAwait(false);
+        return new ContentDigest(sha256, size);
     }
 
     /// <summary>Stores <paramref name="bytes"/> (unless already stored) and returns the reference.</summary>

@@ -123,14 +123,15 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
             rootName = signal.IsDirectory ? "directory" : "file";
         }
 
-        IReadOnlyList<(string Local, string Relative, string? Sha256)> files;
+        IReadOnlyList<(string Local, string Relative, ContentDigest? Digest)> files;
         if (signal.IsDirectory)
         {
-            // The tree and its per-file hashes come from TreeFingerprint (the shared directory walker, hashed in parallel).
-            var entries = new List<(string, string, string?)>();
+            // The tree and its per-file hashes come from TreeFingerprint (the shared directory walker, hashed in parallel);
+            // the content store takes those digests instead of reading every file again.
+            var entries = new List<(string, string, ContentDigest?)>();
             await foreach (var entry in TreeFingerprint.EnumerateEntriesAsync(signal.Path, null, cancellationToken).ConfigureAwait(false))
             {
-                entries.Add((Path.Combine(signal.Path, entry.RelativePath), rootName + "/" + entry.RelativePath, entry.Sha256));
+                entries.Add((Path.Combine(signal.Path, entry.RelativePath), rootName + "/" + entry.RelativePath, new ContentDigest(entry.Sha256, entry.Size)));
             }
 
             files = entries;
@@ -148,9 +149,9 @@ internal sealed class StageValueStore(IObjectStorage storage, JsonSerializerOpti
         var objects = ImmutableArray.CreateBuilder<StoredObject>(files.Count);
         using var fingerprint = new FingerprintBuilder();
         fingerprint.Add("format", signal.Kind).Add("root", rootName);
-        foreach (var (local, relative, _) in files)
+        foreach (var (local, relative, digest) in files)
         {
-            var stored = await _content.PutFileAsync(local, relative, cancellationToken).ConfigureAwait(false);
+            var stored = await _content.PutFileAsync(local, relative, digest, cancellationToken).ConfigureAwait(false);
             fingerprint.Add("path", relative).Add("sha256", stored.Sha256);
             objects.Add(stored);
         }

@@ -246,7 +246,7 @@ public sealed partial class PostRunMerger
 
             try
             {
-                TransferPaths.EnsureNoFileDirectoryClash(localKeyDirectory, files.Keys.Select(r => (slice.Prefix + r, Path.Join(localKeyDirectory, r))));
+                TransferPaths.EnsureNoFileDirectoryClash(files.Keys, r => r, r => slice.Prefix + r);
             }
             catch (UnsafeObjectKeyException e)
             {
@@ -291,6 +291,16 @@ public sealed partial class PostRunMerger
             return "it contains '\\' (a separator on Windows)";
         }
 
+        if (TransferPaths.ExplainUnsafeRelativePath(relative) is { } reason)
+        {
+            return reason;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            return null; // safe segments cannot leave the key directory on Unix: no path to build per manifest entry
+        }
+
         try
         {
             TransferPaths.ToLocalPath(localKeyDirectory, slice.Prefix, slice.Prefix + relative);
@@ -323,7 +333,7 @@ public sealed partial class PostRunMerger
             // A slice whose manifest names a file that is not there is dropped and the choice made again without it.
             while (true)
             {
-                var choice = Choose(key, slices, ignored, layout);
+                var choice = Choose(key, slices, ignored);
                 if (choice.Skipped is { } skip)
                 {
                     return (null, skip);
@@ -369,7 +379,7 @@ public sealed partial class PostRunMerger
     /// Rule 5's choice for one key: the newest cloud marker wins; per file the newest source time among slices of that
     /// marker's fingerprint (slices of other fingerprints, or without a marker, are reported as ignored).
     /// </summary>
-    private static (CompleteSlice? Winner, List<SliceFile>? Picks, SkippedReferenceKey? Skipped) Choose(string key, List<CompleteSlice> slices, List<IgnoredShard> ignored, ReferenceLayout layout)
+    private static (CompleteSlice? Winner, List<SliceFile>? Picks, SkippedReferenceKey? Skipped) Choose(string key, List<CompleteSlice> slices, List<IgnoredShard> ignored)
     {
         if (slices.Count == 0)
         {
@@ -411,8 +421,7 @@ public sealed partial class PostRunMerger
             .ToList();
         try
         {
-            var keyDirectory = layout.KeyDirectory(key);
-            TransferPaths.EnsureNoFileDirectoryClash(keyDirectory, picks.Select(p => (p.Slice.Prefix + p.RelativePath, Path.Join(keyDirectory, p.RelativePath))));
+            TransferPaths.EnsureNoFileDirectoryClash(picks, p => p.RelativePath, p => p.Slice.Prefix + p.RelativePath);
         }
         catch (UnsafeObjectKeyException e)
         {
@@ -518,7 +527,7 @@ public sealed partial class PostRunMerger
                     offset += n;
                 }
 
-                File.SetLastWriteTimeUtc(file, pick.SourceMtime);
+                FileTimes.SetLastWriteTimeUtc(file, pick.SourceMtime);
                 if (_options.Durability != Durability.None)
                 {
                     RandomAccess.FlushToDisk(file);

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Globalization;
 using System.Text.Json;
 using Stagecraft.Storage.Transfers;
@@ -23,40 +24,74 @@ internal static class SourceMtimes
     }
 
     /// <summary>Parses a sidecar; null with <paramref name="error"/> set when it is not one.</summary>
+    /// <remarks>
+    /// One pass of a JSON reader straight into the result: a merge reads a sidecar per slice, thousands of entries in
+    /// all, and building a string for each time only to parse it was a tenth of the merge's CPU. Paths go into a plain
+    /// (ordinal) dictionary: a sorted one would compare them with the culture's collation, which is slow and may call
+    /// two different paths equal. A path listed twice keeps its last time, as a dictionary deserialiser would.
+    /// </remarks>
     public static Dictionary<string, DateTime>? TryParse(ReadOnlySpan<byte> json, out string? error)
     {
-        // A plain (ordinal) dictionary: a sorted one would compare paths with the culture's collation, which is slow and may
-        // call two different paths equal.
-        Dictionary<string, string>? map;
         try
         {
-            map = JsonSerializer.Deserialize(json, ReferencesJsonContext.Default.DictionaryStringString);
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType == JsonTokenType.Null)
+            {
+                error = $"{ReferenceFileNames.SourceMtimes} is null";
+                return null;
+            }
+
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new JsonException($"expected an object, found {reader.TokenType}");
+            }
+
+            var result = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var path = reader.GetString()!;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.String)
+                {
+                    throw new JsonException($"the value of '{path}' is not a string");
+                }
+
+                if (!TryParseTime(ref reader, out var time))
+                {
+                    error = $"{ReferenceFileNames.SourceMtimes} has '{reader.GetString()}' for '{path}', not a UTC ISO 8601 time";
+                    return null;
+                }
+
+                result[path] = time;
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                throw new JsonException("the object does not end where the document does");
+            }
+
+            error = null;
+            return result;
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             error = $"{ReferenceFileNames.SourceMtimes} is not a JSON object of path to time ({e.Message})";
             return null;
         }
+    }
 
-        if (map is null)
+    /// <summary>
+    /// The round-trip ("O") UTC time at the reader. What <see cref="TransferMetadata.FormatLastWriteTime"/> writes —
+    /// <c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>, 28 bytes without escapes — is parsed from the bytes; anything else goes the
+    /// way of a string and <see cref="DateTime.TryParseExact(string, string, IFormatProvider, DateTimeStyles, out DateTime)"/>.
+    /// </summary>
+    private static bool TryParseTime(ref Utf8JsonReader reader, out DateTime time)
+    {
+        if (!reader.ValueIsEscaped && !reader.HasValueSequence && reader.ValueSpan is { Length: 28 } bytes && bytes[^1] == (byte)'Z'
+            && Utf8Parser.TryParse(bytes, out time, out var consumed, 'O') && consumed == bytes.Length && time.Kind == DateTimeKind.Utc)
         {
-            error = $"{ReferenceFileNames.SourceMtimes} is null";
-            return null;
+            return true;
         }
 
-        var result = new Dictionary<string, DateTime>(map.Count, StringComparer.Ordinal);
-        foreach (var (path, text) in map)
-        {
-            if (!DateTime.TryParseExact(text, "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var time) || time.Kind != DateTimeKind.Utc)
-            {
-                error = $"{ReferenceFileNames.SourceMtimes} has '{text}' for '{path}', not a UTC ISO 8601 time";
-                return null;
-            }
-
-            result[path] = time;
-        }
-
-        error = null;
-        return result;
+        return DateTime.TryParseExact(reader.GetString(), "O", CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out time) && time.Kind == DateTimeKind.Utc;
     }
 }

@@ -113,7 +113,7 @@ public static class ObjectStorageTransferExtensions
             .Order(Comparer<ObjectInfo>.Create((a, b) => ObjectKeyComparer.Instance.Compare(a.Key, b.Key)))
             .Select(info => (Info: info, LocalPath: TransferPaths.ToLocalPath(root, keyPrefix, info.Key), Relative: info.Key[keyPrefix.Length..]))
             .ToList();
-        TransferPaths.EnsureNoFileDirectoryClash(root, plan.Select(item => (item.Info.Key, item.LocalPath)));
+        TransferPaths.EnsureNoFileDirectoryClash(plan, item => item.Relative, item => item.Info.Key);
         ContainedTree.EnsureNoLinks(root, plan.Select(item => item.Relative));
         Directory.CreateDirectory(root);
         foreach (var directory in plan.Select(item => Path.GetDirectoryName(item.LocalPath)!).Distinct(StringComparer.Ordinal))

@@ -1,9 +1,11 @@
+using System.Buffers;
+
 namespace Stagecraft.Storage.Transfers;
 
 /// <summary>Maps between object keys under a prefix and paths under a local directory, refusing anything unsafe.</summary>
 internal static class TransferPaths
 {
-    private static readonly char[] InvalidFileNameChars = Path.GetInvalidFileNameChars();
+    private static readonly SearchValues<char> InvalidFileNameChars = SearchValues.Create(Path.GetInvalidFileNameChars());
 
     /// <summary>A transfer prefix names a folder: empty (the whole store) or ending in <c>/</c>.</summary>
     public static string NormalizePrefix(string prefix)
@@ -32,20 +34,12 @@ internal static class TransferPaths
             throw new UnsafeObjectKeyException(key, $"it does not name a file under the prefix '{prefix}'");
         }
 
-        var segments = key[prefix.Length..].Split('/');
-        foreach (var segment in segments)
+        if (ExplainUnsafeRelativePath(key.AsSpan(prefix.Length)) is { } reason)
         {
-            if (segment is "" or "." or "..")
-            {
-                throw new UnsafeObjectKeyException(key, $"it has the path segment '{segment}'");
-            }
-
-            if (segment.IndexOfAny(InvalidFileNameChars) >= 0 || segment.AsSpan().IndexOfAnyInRange('\u0000', '\u001F') >= 0 || segment.AsSpan().IndexOfAnyInRange('\u007F', '\u009F') >= 0)
-            {
-                throw new UnsafeObjectKeyException(key, $"the segment '{segment}' is not a valid local file name");
-            }
+            throw new UnsafeObjectKeyException(key, reason);
         }
 
+        var segments = key[prefix.Length..].Split('/');
         var joined = Path.Join([root, .. segments]);
         if (!OperatingSystem.IsWindows())
         {
@@ -63,29 +57,55 @@ internal static class TransferPaths
         return full;
     }
 
+    /// <summary>
+    /// Why the <c>/</c>-separated <paramref name="relativePath"/> is not a safe path below a local root (a segment that is
+    /// empty, <c>.</c>, <c>..</c> or not a valid local file name), or null when it is one. On Unix such a path cannot leave
+    /// the root, so this check alone lets a caller that only needs the verdict skip building the path.
+    /// </summary>
+    public static string? ExplainUnsafeRelativePath(ReadOnlySpan<char> relativePath)
+    {
+        foreach (var range in relativePath.Split('/'))
+        {
+            var segment = relativePath[range];
+            if (segment is "" or "." or "..")
+            {
+                return $"it has the path segment '{segment}'";
+            }
+
+            if (segment.IndexOfAny(InvalidFileNameChars) >= 0 || segment.IndexOfAnyInRange('\u0000', '\u001F') >= 0 || segment.IndexOfAnyInRange('\u007F', '\u009F') >= 0)
+            {
+                return $"the segment '{segment}' is not a valid local file name";
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The '/'-separated path of <paramref name="fullPath"/> relative to <paramref name="root"/>.</summary>
     public static string ToRelativeKeyPath(string root, string fullPath) =>
         Path.GetRelativePath(root, fullPath).Replace(Path.DirectorySeparatorChar, '/');
 
     /// <summary>
     /// Refuses a plan where one object would be a file and another needs the same path as a directory
-    /// (keys <c>a</c> and <c>a/b</c>), before anything is written.
+    /// (keys <c>a</c> and <c>a/b</c>), before anything is written. Paths are <c>/</c>-separated and relative to the
+    /// transfer's root; keys are only built for the message.
     /// </summary>
-    public static void EnsureNoFileDirectoryClash(string root, IEnumerable<(string Key, string LocalPath)> plan)
+    public static void EnsureNoFileDirectoryClash<T>(IEnumerable<T> plan, Func<T, string> relativePath, Func<T, string> key)
     {
-        var files = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, path) in plan)
+        var files = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var item in plan)
         {
-            files[path] = key;
+            files[relativePath(item)] = item;
         }
 
-        foreach (var (key, path) in plan)
+        var folders = files.GetAlternateLookup<ReadOnlySpan<char>>();
+        foreach (var (path, item) in files)
         {
-            for (var dir = Path.GetDirectoryName(path); dir is not null && dir.Length > root.Length; dir = Path.GetDirectoryName(dir))
+            for (var at = path.LastIndexOf('/'); at > 0; at = path.LastIndexOf('/', at - 1))
             {
-                if (files.TryGetValue(dir, out var other))
+                if (folders.TryGetValue(path.AsSpan(0, at), out var other))
                 {
-                    throw new UnsafeObjectKeyException(key, $"its folder is the file of object '{other}'");
+                    throw new UnsafeObjectKeyException(key(item), $"its folder is the file of object '{key(other)}'");
                 }
             }
         }

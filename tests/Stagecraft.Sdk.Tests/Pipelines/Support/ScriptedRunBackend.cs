@@ -33,6 +33,8 @@ internal sealed class ScriptedRunBackend(PipelineRunner worker, PipelineGraph gr
     private readonly ConcurrentQueue<ScriptedOutcome> _script = new();
     private readonly ConcurrentDictionary<string, RunStatus> _status = new(StringComparer.Ordinal);
 
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
     public BackendCapabilities Capabilities { get; } = new()
     {
         Name = name,
