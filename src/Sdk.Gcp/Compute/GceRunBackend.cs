@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
 using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
+using Stagecraft.WarmPool;
 
 namespace Stagecraft.Gcp.Compute;
 
@@ -31,7 +32,7 @@ namespace Stagecraft.Gcp.Compute;
 /// Terminate records <c>143 terminated</c> (create-only, so a run that already finished keeps its code) and deletes the VM.
 /// </para>
 /// </remarks>
-public sealed class GceRunBackend : IRunBackend, IDisposable
+public sealed partial class GceRunBackend : IRunBackend, IDisposable
 {
     /// <summary>The backend's name in handles.</summary>
     public const string BackendName = "gce";
@@ -53,6 +54,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     private readonly ConcurrentDictionary<string, string> _verifiedLaunches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _cleanedUp = new(StringComparer.Ordinal);
     private readonly RunLogReader _logReader;
+    private readonly Stagecraft.WarmPool.WarmPool? _pool;
 
     /// <param name="options">Project, zones, profiles, bucket, endpoints.</param>
     /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
@@ -67,6 +69,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<GceRunBackend>();
         _compute = new ComputeEngineClient(options, transport, _logger);
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
+        _pool = options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory ?? loggerFactory }) : null;
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,
@@ -82,6 +85,9 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
 
     /// <inheritdoc />
     public BackendCapabilities Capabilities { get; }
+
+    /// <summary>The warm pool launches of pooled profiles go through (null when <see cref="GceRunBackendOptions.WarmPool"/> is not set).</summary>
+    public Stagecraft.WarmPool.WarmPool? WarmPool => _pool;
 
     /// <summary>The instance name for a run: <c>sc-{runId}</c>, shortened with a hash when longer than 63 characters.</summary>
     public static string InstanceName(string runId)
@@ -113,7 +119,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         }
 
         // Generated (and every env name validated) before anything exists in the cloud.
-        var script = new StartupScriptBuilder(spec, _options.Bucket)
+        var builder = new StartupScriptBuilder(spec, _options.Bucket)
         {
             Bundle = _options.Bundle,
             StorageEndpoint = _options.VmStorageEndpoint,
@@ -122,7 +128,8 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
             LogShipInterval = _options.LogShipInterval,
             TerminationGracePeriod = _options.TerminationGracePeriod,
             ResourceProfile = profileName,
-        }.Build();
+        };
+        var job = builder.BuildJob();
 
         // Compute Engine allows at most RunLabels.MaxCount labels per instance, ours included: refuse before anything exists.
         var ownLabels = new[] { RunIdLabel, OwnerLabel };
@@ -136,10 +143,87 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         }
 
         var launchId = RunHandle.NewLaunchId();
-        var paths = spec.Paths;
         await ClaimRunIdAsync(spec, launchId, cancellationToken).ConfigureAwait(false);
 
-        var name = InstanceName(spec.RunId);
+        WarmRegistration? registration = null;
+        if (_pool is { } pool && pool.IsEnabled(profileName))
+        {
+            if (await TryLaunchWarmAsync(pool, spec, profileName, launchId, job, cancellationToken).ConfigureAwait(false) is { } warm)
+            {
+                return warm;
+            }
+
+            // No idle VM took the job: a fresh one, registered as launching (then running, never idle) under the cap.
+            registration = await pool.TryRegisterAsync(profileName, spec.RunId, BackendName, cancellationToken).ConfigureAwait(false);
+        }
+
+        var name = registration?.Instance.InstanceId ?? InstanceName(spec.RunId);
+        var script = (registration is null ? builder : new StartupScriptBuilder(spec, _options.Bucket)
+        {
+            Bundle = builder.Bundle,
+            StorageEndpoint = builder.StorageEndpoint,
+            ComputeEndpoint = builder.ComputeEndpoint,
+            DeleteInstanceWhenDone = builder.DeleteInstanceWhenDone,
+            LogShipInterval = builder.LogShipInterval,
+            TerminationGracePeriod = builder.TerminationGracePeriod,
+            ResourceProfile = builder.ResourceProfile,
+            WarmPool = new WarmPoolScriptOptions
+            {
+                Paths = _pool!.Paths,
+                Profile = profileName,
+                InstanceId = name,
+                IdleTimeout = _pool.Options.For(profileName)!.IdleTimeout,
+                PollInterval = _options.WarmPoolPollInterval,
+            },
+        }).Build();
+
+        try
+        {
+            var (handle, zone) = await InsertAsync(spec, profileName, profile, name, script, launchId, cancellationToken).ConfigureAwait(false);
+            if (registration is not null)
+            {
+                await _pool!.MarkLaunchedAsync(registration, zone, cancellationToken).ConfigureAwait(false);
+            }
+
+            return handle;
+        }
+        catch when (registration is not null)
+        {
+            // Frees the place under the cap; a VM that exists after all finds its document gone after its job and deletes itself.
+            await _pool!.AbandonLaunchAsync(registration, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Tries to run the job on an idle pool VM of the profile: claim (CAS idle → claimed), store the job document, wait
+    /// for the VM's ACK. Null when none is idle or the claimed VM did not ACK in time (the claim is then released, so a
+    /// late ACK cannot run the job as well).
+    /// </summary>
+    private async Task<RunHandle?> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profileName, string launchId, string job, CancellationToken cancellationToken)
+    {
+        if (await pool.TryClaimAsync(profileName, spec.RunId, cancellationToken).ConfigureAwait(false) is not { } claim)
+        {
+            return null;
+        }
+
+        var instance = claim.Instance;
+        await pool.PutJobAsync(profileName, spec.RunId, Encoding.UTF8.GetBytes(job), cancellationToken).ConfigureAwait(false);
+        var outcome = await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false);
+        if (outcome != WarmAckOutcome.Acked || instance.Location is not { } zone || !_options.Zones.Contains(zone))
+        {
+            LogWarmFallback(_logger, instance.InstanceId, spec.RunId, outcome);
+            return null;
+        }
+
+        LogWarmLaunch(_logger, instance.InstanceId, zone, spec.RunId);
+        _verifiedLaunches[spec.RunId] = launchId;
+        return new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = instance.InstanceId });
+    }
+
+    /// <summary>Inserts the VM zone by zone in <see cref="GceRunBackendOptions.Zones"/> order (stockout: next zone).</summary>
+    private async Task<(RunHandle Handle, string Zone)> InsertAsync(RunSpec spec, string profileName, GceMachineProfile profile, string name, string script, string launchId, CancellationToken cancellationToken)
+    {
         var stockedOut = new List<string>();
         foreach (var zone in _options.Zones)
         {
@@ -159,7 +243,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
             if (operation.ErrorCode is null && operation.ErrorMessage is null)
             {
                 _verifiedLaunches[spec.RunId] = launchId;
-                return new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name });
+                return (new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name }), zone);
             }
 
             if (operation.IsQuotaExceeded)
@@ -217,7 +301,8 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
     /// </summary>
     private async Task DeleteFinishedInstanceAsync(RunHandle handle, string zone, string instance, CancellationToken cancellationToken)
     {
-        if (!_options.DeleteInstanceWhenDone || !_cleanedUp.TryAdd(handle.LaunchId, 0))
+        // A pool VM outlives its job on purpose (it waits idle for the next one and deletes itself on its idle timeout).
+        if (!_options.DeleteInstanceWhenDone || IsPoolInstance(instance) || !_cleanedUp.TryAdd(handle.LaunchId, 0))
         {
             return;
         }
@@ -318,7 +403,7 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
         ArgumentNullException.ThrowIfNull(handle);
         if (handle.Backend != BackendName
             || !handle.Properties.TryGetValue(ZoneProperty, out var zone) || !_options.Zones.Contains(zone)
-            || !handle.Properties.TryGetValue(InstanceProperty, out var instance) || instance != InstanceName(handle.RunId))
+            || !handle.Properties.TryGetValue(InstanceProperty, out var instance) || (instance != InstanceName(handle.RunId) && !IsPoolInstance(instance)))
         {
             throw new RunNotFoundException(handle.RunId, NotFoundReason);
         }
@@ -341,6 +426,16 @@ public sealed class GceRunBackend : IRunBackend, IDisposable
 
         return launchId == handle.LaunchId ? (zone, instance) : throw new RunNotFoundException(handle.RunId, NotFoundReason);
     }
+
+    /// <summary>Whether a VM name is a pool instance id (pool VMs are named by their instance id, run VMs <c>sc-{runId}</c>).</summary>
+    private static bool IsPoolInstance(string instance) =>
+        instance.StartsWith(WarmPoolNames.InstancePrefix, StringComparison.Ordinal) && WarmPoolNames.ExplainProfile(instance) is null;
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "Run {RunId} runs on warm pool VM {InstanceId} in {Zone} (claimed and ACKed)")]
+    private static partial void LogWarmLaunch(ILogger logger, string instanceId, string zone, string runId);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Information, Message = "Warm pool VM {InstanceId} did not take run {RunId} ({Outcome}); launching a fresh VM")]
+    private static partial void LogWarmFallback(ILogger logger, string instanceId, string runId, WarmAckOutcome outcome);
 
     private Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
         RunExitPublisher.ReadAsync(_storage, paths, cancellationToken);
