@@ -564,8 +564,10 @@ public sealed class StartupScriptBuilder
           sc_delete_when_done=1
         fi
         if [ "$sc_delete_when_done" = 1 ] && [ "$sc_signals" -eq 0 ]; then
-          sc_delete_self
+          # A failed self-delete is logged; the backend (cold) or the pool's reaper (warm) deletes the VM instead.
+          sc_delete_self || true
         fi
+        exit 0
 
         """;
 }
