@@ -210,15 +210,35 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         var instance = claim.Instance;
         await pool.PutJobAsync(profileName, spec.RunId, Encoding.UTF8.GetBytes(job), cancellationToken).ConfigureAwait(false);
         var outcome = await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false);
-        if (outcome != WarmAckOutcome.Acked || instance.Location is not { } zone || !_options.Zones.Contains(zone))
+        if (outcome != WarmAckOutcome.Acked)
         {
             LogWarmFallback(_logger, instance.InstanceId, spec.RunId, outcome);
             return null;
         }
 
+        // Acked: the VM runs the job, so it must never be launched anywhere else. The zone is unrecorded when the VM's
+        // first job ended before its launcher wrote it: then the VM is looked up (a VM already gone reports Lost).
+        var zone = instance.Location is { } recorded && _options.Zones.Contains(recorded)
+            ? recorded
+            : await FindZoneAsync(instance.InstanceId, cancellationToken).ConfigureAwait(false) ?? _options.Zones[0];
+
         LogWarmLaunch(_logger, instance.InstanceId, zone, spec.RunId);
         _verifiedLaunches[spec.RunId] = launchId;
         return new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = instance.InstanceId });
+    }
+
+    /// <summary>The zone of the VM named <paramref name="instance"/>, looked up zone by zone, or null when it exists in none.</summary>
+    private async Task<string?> FindZoneAsync(string instance, CancellationToken cancellationToken)
+    {
+        foreach (var zone in _options.Zones)
+        {
+            if (await _compute.GetInstanceAsync(zone, instance, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return zone;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Inserts the VM zone by zone in <see cref="GceRunBackendOptions.Zones"/> order (stockout: next zone).</summary>

@@ -393,6 +393,7 @@ public sealed class StartupScriptBuilder
           sc_cwd=$sc_work
           rm -rf "$sc_work"
           mkdir -p "$sc_work/chunks" || return 1
+          sc_log "starting run $sc_run_id"
           : >"$sc_work/stdout.log"
           : >"$sc_work/stderr.log"
           sc_ship_logs &
