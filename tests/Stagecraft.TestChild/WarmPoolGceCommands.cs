@@ -59,8 +59,8 @@ public static class WarmPoolGceCommands
     [ModuleInitializer]
     internal static void Register()
     {
-        // warmpool-gce-coordinator <computeUri> <computeToken> <gcsUri> <gcsToken> <bucket> <worker> <jobs> <cap> <idleMs> <goFile>:
-        // prints "ready", waits for goFile, then launches <jobs> jobs of alternating profiles, a few at a time, waits for
+        // warmpool-gce-coordinator <computeUri> <computeToken> <gcsUri> <gcsToken> <bucket> <worker> <jobs> <cap> <idleMs> <goFile> <parallel>:
+        // prints "ready", waits for goFile, then launches <jobs> jobs of alternating profiles, <parallel> at a time, waits for
         // each, and prints "done <runId> <instance> <exitCode>" per job.
         ChildCommands.Register("warmpool-gce-coordinator", async args =>
         {
@@ -80,7 +80,7 @@ public static class WarmPoolGceCommands
                 await Task.Delay(10);
             }
 
-            using var gate = new SemaphoreSlim(3);
+            using var gate = new SemaphoreSlim(int.Parse(args[10], CultureInfo.InvariantCulture));
             var output = new Lock();
             await Task.WhenAll(Enumerable.Range(0, jobs).Select(async n =>
             {

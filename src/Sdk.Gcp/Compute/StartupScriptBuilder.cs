@@ -33,6 +33,12 @@ namespace Stagecraft.Gcp.Compute;
 /// A setup failure (token, bundle download or checksum, image pull) is written to the run's stderr and recorded as exit
 /// code <see cref="SetupFailureExitCode"/>.
 /// </para>
+/// <para>
+/// With <see cref="WarmPool"/> the VM stays in the warm pool after its job: an idle loop marks its instance document
+/// idle, waits for a claim, ACKs it by compare-and-swap and runs the claimed job (a <see cref="BuildJob"/> document: the
+/// same job lines the cold script embeds, run by the same function) in a fresh work directory, until its idle timeout;
+/// see <c>docs/warm-pool.md</c>.
+/// </para>
 /// </remarks>
 public sealed class StartupScriptBuilder
 {
@@ -506,8 +512,20 @@ public sealed class StartupScriptBuilder
             # The previous job's files are gone before anything else can run here.
             case $sc_work in "$sc_root"/?*) rm -rf "$sc_work" ;; esac
             [ "$sc_signals" -eq 0 ] || return 0
+            since=$(date +%s)
             while :; do
-              if ! sc_pool_read; then sc_log "leaving the warm pool: its document is gone or unreadable"; return 0; fi
+              sc_pool_read
+              case $? in
+                1) sc_log "leaving the warm pool: its document is gone"; return 0 ;;
+                2)
+                  # Storage did not answer: try again (the launcher's document stays right) until the idle timeout.
+                  if [ "$sc_signals" -gt 0 ] || [ $(( $(date +%s) - since )) -ge "$sc_pool_idle_timeout" ]; then
+                    sc_log "leaving the warm pool: its document could not be read"
+                    return 0
+                  fi
+                  sc_sleep_ms "$sc_pool_poll_max_ms"
+                  continue ;;
+              esac
               if [ "$sc_doc_run" != "$sc_run_id" ] || { [ "$sc_doc_state" != running ] && [ "$sc_doc_state" != launching ]; }; then
                 sc_log "leaving the warm pool: its document says $sc_doc_state for run ${sc_doc_run:-none}"
                 return 0

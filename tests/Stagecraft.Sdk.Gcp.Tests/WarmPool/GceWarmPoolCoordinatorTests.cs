@@ -26,8 +26,8 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
 {
     private const string ComputeToken = "compute-token";
 
-    private static readonly Scale CiScale = new(Coordinators: 4, JobsPerCoordinator: 6, Cap: 3, Kills: 3);
-    private static readonly Scale FullScale = new(Coordinators: 4, JobsPerCoordinator: 50, Cap: 25, Kills: 50);
+    private static readonly Scale CiScale = new(Coordinators: 4, JobsPerCoordinator: 6, Cap: 3, Kills: 3, Parallel: 3);
+    private static readonly Scale FullScale = new(Coordinators: 4, JobsPerCoordinator: 50, Cap: 25, Kills: 50, Parallel: 13);
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan Generous = TimeSpan.FromMinutes(20);
 
@@ -43,7 +43,7 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
         var maxAlive = SampleAliveAsync(bed.Compute, sampling.Token);
 
         var goFile = bed.Sandbox.Combine("go");
-        var children = Enumerable.Range(0, scale.Coordinators).Select(c => bed.StartCoordinator(c.ToString(CultureInfo.InvariantCulture), scale.JobsPerCoordinator, scale.Cap, goFile)).ToList();
+        var children = Enumerable.Range(0, scale.Coordinators).Select(c => bed.StartCoordinator(c.ToString(CultureInfo.InvariantCulture), scale.JobsPerCoordinator, scale.Cap, scale.Parallel, goFile)).ToList();
         var done = new List<(string RunId, string Instance, string Code)>();
         var logs = new StringBuilder();
         try
@@ -147,7 +147,7 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
         {
             var goFile = bed.Sandbox.Combine($"go-{kill}");
             File.WriteAllText(goFile, "go");
-            using var child = bed.StartCoordinator($"k{kill}", jobs: 4, scale.Cap, goFile);
+            using var child = bed.StartCoordinator($"k{kill}", jobs: 4, scale.Cap, parallel: 2, goFile);
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(300, 4000)));
             child.Kill(); // SIGKILL at a random point of launch / claim / ACK wait / status polling
             await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
@@ -228,7 +228,7 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
     [GeneratedRegex(@"starting run (\S+)")]
     private static partial Regex StartedLine();
 
-    private sealed record Scale(int Coordinators, int JobsPerCoordinator, int Cap, int Kills);
+    private sealed record Scale(int Coordinators, int JobsPerCoordinator, int Cap, int Kills, int Parallel);
 
     private sealed class Bed : IAsyncDisposable
     {
@@ -267,11 +267,11 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
             return new Stagecraft.WarmPool.WarmPool(storage, launchGrace is { } grace ? options with { LaunchGrace = grace } : options);
         }
 
-        public TestChildProcess StartCoordinator(string worker, int jobs, int cap, string goFile) => TestChildProcess.Start(
+        public TestChildProcess StartCoordinator(string worker, int jobs, int cap, int parallel, string goFile) => TestChildProcess.Start(
             "warmpool-gce-coordinator",
             Compute.Endpoint.AbsoluteUri, ComputeToken, Gcs.Endpoint.AbsoluteUri, GcsTestBed.Token, GcsTestBed.Bucket, worker,
             jobs.ToString(CultureInfo.InvariantCulture), cap.ToString(CultureInfo.InvariantCulture),
-            ((int)IdleTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), goFile);
+            ((int)IdleTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), goFile, parallel.ToString(CultureInfo.InvariantCulture));
 
         public async ValueTask DisposeAsync()
         {
