@@ -31,6 +31,12 @@ namespace Stagecraft.Gcp.Compute;
 /// Preparing/Running, and a missing instance without an exit code is <see cref="RunState.Lost"/>.
 /// Terminate records <c>143 terminated</c> (create-only, so a run that already finished keeps its code) and deletes the VM.
 /// </para>
+/// <para>
+/// Warm pool (<see cref="GceRunBackendOptions.WarmPool"/>): a launch of a pooled profile first claims an idle pool VM,
+/// hands it the job through storage and waits for its ACK; otherwise it creates a VM registered in the pool (running,
+/// never idle, under the profile's cap) that stays after its job until its idle timeout. Profiles not pooled launch as
+/// described above and write no pool document. See <c>docs/warm-pool.md</c>.
+/// </para>
 /// </remarks>
 public sealed partial class GceRunBackend : IRunBackend, IDisposable
 {
@@ -118,8 +124,9 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
             throw new InvalidRunSpecException(nameof(RunSpec.ResourceProfile), profileName, "is not a configured profile (" + string.Join(", ", _options.Profiles.Keys) + ")");
         }
 
-        // Generated (and every env name validated) before anything exists in the cloud.
-        var builder = new StartupScriptBuilder(spec, _options.Bucket)
+        // Generated (and every env name validated) before anything exists in the cloud. One builder for the cold script
+        // and the warm job document, so both set a job up the same way.
+        StartupScriptBuilder Builder(WarmPoolScriptOptions? pool) => new(spec, _options.Bucket)
         {
             Bundle = _options.Bundle,
             StorageEndpoint = _options.VmStorageEndpoint,
@@ -128,8 +135,9 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
             LogShipInterval = _options.LogShipInterval,
             TerminationGracePeriod = _options.TerminationGracePeriod,
             ResourceProfile = profileName,
+            WarmPool = pool,
         };
-        var job = builder.BuildJob();
+        var job = Builder(null).BuildJob();
 
         // Compute Engine allows at most RunLabels.MaxCount labels per instance, ours included: refuse before anything exists.
         var ownLabels = new[] { RunIdLabel, OwnerLabel };
@@ -158,34 +166,19 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         }
 
         var name = registration?.Instance.InstanceId ?? InstanceName(spec.RunId);
-        var script = (registration is null ? builder : new StartupScriptBuilder(spec, _options.Bucket)
+        var script = Builder(registration is null ? null : new WarmPoolScriptOptions
         {
-            Bundle = builder.Bundle,
-            StorageEndpoint = builder.StorageEndpoint,
-            ComputeEndpoint = builder.ComputeEndpoint,
-            DeleteInstanceWhenDone = builder.DeleteInstanceWhenDone,
-            LogShipInterval = builder.LogShipInterval,
-            TerminationGracePeriod = builder.TerminationGracePeriod,
-            ResourceProfile = builder.ResourceProfile,
-            WarmPool = new WarmPoolScriptOptions
-            {
-                Paths = _pool!.Paths,
-                Profile = profileName,
-                InstanceId = name,
-                IdleTimeout = _pool.Options.For(profileName)!.IdleTimeout,
-                PollInterval = _options.WarmPoolPollInterval,
-            },
+            Paths = _pool!.Paths,
+            Profile = profileName,
+            InstanceId = name,
+            IdleTimeout = _pool.Options.For(profileName)!.IdleTimeout,
+            PollInterval = _options.WarmPoolPollInterval,
         }).Build();
 
+        (RunHandle Handle, string Zone) inserted;
         try
         {
-            var (handle, zone) = await InsertAsync(spec, profileName, profile, name, script, launchId, cancellationToken).ConfigureAwait(false);
-            if (registration is not null)
-            {
-                await _pool!.MarkLaunchedAsync(registration, zone, cancellationToken).ConfigureAwait(false);
-            }
-
-            return handle;
+            inserted = await InsertAsync(spec, profileName, profile, name, script, launchId, cancellationToken).ConfigureAwait(false);
         }
         catch when (registration is not null)
         {
@@ -193,6 +186,14 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
             await _pool!.AbandonLaunchAsync(registration, CancellationToken.None).ConfigureAwait(false);
             throw;
         }
+
+        if (registration is not null)
+        {
+            // False when the VM's first job already ended (launching → idle by the VM): nothing left to record.
+            await _pool!.MarkLaunchedAsync(registration, inserted.Zone, cancellationToken).ConfigureAwait(false);
+        }
+
+        return inserted.Handle;
     }
 
     /// <summary>

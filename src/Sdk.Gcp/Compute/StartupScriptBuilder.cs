@@ -534,7 +534,7 @@ public sealed class StartupScriptBuilder
               sc_pool_write && break
             done
             sc_log "idle in the warm pool after run $sc_run_id"
-            since=$(date +%s) interval=$sc_pool_poll_min_ms
+            since=$(date +%s) interval=$sc_pool_poll_min_ms sc_claim_seen= sc_claim_since=0
             while :; do
               [ "$sc_signals" -eq 0 ] || return 0
               sc_pool_read
@@ -563,8 +563,15 @@ public sealed class StartupScriptBuilder
                 sc_log "leaving the warm pool: its document says $sc_doc_state"
                 return 0
               fi
-              if [ $(( $(date +%s) - since )) -ge "$sc_pool_idle_timeout" ]; then
-                if [ "$sc_doc_state" = claimed ]; then sc_log "leaving the warm pool: a claim never delivered its job"; return 0; fi
+              if [ "$sc_doc_state" = claimed ]; then
+                # A claim stops the idle clock: the launcher is writing the job. Only one that never delivers it within
+                # a whole idle timeout is abandoned (its launcher died; the reaper forgets the claim once this VM is gone).
+                if [ "$sc_claim_seen" != "$sc_doc_gen" ]; then sc_claim_seen=$sc_doc_gen sc_claim_since=$(date +%s); fi
+                if [ $(( $(date +%s) - sc_claim_since )) -ge "$sc_pool_idle_timeout" ]; then
+                  sc_log "leaving the warm pool: a claim never delivered its job"
+                  return 0
+                fi
+              elif [ $(( $(date +%s) - since )) -ge "$sc_pool_idle_timeout" ]; then
                 sc_pool_next deleting
                 if sc_pool_write; then sc_log "idle timeout: leaving the warm pool"; return 0; fi
                 continue

@@ -125,7 +125,9 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
 
         using var storage = bed.Storage();
         var pool = bed.Pool(storage, scale.Cap);
-        Assert.All(await pool.ListAsync().ToListAsync(), i => Assert.Equal(WarmInstanceState.Deleting, i.State));
+        Assert.All(await pool.ListAsync().ToListAsync(), i => Assert.True(
+            i.State == WarmInstanceState.Deleting,
+            $"{i.InstanceId} left the pool as {i.State}:\n{bed.Compute.CreatedInstances.FirstOrDefault(v => v.Name == i.InstanceId)?.Vm?.ConsoleOutput}"));
         using var host = new GceWarmInstanceHost(bed.Options(scale.Cap));
         await new WarmPoolReaper(pool, [host]).ReapAsync();
         Assert.Empty(await pool.ListAsync().ToListAsync());
