@@ -19,5 +19,11 @@ if (args is ["listing", .. var listingArgs])
     return await Stagecraft.Benchmarks.Storage.LocalListingScale.RunAsync(listingArgs);
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `-- warm-pool-vms [STAGES]`: VMs created by a sequential pipeline on Compute Engine with and without the warm pool (benchmarks/README.md).
+if (args is ["warm-pool-vms", .. var warmArgs])
+{
+    return await Stagecraft.Benchmarks.WarmPool.WarmPoolVmCount.RunAsync(warmArgs);
+}
+
+BenchmarkSwitcher.FromAssembly(typeof(Stagecraft.Benchmarks.WarmPool.WarmPoolVmCount).Assembly).Run(args);
 return 0;

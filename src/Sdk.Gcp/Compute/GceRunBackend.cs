@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
 using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
+using Stagecraft.WarmPool;
 
 namespace Stagecraft.Gcp.Compute;
 
@@ -29,6 +30,12 @@ namespace Stagecraft.Gcp.Compute;
 /// and the first status check that sees the run finished deletes a VM still there. Otherwise the instance state maps to
 /// Preparing/Running, and a missing instance without an exit code is <see cref="RunState.Lost"/>.
 /// Terminate records <c>143 terminated</c> (create-only, so a run that already finished keeps its code) and deletes the VM.
+/// </para>
+/// <para>
+/// Warm pool (<see cref="GceRunBackendOptions.WarmPool"/>): a launch of a pooled profile first claims an idle pool VM,
+/// hands it the job through storage and waits for its ACK; otherwise it creates a VM registered in the pool (running,
+/// never idle, under the profile's cap) that stays after its job until its idle timeout. Profiles not pooled launch as
+/// described above and write no pool document. See <c>docs/warm-pool.md</c>.
 /// </para>
 /// </remarks>
 public sealed partial class GceRunBackend : IRunBackend, IDisposable
@@ -53,6 +60,7 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
     private readonly ConcurrentDictionary<string, string> _verifiedLaunches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _cleanedUp = new(StringComparer.Ordinal);
     private readonly RunLogReader _logReader;
+    private readonly Stagecraft.WarmPool.WarmPool? _pool;
 
     /// <param name="storage">Storage over <see cref="GceRunBackendOptions.Bucket"/>, where VMs write logs and exit codes.</param>
     /// <param name="options">Project, zones, profiles, bucket, endpoints, clock and logging.</param>
@@ -65,6 +73,7 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         _logger = options.LoggerFactory.CreateLogger<GceRunBackend>();
         _compute = new ComputeEngineClient(options, _logger);
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
+        _pool = options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory ?? loggerFactory }) : null;
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,
@@ -80,6 +89,9 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
 
     /// <inheritdoc />
     public BackendCapabilities Capabilities { get; }
+
+    /// <summary>The warm pool launches of pooled profiles go through (null when <see cref="GceRunBackendOptions.WarmPool"/> is not set).</summary>
+    public Stagecraft.WarmPool.WarmPool? WarmPool => _pool;
 
     /// <summary>The instance name for a run: <c>sc-{runId}</c>, shortened with a hash when longer than 63 characters.</summary>
     public static string InstanceName(string runId)
@@ -110,8 +122,9 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
             throw new InvalidRunSpecException(nameof(RunSpec.ResourceProfile), profileName, "is not a configured profile (" + string.Join(", ", _options.Profiles.Keys) + ")");
         }
 
-        // Generated (and every env name validated) before anything exists in the cloud.
-        var script = new StartupScriptBuilder(spec, _options.Bucket)
+        // Generated (and every env name validated) before anything exists in the cloud. One builder for the cold script
+        // and the warm job document, so both set a job up the same way.
+        StartupScriptBuilder Builder(WarmPoolScriptOptions? pool) => new(spec, _options.Bucket)
         {
             Bundle = _options.Bundle,
             StorageEndpoint = _options.VmStorageEndpoint,
@@ -120,7 +133,9 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
             LogShipInterval = _options.LogShipInterval,
             TerminationGracePeriod = _options.TerminationGracePeriod,
             ResourceProfile = profileName,
-        }.Build();
+            WarmPool = pool,
+        };
+        var job = Builder(null).BuildJob();
 
         // Compute Engine allows at most RunLabels.MaxCount labels per instance, ours included: refuse before anything exists.
         var ownLabels = new[] { RunIdLabel, OwnerLabel };
@@ -134,10 +149,100 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         }
 
         var launchId = RunHandle.NewLaunchId();
-        var paths = spec.Paths;
         await ClaimRunIdAsync(spec, launchId, cancellationToken).ConfigureAwait(false);
 
-        var name = InstanceName(spec.RunId);
+        WarmRegistration? registration = null;
+        if (_pool is { } pool && pool.IsEnabled(profileName))
+        {
+            if (await TryLaunchWarmAsync(pool, spec, profileName, launchId, job, cancellationToken).ConfigureAwait(false) is { } warm)
+            {
+                return warm;
+            }
+
+            // No idle VM took the job: a fresh one, registered as launching (then running, never idle) under the cap.
+            registration = await pool.TryRegisterAsync(profileName, spec.RunId, BackendName, cancellationToken).ConfigureAwait(false);
+        }
+
+        var name = registration?.Instance.InstanceId ?? InstanceName(spec.RunId);
+        var script = Builder(registration is null ? null : new WarmPoolScriptOptions
+        {
+            Paths = _pool!.Paths,
+            Profile = profileName,
+            InstanceId = name,
+            IdleTimeout = _pool.Options.For(profileName)!.IdleTimeout,
+            PollInterval = _options.WarmPoolPollInterval,
+        }).Build();
+
+        (RunHandle Handle, string Zone) inserted;
+        try
+        {
+            inserted = await InsertAsync(spec, profileName, profile, name, script, launchId, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (registration is not null)
+        {
+            // Frees the place under the cap; a VM that exists after all finds its document gone after its job and deletes itself.
+            await _pool!.AbandonLaunchAsync(registration, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        if (registration is not null)
+        {
+            // False when the VM's first job already ended (launching → idle by the VM): nothing left to record.
+            await _pool!.MarkLaunchedAsync(registration, inserted.Zone, cancellationToken).ConfigureAwait(false);
+        }
+
+        return inserted.Handle;
+    }
+
+    /// <summary>
+    /// Tries to run the job on an idle pool VM of the profile: claim (CAS idle → claimed), store the job document, wait
+    /// for the VM's ACK. Null when none is idle or the claimed VM did not ACK in time (the claim is then released, so a
+    /// late ACK cannot run the job as well).
+    /// </summary>
+    private async Task<RunHandle?> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profileName, string launchId, string job, CancellationToken cancellationToken)
+    {
+        if (await pool.TryClaimAsync(profileName, spec.RunId, cancellationToken).ConfigureAwait(false) is not { } claim)
+        {
+            return null;
+        }
+
+        var instance = claim.Instance;
+        await pool.PutJobAsync(profileName, spec.RunId, Encoding.UTF8.GetBytes(job), cancellationToken).ConfigureAwait(false);
+        var outcome = await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false);
+        if (outcome != WarmAckOutcome.Acked)
+        {
+            LogWarmFallback(_logger, instance.InstanceId, spec.RunId, outcome);
+            return null;
+        }
+
+        // Acked: the VM runs the job, so it must never be launched anywhere else. The zone is unrecorded when the VM's
+        // first job ended before its launcher wrote it: then the VM is looked up (a VM already gone reports Lost).
+        var zone = instance.Location is { } recorded && _options.Zones.Contains(recorded)
+            ? recorded
+            : await FindZoneAsync(instance.InstanceId, cancellationToken).ConfigureAwait(false) ?? _options.Zones[0];
+
+        LogWarmLaunch(_logger, instance.InstanceId, zone, spec.RunId);
+        _verifiedLaunches[spec.RunId] = launchId;
+        return new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = instance.InstanceId });
+    }
+
+    /// <summary>The zone of the VM named <paramref name="instance"/>, looked up zone by zone, or null when it exists in none.</summary>
+    private async Task<string?> FindZoneAsync(string instance, CancellationToken cancellationToken)
+    {
+        foreach (var zone in _options.Zones)
+        {
+            if (await _compute.GetInstanceAsync(zone, instance, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                return zone;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Inserts the VM zone by zone in <see cref="GceRunBackendOptions.Zones"/> order (stockout: next zone).</summary>
+    private async Task<(RunHandle Handle, string Zone)> InsertAsync(RunSpec spec, string profileName, GceMachineProfile profile, string name, string script, string launchId, CancellationToken cancellationToken)
+    {
         var stockedOut = new List<string>();
         foreach (var zone in _options.Zones)
         {
@@ -157,7 +262,7 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
             if (operation.ErrorCode is null && operation.ErrorMessage is null)
             {
                 _verifiedLaunches[spec.RunId] = launchId;
-                return new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name });
+                return (new RunHandle(BackendName, spec.RunId, launchId, new Dictionary<string, string> { [ZoneProperty] = zone, [InstanceProperty] = name }), zone);
             }
 
             if (operation.IsQuotaExceeded)
@@ -217,7 +322,8 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
     /// </summary>
     private async Task DeleteFinishedInstanceAsync(RunHandle handle, string zone, string instance, CancellationToken cancellationToken)
     {
-        if (!_options.DeleteInstanceWhenDone || !_cleanedUp.TryAdd(handle.LaunchId, 0))
+        // A pool VM outlives its job on purpose (it waits idle for the next one and deletes itself on its idle timeout).
+        if (!_options.DeleteInstanceWhenDone || IsPoolInstance(instance) || !_cleanedUp.TryAdd(handle.LaunchId, 0))
         {
             return;
         }
@@ -363,7 +469,7 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         ArgumentNullException.ThrowIfNull(handle);
         if (handle.Backend != BackendName
             || !handle.Properties.TryGetValue(ZoneProperty, out var zone) || !_options.Zones.Contains(zone)
-            || !handle.Properties.TryGetValue(InstanceProperty, out var instance) || instance != InstanceName(handle.RunId))
+            || !handle.Properties.TryGetValue(InstanceProperty, out var instance) || (instance != InstanceName(handle.RunId) && !IsPoolInstance(instance)))
         {
             throw new RunNotFoundException(handle.RunId, NotFoundReason);
         }
@@ -386,6 +492,16 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
 
         return launchId == handle.LaunchId ? (zone, instance) : throw new RunNotFoundException(handle.RunId, NotFoundReason);
     }
+
+    /// <summary>Whether a VM name is a pool instance id (pool VMs are named by their instance id, run VMs <c>sc-{runId}</c>).</summary>
+    private static bool IsPoolInstance(string instance) =>
+        instance.StartsWith(WarmPoolNames.InstancePrefix, StringComparison.Ordinal) && WarmPoolNames.ExplainProfile(instance) is null;
+
+    [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "Run {RunId} runs on warm pool VM {InstanceId} in {Zone} (claimed and ACKed)")]
+    private static partial void LogWarmLaunch(ILogger logger, string instanceId, string zone, string runId);
+
+    [LoggerMessage(EventId = 1211, Level = LogLevel.Information, Message = "Warm pool VM {InstanceId} did not take run {RunId} ({Outcome}); launching a fresh VM")]
+    private static partial void LogWarmFallback(ILogger logger, string instanceId, string runId, WarmAckOutcome outcome);
 
     private Task<RunExitRecord?> ReadExitRecordAsync(RunPaths paths, CancellationToken cancellationToken) =>
         RunExitPublisher.ReadAsync(_storage, paths, cancellationToken);

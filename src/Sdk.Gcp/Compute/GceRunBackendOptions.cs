@@ -2,6 +2,7 @@ using Google.Apis.Auth.OAuth2;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Gcp.Http;
+using Stagecraft.WarmPool;
 
 namespace Stagecraft.Gcp.Compute;
 
@@ -88,6 +89,20 @@ public sealed record GceRunBackendOptions
     /// </summary>
     public bool DeleteInstanceWhenDone { get; init; } = true;
 
+    /// <summary>
+    /// The warm pool (null: off). For each profile enabled in <see cref="WarmPoolOptions.Profiles"/> (names from
+    /// <see cref="Profiles"/>), a launch first claims an idle VM of that profile and hands it the job through storage;
+    /// when none ACKs it launches a fresh VM that stays in the pool after its job until the profile's idle timeout.
+    /// Profiles not enabled launch exactly as without a pool and never write a pool document. See <c>docs/warm-pool.md</c>.
+    /// </summary>
+    public WarmPoolOptions? WarmPool { get; init; }
+
+    /// <summary>
+    /// The longest pause between two looks of an idle pool VM at its document (it starts at an eighth of this and backs
+    /// off). Must be shorter than every pooled profile's <see cref="WarmPoolProfileOptions.AckTimeout"/>.
+    /// </summary>
+    public TimeSpan WarmPoolPollInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrEmpty(Project, nameof(Project));
@@ -110,5 +125,25 @@ public sealed record GceRunBackendOptions
         ArgumentNullException.ThrowIfNull(Retry, nameof(Retry));
         Retry.Validate();
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        if (WarmPool is { } pool)
+        {
+            if (WarmPoolPollInterval <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(WarmPoolPollInterval), WarmPoolPollInterval, "WarmPoolPollInterval must be positive.");
+            }
+
+            foreach (var (name, profile) in pool.Profiles.Where(p => p.Value is { Enabled: true }))
+            {
+                if (!Profiles.ContainsKey(name))
+                {
+                    throw new ArgumentException($"Warm-pool profile '{name}' is not one of the configured Profiles ({string.Join(", ", Profiles.Keys)}).", nameof(WarmPool));
+                }
+
+                if (WarmPoolPollInterval >= profile.AckTimeout)
+                {
+                    throw new ArgumentException($"WarmPoolPollInterval {WarmPoolPollInterval} must be shorter than the AckTimeout {profile.AckTimeout} of warm-pool profile '{name}': an idle VM would miss its claims.", nameof(WarmPoolPollInterval));
+                }
+            }
+        }
     }
 }

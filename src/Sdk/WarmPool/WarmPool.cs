@@ -124,6 +124,15 @@ public sealed partial class WarmPool
         while (true)
         {
             var read = await ReadAsync(instance.Profile, instance.InstanceId, cancellationToken).ConfigureAwait(false);
+            // More finished jobs than at the claim: the instance ACKed this claim and already ran the job (a claim leaves
+            // its state only by that ACK, this launcher's release, or the reaper/cleanup, none of which counts a job).
+            // Taking that for a lost claim would start the job a second time.
+            if (read is { } done && done.Document.Jobs > instance.Jobs)
+            {
+                outcome = WarmAckOutcome.Acked;
+                break;
+            }
+
             if (read is not { } current || current.Document.ClaimId != claim.ClaimId)
             {
                 outcome = WarmAckOutcome.Lost;
@@ -486,13 +495,24 @@ public sealed partial class WarmPool
 
     private async Task<StoredJsonDocument<WarmInstanceDocument>?> TryReadDocumentAsync(string key, CancellationToken cancellationToken)
     {
-        try
+        while (true)
         {
-            return await _storage.TryReadJsonAsync(key, WarmPoolJsonContext.Default.WarmInstanceDocument, cancellationToken).ConfigureAwait(false);
-        }
-        catch (StoredDocumentException ex)
-        {
-            throw new WarmPoolException($"The warm-pool instance document '{key}' is corrupt: {ex.Message}", ex);
+            StoredJsonDocument<WarmInstanceDocument>? read;
+            try
+            {
+                read = await _storage.TryReadJsonAsync(key, WarmPoolJsonContext.Default.WarmInstanceDocument, cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoredDocumentException ex)
+            {
+                throw new WarmPoolException($"The warm-pool instance document '{key}' is corrupt: {ex.Message}", ex);
+            }
+
+            // A read racing a write can find the generation it pinned replaced and report the object missing; taking that
+            // for "gone" would make a launcher treat an ACKed claim as lost and run the job twice. Gone is what a stat says.
+            if (read is not null || await _storage.StatAsync(key, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return read;
+            }
         }
     }
 

@@ -124,11 +124,32 @@ public sealed class WarmPoolStateMachineTests
         Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
         Assert.Equal(WarmInstanceState.Running, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.State);
 
-        // A stale claim (another claim's id) reports Lost and changes nothing.
+        // Waiting again on the old claim while a newer claim holds the instance changes nothing (and reports the old
+        // claim's job as run: it was ACKed and finished).
         await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2");
         var second = (await f.Pool.TryClaimAsync(Profile, "job-3"))!;
-        Assert.Equal(WarmAckOutcome.Lost, await f.Pool.WaitForAckAsync(claim));
+        Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
         Assert.Equal(second.ClaimId, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.ClaimId);
+
+        // A claim whose instance vanished (reaped) is lost: the launch runs the job elsewhere.
+        await f.Storage.DeleteAsync(f.Pool.Paths.Instance(Profile, instance.InstanceId));
+        Assert.Equal(WarmAckOutcome.Lost, await f.Pool.WaitForAckAsync(second));
+    }
+
+    [Fact]
+    public async Task A_job_acked_and_finished_before_the_launcher_looks_counts_as_acked_not_lost()
+    {
+        // A short job on a fast instance: ACK, run, back to idle (claim id cleared) between two polls of the launcher.
+        // Reading that as a lost claim would launch the job a second time.
+        using var f = new WarmPoolFixture(new WarmPoolProfileOptions { AckTimeout = TimeSpan.FromSeconds(5) });
+        var instance = await f.IdleInstanceAsync("job-1");
+        var claim = (await f.Pool.TryClaimAsync(Profile, "job-2"))!;
+        await f.Pool.PutJobAsync(Profile, "job-2", "x"u8.ToArray());
+        Assert.NotNull(await f.Pool.TryAcceptAsync(Profile, instance.InstanceId));
+        Assert.NotNull(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2"));
+
+        Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
+        Assert.Equal(WarmInstanceState.Idle, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.State);
     }
 
     [Fact]
