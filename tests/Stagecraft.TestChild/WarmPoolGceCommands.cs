@@ -73,7 +73,7 @@ public static class WarmPoolGceCommands
             using var storage = Storage(gcs, gcsToken, bucket);
             // Every pool transition and dispatch decision goes to stderr, for the test to show when a check fails.
             using var logging = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).AddFilter("Stagecraft", LogLevel.Information));
-            using var backend = new GceRunBackend(Options(compute, computeToken, bucket, cap, idle), storage, loggerFactory: logging);
+            using var backend = new GceRunBackend(storage, Options(compute, computeToken, bucket, cap, idle) with { LoggerFactory = logging });
             Console.WriteLine("ready");
             while (!File.Exists(goFile))
             {

@@ -74,7 +74,7 @@ internal static class WarmPoolVmCount
                 : null,
             WarmPoolPollInterval = TimeSpan.FromMilliseconds(200),
         };
-        using var backend = new GceRunBackend(options, storage);
+        using var backend = new GceRunBackend(storage, options);
         var clock = Stopwatch.StartNew();
         for (var stage = 0; stage < stages; stage++)
         {

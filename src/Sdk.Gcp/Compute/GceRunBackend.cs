@@ -73,7 +73,7 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         _logger = options.LoggerFactory.CreateLogger<GceRunBackend>();
         _compute = new ComputeEngineClient(options, _logger);
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
-        _pool = options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory ?? loggerFactory }) : null;
+        _pool = options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool.LoggerFactory is NullLoggerFactory ? pool with { LoggerFactory = options.LoggerFactory } : pool) : null;
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,

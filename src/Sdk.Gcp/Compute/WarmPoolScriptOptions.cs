@@ -6,7 +6,7 @@ namespace Stagecraft.Gcp.Compute;
 /// What a VM's startup script needs to serve in the warm pool after its first job: its own instance document, where its
 /// jobs are handed over, how long it stays idle and how often it looks for a claim.
 /// </summary>
-public sealed record WarmPoolScriptOptions
+internal sealed record WarmPoolScriptOptions
 {
     /// <summary>The pool's keys (the same root as the launcher's <see cref="WarmPoolOptions.Root"/>).</summary>
     public required WarmPoolPaths Paths { get; init; }
