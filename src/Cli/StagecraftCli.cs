@@ -48,7 +48,7 @@ public static class StagecraftCli
         new(Pool, PoolListCommand.Define, CliCommonOptions.Storage),
         new(Pool, PoolDrainCommand.Define, CliCommonOptions.Storage),
         new(Pool, PoolCleanupCommand.Define, CliCommonOptions.Storage),
-        new(null, ReapCommand.Define, CliCommonOptions.None),
+        new(null, ReapCommand.Define, CliCommonOptions.Storage),
     ];
 
     /// <summary>Builds the root command with every registered command.</summary>

@@ -23,7 +23,7 @@ public sealed class StorageSelectionTests
     [InlineData(CliExitCodes.UsageError, "file:///absolute/path", "runs", "list", "--storage", "file://host/x")]
     [InlineData(CliExitCodes.UsageError, "Unrecognized command", "runs", "explode")]
     [InlineData(CliExitCodes.UsageError, "no in-flight registry", "reap")]
-    [InlineData(CliExitCodes.UsageError, "Unrecognized command or argument '--storage'", "reap", "--registry", "r.json", "--storage", "/tmp")]
+    [InlineData(CliExitCodes.UsageError, "Unrecognized command or argument '--storage'", "refs", "show", "/tmp", "--storage", "/tmp")]
     [InlineData(CliExitCodes.UsageError, "no storage: pass --storage", "pool", "list")]
     public async Task Bad_command_lines_are_usage_errors_that_name_the_value(int exitCode, string expected, params string[] args)
     {
