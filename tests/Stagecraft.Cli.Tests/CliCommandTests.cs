@@ -8,6 +8,7 @@ using Stagecraft.Pipelines;
 using Stagecraft.References;
 using Stagecraft.Registry;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Cli.Tests;
@@ -95,6 +96,21 @@ public abstract class CliCommandTests
         Assert.True(logs.ExitCode == 0, logs.ToString());
         Assert.Equal("out-line\n", logs.Stdout);
         Assert.Equal("err-line\n", logs.Stderr);
+
+        // A worker's control lines: progress and structured log entries read as such, unknown kinds left out, never the raw protocol.
+        var control = string.Join("; ", new[] { "plain", RunLogControlLine.Progress(0.425), RunLogControlLine.Log("Warning", "disk nearly full"), RunLogControlLine.Format("future-kind", "x"), "after" }
+            .Select(line => $"printf '%s\\n' '{line}'"));
+        var withControl = await backend.LaunchAsync(new RunSpec("sum-control", "/bin/sh", ["-c", control]));
+        await backend.WaitForCompletionAsync(withControl);
+        await AttachBackendRunAsync(store, result.RunId, "Sum", "sum-control");
+        var shown = await store.RunAsync("runs", "logs", result.RunId, "--stage", "Sum");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Equal("plain\n[progress 42.5%]\n[Warning] disk nearly full\nafter\n", shown.Stdout);
+        Assert.DoesNotContain(RunLogControlLine.Marker, shown.Stdout);
+        var shownJson = (await store.RunAsync("runs", "logs", result.RunId, "--stage", "Sum", "--json")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, shownJson.Length);
+        Assert.Equal(0.425, System.Text.Json.JsonDocument.Parse(shownJson[1]).RootElement.GetProperty("progress").GetDouble());
+        Assert.Equal("Warning", System.Text.Json.JsonDocument.Parse(shownJson[2]).RootElement.GetProperty("level").GetString());
 
         var slow = await backend.LaunchAsync(new RunSpec("sum-slow", "/bin/sh", ["-c", "echo first; sleep 3; echo second"]));
         await AttachBackendRunAsync(store, result.RunId, "Sum", "sum-slow");
