@@ -158,7 +158,21 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
         // Train waits long enough on its first VM to be preempted while it runs; its second VM waits as long, then works.
         var run = cloud.RunAsync(RunId, CloudPipelineHarness.Inputs(seed: 13, trainDelayMilliseconds: 3_000), progress: events);
         var first = await cloud.WaitForRunningStageAsync(RunId, "Train", StageTimeout);
+
+        // While it runs, the run record already names its attempt and backend run (what `runs show` and `runs logs -f` read).
+        var running = await WaitForStageRecordAsync(cloud.Runner, RunId, "Train", s => s.Attempts.Length == 1);
+        Assert.Equal(StageStatus.Pending, running.Status);
+        Assert.Equal(GceRunBackend.InstanceName(running.BackendRunId!), first.Name);
+        Assert.Equal((1, (DateTimeOffset?)null), (running.Attempts[0].Number, running.Attempts[0].FinishedAt));
+        Assert.Equal(GceRunBackend.BackendName, running.Backend);
+
         await cloud.PreemptAsync(first);
+
+        // The retry is in the record as it runs too: the preempted attempt finished, the new one under way on another backend run.
+        var retrying = await WaitForStageRecordAsync(cloud.Runner, RunId, "Train", s => s.Attempts.Length == 2);
+        Assert.Equal(RunInterruption.Preempted, retrying.Attempts[0].Interruption);
+        Assert.Equal(retrying.Attempts[1].BackendRunId, retrying.BackendRunId);
+        Assert.NotEqual(running.BackendRunId, retrying.BackendRunId);
 
         var result = await run.WaitAsync(StageTimeout * 2);
         Assert.True(result.Succeeded, Describe(result));
@@ -182,8 +196,8 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
         Assert.All(trainVms, vm => Assert.Equal("SPOT", vm.Resource["scheduling"]?["provisioningModel"]?.GetValue<string>()));
 
         // The coordinator said so while it happened.
-        var retrying = Assert.Single(events.Snapshot(), e => e.Kind == PipelineEventKind.StageRetrying);
-        Assert.Equal("Train", retrying.Stage);
+        var retryEvent = Assert.Single(events.Snapshot(), e => e.Kind == PipelineEventKind.StageRetrying);
+        Assert.Equal(("Train", 2), (retryEvent.Stage, retryEvent.Attempt));
 
         // Outputs are those of the same pipeline in process.
         using var local = new TempDirectory("cloud-e2e-preempt-local");
@@ -290,6 +304,22 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
             {
                 return [.. _events];
             }
+        }
+    }
+
+    /// <summary>Polls the stored run record until stage <paramref name="stage"/>'s record satisfies <paramref name="condition"/>.</summary>
+    private static async Task<StageRunRecord> WaitForStageRecordAsync(PipelineRunner runner, string runId, string stage, Func<StageRunRecord, bool> condition)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(StageTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if ((await runner.GetRunRecordAsync(runId)).GetStage(stage) is { } found && condition(found))
+            {
+                return found;
+            }
+
+            Assert.True(Stopwatch.GetTimestamp() < deadline, $"Stage {stage} of run {runId} did not reach the expected record within {StageTimeout}.");
+            await Task.Delay(100);
         }
     }
 
