@@ -125,6 +125,47 @@ public abstract class CliCommandTests
     }
 
     [Fact]
+    public async Task Runs_show_names_the_backend_run_of_a_stage_while_it_runs()
+    {
+        await using var store = await OpenAsync();
+        await using var backend = new LocalRunBackend(store.Storage, new LocalRunBackendOptions { StateDirectory = store.Dir.Combine("runs-state") });
+
+        // Every stage goes to the backend, whose "worker" only sleeps: the first stage stays running until cancelled.
+        var runner = new PipelineRunner(new PipelineRunnerOptions
+        {
+            Storage = store.Storage,
+            WorkDirectory = store.Dir.Combine("work"),
+            RecordFlushInterval = TimeSpan.FromMilliseconds(50),
+            Backend = backend,
+            WorkerCommand = new PipelineWorkerCommand("/bin/sh", ["-c", "sleep 600"]),
+            HandleTerminationSignals = false,
+        });
+        const string RunId = "toy-on-a-backend";
+        using var cancel = new CancellationTokenSource();
+        var running = runner.RunAsync(Toy.Graph, new Dictionary<string, object?> { ["settings"] = new ToySettings(2) }, new PipelineRunOptions { RunId = RunId }, cancel.Token);
+
+        StageRunRecord? generate = null;
+        for (var i = 0; i < 600 && generate?.BackendRunId is null; i++)
+        {
+            await Task.Delay(50);
+            generate = (await new PipelineRunCatalog(store.Storage).TryGetAsync(RunId))?.GetStage("Generate");
+        }
+
+        Assert.NotNull(generate?.BackendRunId);
+        Assert.Null(Assert.Single(generate.Attempts).FinishedAt);
+        var show = await store.RunAsync("runs", "show", RunId);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains($"reason: running: attempt 1 on {generate.Backend}", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"backend run {generate.BackendRunId}, exit code -", show.Stdout, StringComparison.Ordinal);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAsync<PipelineRunCancelledException>(() => running.WaitAsync(TimeSpan.FromMinutes(1)));
+        var cancelled = (await new PipelineRunCatalog(store.Storage).TryGetAsync(RunId))!.GetStage("Generate")!;
+        Assert.Equal(StageStatus.Cancelled, cancelled.Status);
+        Assert.Equal(generate.BackendRunId, Assert.Single(cancelled.Attempts).BackendRunId);
+    }
+
+    [Fact]
     public async Task Runs_cancel_stops_a_pipeline_running_in_another_process_and_refuses_finished_runs()
     {
         await using var store = await OpenAsync();
