@@ -8,6 +8,7 @@ using Stagecraft.Pipelines;
 using Stagecraft.References;
 using Stagecraft.Registry;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Cli.Tests;
@@ -96,6 +97,21 @@ public abstract class CliCommandTests
         Assert.Equal("out-line\n", logs.Stdout);
         Assert.Equal("err-line\n", logs.Stderr);
 
+        // A worker's control lines: progress and structured log entries read as such, unknown kinds left out, never the raw protocol.
+        var control = string.Join("; ", new[] { "plain", RunLogControlLine.Progress(0.425), RunLogControlLine.Log("Warning", "disk nearly full"), RunLogControlLine.Format("future-kind", "x"), "after" }
+            .Select(line => $"printf '%s\\n' '{line}'"));
+        var withControl = await backend.LaunchAsync(new RunSpec("sum-control", "/bin/sh", ["-c", control]));
+        await backend.WaitForCompletionAsync(withControl);
+        await AttachBackendRunAsync(store, result.RunId, "Sum", "sum-control");
+        var shown = await store.RunAsync("runs", "logs", result.RunId, "--stage", "Sum");
+        Assert.True(shown.ExitCode == 0, shown.ToString());
+        Assert.Equal("plain\n[progress 42.5%]\n[Warning] disk nearly full\nafter\n", shown.Stdout);
+        Assert.DoesNotContain(RunLogControlLine.Marker, shown.Stdout);
+        var shownJson = (await store.RunAsync("runs", "logs", result.RunId, "--stage", "Sum", "--json")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(4, shownJson.Length);
+        Assert.Equal(0.425, System.Text.Json.JsonDocument.Parse(shownJson[1]).RootElement.GetProperty("progress").GetDouble());
+        Assert.Equal("Warning", System.Text.Json.JsonDocument.Parse(shownJson[2]).RootElement.GetProperty("level").GetString());
+
         var slow = await backend.LaunchAsync(new RunSpec("sum-slow", "/bin/sh", ["-c", "echo first; sleep 3; echo second"]));
         await AttachBackendRunAsync(store, result.RunId, "Sum", "sum-slow");
         var followed = await store.RunAsync("runs", "logs", result.RunId, "--stage", "Sum", "-f");
@@ -106,6 +122,47 @@ public abstract class CliCommandTests
         await AssertExitAsync(store.RunAsync("runs", "logs", result.RunId, "--stage", "Generate"), CliExitCodes.NotFound, "stage 'Generate' of run");
         await AssertExitAsync(store.RunAsync("runs", "logs", result.RunId, "--stage", "Nope"), CliExitCodes.NotFound, "has no stage 'Nope'");
         await AssertUsageAsync(store.RunAsync("runs", "logs", "Bad_Run"), "invalid run id");
+    }
+
+    [Fact]
+    public async Task Runs_show_names_the_backend_run_of_a_stage_while_it_runs()
+    {
+        await using var store = await OpenAsync();
+        await using var backend = new LocalRunBackend(store.Storage, new LocalRunBackendOptions { StateDirectory = store.Dir.Combine("runs-state") });
+
+        // Every stage goes to the backend, whose "worker" only sleeps: the first stage stays running until cancelled.
+        var runner = new PipelineRunner(new PipelineRunnerOptions
+        {
+            Storage = store.Storage,
+            WorkDirectory = store.Dir.Combine("work"),
+            RecordFlushInterval = TimeSpan.FromMilliseconds(50),
+            Backend = backend,
+            WorkerCommand = new PipelineWorkerCommand("/bin/sh", ["-c", "sleep 600"]),
+            HandleTerminationSignals = false,
+        });
+        const string RunId = "toy-on-a-backend";
+        using var cancel = new CancellationTokenSource();
+        var running = runner.RunAsync(Toy.Graph, new Dictionary<string, object?> { ["settings"] = new ToySettings(2) }, new PipelineRunOptions { RunId = RunId }, cancel.Token);
+
+        StageRunRecord? generate = null;
+        for (var i = 0; i < 600 && generate?.BackendRunId is null; i++)
+        {
+            await Task.Delay(50);
+            generate = (await new PipelineRunCatalog(store.Storage).TryGetAsync(RunId))?.GetStage("Generate");
+        }
+
+        Assert.NotNull(generate?.BackendRunId);
+        Assert.Null(Assert.Single(generate.Attempts).FinishedAt);
+        var show = await store.RunAsync("runs", "show", RunId);
+        Assert.True(show.ExitCode == 0, show.ToString());
+        Assert.Contains($"reason: running: attempt 1 on {generate.Backend}", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"backend run {generate.BackendRunId}, exit code -", show.Stdout, StringComparison.Ordinal);
+
+        await cancel.CancelAsync();
+        await Assert.ThrowsAsync<PipelineRunCancelledException>(() => running.WaitAsync(TimeSpan.FromMinutes(1)));
+        var cancelled = (await new PipelineRunCatalog(store.Storage).TryGetAsync(RunId))!.GetStage("Generate")!;
+        Assert.Equal(StageStatus.Cancelled, cancelled.Status);
+        Assert.Equal(generate.BackendRunId, Assert.Single(cancelled.Attempts).BackendRunId);
     }
 
     [Fact]

@@ -34,6 +34,9 @@ public static class GcpEnvironmentVariables
     /// <summary>The Compute Engine API root (unset: Google's), for a private endpoint or an emulator.</summary>
     public const string ComputeEndpoint = "STAGECRAFT_GCE_ENDPOINT";
 
+    /// <summary>The coordinator's local state directory (<see cref="GcpPipelineOptions.StateDirectory"/>); unset: per user and project.</summary>
+    public const string StateDirectory = "STAGECRAFT_GCP_STATE_DIRECTORY";
+
     /// <summary>The value of <see cref="Credentials"/> that selects the metadata server.</summary>
     public const string MetadataServerCredential = "metadata";
 }

@@ -5,6 +5,7 @@ using Stagecraft.Gcp.Auth;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Storage;
+using Stagecraft.InFlight;
 
 namespace Stagecraft.Gcp.Pipelines;
 
@@ -27,6 +28,36 @@ public sealed record GcpPipelineOptions
     public AppBundleOptions Bundle { get; init; } = new();
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// This machine's state for the project: the in-flight registry (<c>inflight.json</c>) where the coordinator records
+    /// every VM it launches before the insert and clears it when the VM is gone, so the next runner start here deletes
+    /// the VMs of a coordinator that crashed or was killed. Null: <see cref="DefaultStateDirectory"/> of the project.
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>
+    /// How the in-flight registry identifies the coordinator process and tells whether it still lives. Null: the
+    /// operating system's (<see cref="Stagecraft.Local.Processes.LinuxProcessTable"/> on Linux; elsewhere no registry is kept).
+    /// </summary>
+    public IProcessTable? ProcessTable { get; init; }
+
+    /// <summary>The state directory in effect: <see cref="StateDirectory"/>, or <see cref="DefaultStateDirectory"/> of <see cref="Compute"/>'s project.</summary>
+    public string EffectiveStateDirectory => StateDirectory ?? DefaultStateDirectory(Compute.Project);
+
+    /// <summary>
+    /// Per user and project: <c>$XDG_STATE_HOME/stagecraft/gcp/{project}</c> (<c>~/.local/state/…</c> when
+    /// <c>XDG_STATE_HOME</c> is unset). Per user because the registry holds this user's coordinators; per project
+    /// because VMs are found and deleted in their project.
+    /// </summary>
+    public static string DefaultStateDirectory(string project)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(project);
+        var stateHome = Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg)
+            ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        return Path.Combine(stateHome, "stagecraft", "gcp", project);
+    }
 
     /// <summary>The storage options in effect: <see cref="Storage"/>, or the bucket and credential of <see cref="Compute"/>.</summary>
     public GcsStorageOptions EffectiveStorage => Storage ?? new GcsStorageOptions
@@ -86,6 +117,7 @@ public sealed record GcpPipelineOptions
         return new GcpPipelineOptions
         {
             Compute = compute,
+            StateDirectory = Value(getVariable, GcpEnvironmentVariables.StateDirectory),
             Storage = new GcsStorageOptions { Bucket = bucket, Credential = credential, Endpoint = storageEndpoint },
         };
     }

@@ -2,6 +2,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Storage;
+using Stagecraft.InFlight;
+using Stagecraft.Local.Processes;
 using Stagecraft.Pipelines;
 using Stagecraft.Runs;
 
@@ -79,6 +81,16 @@ public sealed class GcpPipelineRunner : IAsyncDisposable
                     Placement = options.Compute.Profiles.Keys.ToDictionary(profile => profile, IRunBackend (_) => backend, StringComparer.Ordinal),
                     Backend = options.PlaceStagesWithoutProfile ? backend : null,
                 };
+                if ((options.ProcessTable ?? DefaultProcessTable()) is { } processes)
+                {
+                    // Every VM is recorded before its insert and cleared when it is gone; the runner's first run or
+                    // resume deletes those a killed coordinator on this machine left behind.
+                    runnerOptions = runnerOptions with
+                    {
+                        InFlightRegistry = new FileInFlightRegistryStore(Path.Combine(options.EffectiveStateDirectory, InFlightRegistryFile)),
+                        ProcessTable = processes,
+                    };
+                }
             }
 
             var runner = new PipelineRunner(configure?.Invoke(runnerOptions) ?? runnerOptions);
@@ -92,10 +104,17 @@ public sealed class GcpPipelineRunner : IAsyncDisposable
         }
     }
 
+    /// <summary>The in-flight registry's file name in <see cref="GcpPipelineOptions.EffectiveStateDirectory"/>.</summary>
+    public const string InFlightRegistryFile = "inflight.json";
+
     public ValueTask DisposeAsync()
     {
         _backend?.Dispose();
         _storage.Dispose();
         return ValueTask.CompletedTask;
     }
+
+    // The process table is the local adapter's: a coordinator of cloud runs is a process on this machine, and
+    // Stagecraft.Sdk.Local is where the operating system's processes are read (see docs/conventions.md).
+    private static LinuxProcessTable? DefaultProcessTable() => OperatingSystem.IsLinux() ? new LinuxProcessTable() : null;
 }

@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Text.Json;
 using Stagecraft.CloudExperiment;
 using Stagecraft.Gcp.Compute;
+using Stagecraft.Gcp.Pipelines;
+using Stagecraft.InFlight;
+using Stagecraft.Local.Processes;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
+using Stagecraft.Runs;
 using Stagecraft.Sdk.Gcp.Tests.Storage;
 using Stagecraft.Testing;
 using Xunit.Abstractions;
@@ -145,6 +149,105 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
     }
 
     [Fact]
+    public async Task A_preempted_spot_vm_is_replaced_by_a_new_vm_and_the_run_matches_the_in_process_run()
+    {
+        await using var cloud = await CloudPipelineHarness.StartAsync(bundle);
+        const string RunId = "cloud-preempted";
+        var events = new EventLog();
+
+        // Train waits long enough on its first VM to be preempted while it runs; its second VM waits as long, then works.
+        var run = cloud.RunAsync(RunId, CloudPipelineHarness.Inputs(seed: 13, trainDelayMilliseconds: 3_000), progress: events);
+        var first = await cloud.WaitForRunningStageAsync(RunId, "Train", StageTimeout);
+
+        // While it runs, the run record already names its attempt and backend run (what `runs show` and `runs logs -f` read).
+        var running = await WaitForStageRecordAsync(cloud.Runner, RunId, "Train", s => s.Attempts.Length == 1);
+        Assert.Equal(StageStatus.Pending, running.Status);
+        Assert.Equal(GceRunBackend.InstanceName(running.BackendRunId!), first.Name);
+        Assert.Equal((1, (DateTimeOffset?)null), (running.Attempts[0].Number, running.Attempts[0].FinishedAt));
+        Assert.Equal(GceRunBackend.BackendName, running.Backend);
+
+        await cloud.PreemptAsync(first);
+
+        // The retry is in the record as it runs too: the preempted attempt finished, the new one under way on another backend run.
+        var retrying = await WaitForStageRecordAsync(cloud.Runner, RunId, "Train", s => s.Attempts.Length == 2);
+        Assert.Equal(RunInterruption.Preempted, retrying.Attempts[0].Interruption);
+        Assert.Equal(retrying.Attempts[1].BackendRunId, retrying.BackendRunId);
+        Assert.NotEqual(running.BackendRunId, retrying.BackendRunId);
+
+        var result = await run.WaitAsync(StageTimeout * 2);
+        Assert.True(result.Succeeded, Describe(result));
+
+        var record = await cloud.Runner.GetRunRecordAsync(RunId);
+        var train = record.GetStage("Train")!;
+        Assert.Equal(StageStatus.Succeeded, train.Status);
+        Assert.Equal(2, train.Attempts.Length);
+        var (preempted, retried) = (train.Attempts[0], train.Attempts[1]);
+        Assert.Equal((1, 2), (preempted.Number, retried.Number));
+        Assert.NotEqual(preempted.BackendRunId, retried.BackendRunId);
+        Assert.Equal(RunInterruption.Preempted, preempted.Interruption);
+        Assert.True(preempted.Retried);
+        Assert.Equal((RunInterruption.None, 0), (retried.Interruption, retried.ExitCode));
+        Assert.All(train.Attempts, a => Assert.Equal((GceRunBackend.BackendName, CloudDemo.GpuProfile), (a.Backend, a.Profile)));
+
+        // Each attempt had its own VM: the preempted one and a new one, both of the spot GPU profile.
+        var trainVms = cloud.CreatedInstances.Where(vm => vm.Labels[CloudPipelineHarness.StageLabel] == "train").ToList();
+        Assert.Equal(2, trainVms.Count);
+        Assert.Equal(first.Name, trainVms[0].Name);
+        Assert.All(trainVms, vm => Assert.Equal("SPOT", vm.Resource["scheduling"]?["provisioningModel"]?.GetValue<string>()));
+
+        // The coordinator said so while it happened.
+        var retryEvent = Assert.Single(events.Snapshot(), e => e.Kind == PipelineEventKind.StageRetrying);
+        Assert.Equal(("Train", 2), (retryEvent.Stage, retryEvent.Attempt));
+
+        // Outputs are those of the same pipeline in process.
+        using var local = new TempDirectory("cloud-e2e-preempt-local");
+        var inProcess = new PipelineRunner(new PipelineRunnerOptions { Storage = new LocalObjectStorage(local.Combine("store")), WorkDirectory = local.Combine("work"), HandleTerminationSignals = false });
+        var localResult = await inProcess.RunAsync(Rebuild(CloudDemo.Graph, s => s with { Profile = null }), CloudPipelineHarness.Inputs(seed: 13, trainDelayMilliseconds: 3_000), new PipelineRunOptions { RunId = "local-preempt" });
+        Assert.True(localResult.Succeeded, Describe(localResult));
+        var localRecord = await inProcess.GetRunRecordAsync(localResult.RunId);
+        foreach (var stage in record.Stages)
+        {
+            Assert.Equal(localRecord.GetStage(stage.Stage)!.Output!.Fingerprint, stage.Output!.Fingerprint);
+        }
+
+        await WaitUntilAsync(() => cloud.LiveInstancesOf(RunId).Count == 0, TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task A_sigkilled_coordinators_vms_are_deleted_by_the_next_runner_start_and_resume_completes_the_run()
+    {
+        await using var cloud = await CloudPipelineHarness.StartAsync(bundle);
+        const string RunId = "cloud-coordinator-killed";
+
+        // Train waits long enough on its VM for the kill to land while it runs, short enough for the resume to redo it.
+        await using (var coordinator = cloud.StartCoordinator(RunId, seed: 17, trainDelayMilliseconds: 8_000))
+        {
+            var vm = await cloud.WaitForRunningStageAsync(RunId, "Train", StageTimeout);
+            await coordinator.SignalAsync("KILL");
+            Assert.Equal(137, await coordinator.WaitForExitAsync(StageTimeout));
+            Assert.Contains(cloud.LiveInstancesOf(RunId), i => i.Name == vm.Name);
+        }
+
+        // What the coordinator left for the next runner start on this machine: its VMs, recorded under the dead owner.
+        var registry = new FileInFlightRegistryStore(Path.Combine(cloud.StateDirectory, GcpPipelineRunner.InFlightRegistryFile));
+        Assert.NotEmpty((await registry.ReadAsync()).Entries);
+        var next = new PipelineRunner(cloud.RunnerOptions with { InFlightRegistry = registry, ProcessTable = new LinuxProcessTable() });
+
+        var report = await next.ReapOrphanedBackendRunsAsync();
+
+        Assert.NotEmpty(report.TerminatedRuns);
+        Assert.Empty(cloud.LiveInstancesOf(RunId));
+        Assert.Empty((await registry.ReadAsync()).Entries);
+
+        var resumed = await next.ResumeAsync(CloudDemo.Graph, RunId).WaitAsync(StageTimeout * 2);
+        Assert.True(resumed.Succeeded, Describe(resumed));
+        Assert.Equal(PipelineRunStatus.Succeeded, (await next.GetRunRecordAsync(RunId)).Status);
+        Assert.Equal(StageStatus.Succeeded, resumed.Stages["Report"].Status);
+        await WaitUntilAsync(() => cloud.LiveInstancesOf(RunId).Count == 0, TimeSpan.FromSeconds(20));
+        Assert.Empty((await registry.ReadAsync()).Entries);
+    }
+
+    [Fact]
     public async Task A_worker_whose_bundled_code_differs_from_the_coordinators_graph_refuses_the_stage_on_the_vm()
     {
         await using var cloud = await CloudPipelineHarness.StartAsync(bundle);
@@ -181,6 +284,44 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
 
     private static string Describe(PipelineRunResult result) =>
         string.Join("; ", result.Stages.Values.Select(s => $"{s.Stage}: {s.Status} {s.Reason} {s.Error?.Message}"));
+
+    /// <summary>Collects a run's events as they are reported (synchronously, unlike <see cref="Progress{T}"/>).</summary>
+    private sealed class EventLog : IProgress<PipelineEvent>
+    {
+        private readonly List<PipelineEvent> _events = [];
+
+        public void Report(PipelineEvent value)
+        {
+            lock (_events)
+            {
+                _events.Add(value);
+            }
+        }
+
+        public IReadOnlyList<PipelineEvent> Snapshot()
+        {
+            lock (_events)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    /// <summary>Polls the stored run record until stage <paramref name="stage"/>'s record satisfies <paramref name="condition"/>.</summary>
+    private static async Task<StageRunRecord> WaitForStageRecordAsync(PipelineRunner runner, string runId, string stage, Func<StageRunRecord, bool> condition)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(StageTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            if ((await runner.GetRunRecordAsync(runId)).GetStage(stage) is { } found && condition(found))
+            {
+                return found;
+            }
+
+            Assert.True(Stopwatch.GetTimestamp() < deadline, $"Stage {stage} of run {runId} did not reach the expected record within {StageTimeout}.");
+            await Task.Delay(100);
+        }
+    }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {

@@ -34,15 +34,19 @@ public sealed class CloudPipelineHarness : IAsyncDisposable
         Storage = storage;
         Backend = backend;
         Bundle = bundle;
-        Runner = new PipelineRunner(new PipelineRunnerOptions
+        RunnerOptions = new PipelineRunnerOptions
         {
             Storage = storage,
             Placement = new Dictionary<string, IRunBackend> { [CloudDemo.GpuProfile] = backend, [CloudDemo.CpuProfile] = backend },
             WorkDirectory = _work.Combine("coordinator"),
             MaxParallelism = 4,
             HandleTerminationSignals = false,
-        });
+        };
+        Runner = new PipelineRunner(RunnerOptions);
     }
+
+    /// <summary>The options of <see cref="Runner"/>: the bucket and the two profiles placed on <see cref="Backend"/>.</summary>
+    public PipelineRunnerOptions RunnerOptions { get; }
 
     public GceTestBed Bed { get; }
 
@@ -53,6 +57,9 @@ public sealed class CloudPipelineHarness : IAsyncDisposable
     public AppBundle Bundle { get; }
 
     public PipelineRunner Runner { get; }
+
+    /// <summary>The coordinator processes' local state directory (<see cref="GcpPipelineOptions.StateDirectory"/>), inside this harness's work directory.</summary>
+    public string StateDirectory => _work.Combine("state");
 
     /// <summary>Every VM the fake Compute ever created.</summary>
     public IReadOnlyList<FakeInstance> CreatedInstances => Bed.Compute.CreatedInstances;
@@ -74,8 +81,8 @@ public sealed class CloudPipelineHarness : IAsyncDisposable
         new() { ["seed"] = seed, ["delayMilliseconds"] = trainDelayMilliseconds };
 
     /// <summary>Runs <see cref="CloudDemo"/> (or <paramref name="graph"/>) under a chosen run id.</summary>
-    public Task<PipelineRunResult> RunAsync(string runId, Dictionary<string, object?> inputs, PipelineGraph? graph = null, CancellationToken cancellationToken = default) =>
-        Runner.RunAsync(graph ?? CloudDemo.Graph, inputs, new PipelineRunOptions { RunId = runId }, cancellationToken);
+    public Task<PipelineRunResult> RunAsync(string runId, Dictionary<string, object?> inputs, PipelineGraph? graph = null, CancellationToken cancellationToken = default, IProgress<PipelineEvent>? progress = null) =>
+        Runner.RunAsync(graph ?? CloudDemo.Graph, inputs, new PipelineRunOptions { RunId = runId, Progress = progress }, cancellationToken);
 
     /// <summary>The live VMs of one pipeline run.</summary>
     public IReadOnlyList<FakeInstance> LiveInstancesOf(string pipelineRunId) =>
@@ -115,6 +122,7 @@ public sealed class CloudPipelineHarness : IAsyncDisposable
             [GcpEnvironmentVariables.ComputeEndpoint] = Bed.Compute.Endpoint.AbsoluteUri,
             [GcpEnvironmentVariables.AccessToken] = GcsTestBed.Token,
             [GcpEnvironmentVariables.Credentials] = null,
+            [GcpEnvironmentVariables.StateDirectory] = StateDirectory,
             ["STORAGE_EMULATOR_HOST"] = null,
             ["DOTNET_STARTUP_HOOKS"] = null,
         });

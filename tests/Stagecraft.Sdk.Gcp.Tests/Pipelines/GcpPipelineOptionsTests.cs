@@ -32,6 +32,27 @@ public sealed class GcpPipelineOptionsTests
     }
 
     [Fact]
+    public void The_coordinators_state_directory_is_per_user_and_project_unless_the_variable_names_one()
+    {
+        var laptop = new Dictionary<string, string>
+        {
+            [GcpEnvironmentVariables.Project] = "my-project",
+            [GcpEnvironmentVariables.Zones] = "us-central1-a",
+            [GcpEnvironmentVariables.Bucket] = "my-bucket",
+        };
+
+        var byDefault = GcpPipelineOptions.FromEnvironment(Variables(laptop))!;
+        Assert.Null(byDefault.StateDirectory);
+        Assert.Equal(GcpPipelineOptions.DefaultStateDirectory("my-project"), byDefault.EffectiveStateDirectory);
+        Assert.EndsWith(Path.Combine("stagecraft", "gcp", "my-project"), byDefault.EffectiveStateDirectory, StringComparison.Ordinal);
+        Assert.True(Path.IsPathFullyQualified(byDefault.EffectiveStateDirectory));
+        Assert.NotEqual(GcpPipelineOptions.DefaultStateDirectory("other-project"), byDefault.EffectiveStateDirectory);
+
+        laptop[GcpEnvironmentVariables.StateDirectory] = "/srv/coordinator-state";
+        Assert.Equal("/srv/coordinator-state", GcpPipelineOptions.FromEnvironment(Variables(laptop))!.EffectiveStateDirectory);
+    }
+
+    [Fact]
     public void On_a_vm_the_worker_reaches_storage_as_its_startup_script_does_with_the_vms_service_account()
     {
         var onVm = new Dictionary<string, string>

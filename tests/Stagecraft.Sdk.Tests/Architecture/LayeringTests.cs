@@ -17,7 +17,8 @@ public sealed partial class LayeringTests
         ["Stagecraft.Sdk.Generators"] = [],
         ["Stagecraft.Sdk"] = ["Stagecraft.Sdk.Generators"],
         ["Stagecraft.Sdk.Local"] = ["Stagecraft.Sdk"],
-        ["Stagecraft.Sdk.Gcp"] = ["Stagecraft.Sdk"],
+        // A cloud coordinator is a process on this machine: its in-flight registry uses the local adapter's process table.
+        ["Stagecraft.Sdk.Gcp"] = ["Stagecraft.Sdk", "Stagecraft.Sdk.Local"],
     };
 
     /// <summary>

@@ -10,7 +10,8 @@ namespace Stagecraft.Cli.Commands.Runs;
 /// <summary>
 /// <c>stagecraft runs logs RUN [--stage S] [-f]</c>: the stdout and stderr a stage's backend run stored
 /// (the numbered log chunks under <see cref="RunPaths.LogsPrefix"/>, read by <see cref="RunLogReader"/>), stdout to stdout and stderr to stderr; with
-/// <c>-f</c>, keeps printing until the backend run's exit code is stored.
+/// <c>-f</c>, keeps printing until the backend run's exit code is stored. The worker's control lines (progress, structured
+/// log entries) are shown readably (<see cref="RunLogLineView"/>), never as the raw protocol.
 /// </summary>
 internal static class RunsLogsCommand
 {
@@ -79,41 +80,69 @@ internal static class RunsLogsCommand
     private static async Task PumpAsync(
         CliContext context, RunLogReader reader, RunPaths paths, LogStream stream, string stage, string name, TextWriter writer, bool follow, SemaphoreSlim gate)
     {
+        // Control lines are recognised whole, so text is printed a line at a time: a chunk may end inside a line.
         var decoder = new UTF8Encoding(false).GetDecoder();
+        var pending = new StringBuilder();
         await foreach (var chunk in reader.ReadChunksAsync(paths, stream, follow, cancellationToken: context.CancellationToken).ConfigureAwait(false))
         {
             var chars = new char[decoder.GetCharCount(chunk.Span, flush: false)];
             decoder.GetChars(chunk.Span, chars, flush: false);
-            await gate.WaitAsync(context.CancellationToken).ConfigureAwait(false);
-            try
+            pending.Append(chars);
+            var text = pending.ToString();
+            var end = text.LastIndexOf('\n');
+            if (end < 0)
             {
-                await WriteAsync(context, stage, name, new string(chars), writer).ConfigureAwait(false);
+                continue;
             }
-            finally
-            {
-                gate.Release();
-            }
+
+            pending.Clear().Append(text, end + 1, text.Length - end - 1);
+            await WriteLinesAsync(context, stage, name, text[..end].Split('\n'), complete: true, writer, gate).ConfigureAwait(false);
+        }
+
+        if (pending.Length > 0)
+        {
+            await WriteLinesAsync(context, stage, name, [pending.ToString()], complete: false, writer, gate).ConfigureAwait(false);
         }
     }
 
-    private static async Task WriteAsync(CliContext context, string stage, string stream, string text, TextWriter writer)
+    // complete: whether the lines ended with a line break (false for a stream's unterminated last line).
+    private static async Task WriteLinesAsync(CliContext context, string stage, string stream, IEnumerable<string> lines, bool complete, TextWriter writer, SemaphoreSlim gate)
     {
-        if (text.Length == 0)
+        await gate.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+        try
         {
-            return;
-        }
-
-        if (context.Console.Json)
-        {
-            foreach (var line in text.TrimEnd('\n').Split('\n'))
+            var text = new StringBuilder();
+            foreach (var view in lines.Select(RunLogLineView.Of).Where(v => v.IsShown))
             {
-                await context.Console.WriteJsonLineAsync(new { stage, stream, line }).ConfigureAwait(false);
+                if (context.Console.Json)
+                {
+                    object entry = view switch
+                    {
+                        { Progress: { } progress } => new { stage, stream, progress },
+                        { Level: { } level } => new { stage, stream, level, line = view.Text },
+                        _ => new { stage, stream, line = view.Text },
+                    };
+                    await context.Console.WriteJsonLineAsync(entry).ConfigureAwait(false);
+                }
+                else
+                {
+                    text.Append(view.Render());
+                    if (complete)
+                    {
+                        text.Append('\n');
+                    }
+                }
             }
 
-            return;
+            if (text.Length > 0)
+            {
+                await writer.WriteAsync(text.ToString()).ConfigureAwait(false);
+                await writer.FlushAsync().ConfigureAwait(false);
+            }
         }
-
-        await writer.WriteAsync(text).ConfigureAwait(false);
-        await writer.FlushAsync().ConfigureAwait(false);
+        finally
+        {
+            gate.Release();
+        }
     }
 }

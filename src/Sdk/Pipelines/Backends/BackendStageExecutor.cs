@@ -78,17 +78,18 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
     /// <param name="runAttempt">The pipeline run's attempt (part of the backend run ids).</param>
     /// <param name="events">Where the stage's watching events go.</param>
     /// <param name="attempts">Receives every attempt's record as it ends, also when the stage fails or is cancelled.</param>
+    /// <param name="attemptLaunched">Called with an attempt's record (not yet finished) once its backend run is launched, so the run record can show it while it runs.</param>
     /// <param name="cancellationToken">Cancels the stage: its backend run is terminated.</param>
     /// <returns>The stored output, and the last attempt's exit code and backend run id.</returns>
     /// <exception cref="StageWorkerException">The last attempt failed, or ended without reporting an output.</exception>
     public async Task<(StoredValue Output, int? ExitCode, string BackendRunId)> RunAsync(
-        StageTask task, StageDescriptor stage, int stageIndex, int runAttempt, PipelineEventSink events, List<StageAttemptRecord> attempts, CancellationToken cancellationToken)
+        StageTask task, StageDescriptor stage, int stageIndex, int runAttempt, PipelineEventSink events, List<StageAttemptRecord> attempts, Action<StageAttemptRecord>? attemptLaunched, CancellationToken cancellationToken)
     {
         var logger = loggerFactory.CreateLogger(StageExecutor.StageLoggerCategory(task.Pipeline, task.Stage));
         for (var number = 1; ; number++)
         {
             var backendRunId = NewRunId(task.PipelineRunId, stageIndex, runAttempt, number);
-            var (record, status, output, failure) = await RunAttemptAsync(task, stage, backendRunId, number, events, logger, attempts, cancellationToken).ConfigureAwait(false);
+            var (record, status, output, failure) = await RunAttemptAsync(task, stage, backendRunId, number, events, logger, attempts, attemptLaunched, cancellationToken).ConfigureAwait(false);
             if (output is not null)
             {
                 attempts.Add(record);
@@ -115,7 +116,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
     }
 
     private async Task<(StageAttemptRecord Record, RunStatus Status, StoredValue? Output, StageWorkerException? Failure)> RunAttemptAsync(
-        StageTask task, StageDescriptor stage, string backendRunId, int number, PipelineEventSink events, ILogger logger, List<StageAttemptRecord> attempts, CancellationToken cancellationToken)
+        StageTask task, StageDescriptor stage, string backendRunId, int number, PipelineEventSink events, ILogger logger, List<StageAttemptRecord> attempts, Action<StageAttemptRecord>? attemptLaunched, CancellationToken cancellationToken)
     {
         var record = new StageAttemptRecord { Number = number, Backend = Name, Profile = stage.Profile, BackendRunId = backendRunId, StartedAt = timeProvider.GetUtcNow() };
         PipelineEvent Event(PipelineEventKind kind) =>
@@ -157,6 +158,8 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
         {
             await tracker.LaunchedAsync(handle).ConfigureAwait(false);
         }
+
+        attemptLaunched?.Invoke(record);
 
         // The worker's output and progress reach the coordinator while the stage runs, in order, under the stage's name.
         using var stopForwarding = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

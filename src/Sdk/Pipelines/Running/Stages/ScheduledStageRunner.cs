@@ -56,7 +56,20 @@ internal sealed class ScheduledStageRunner(PipelineRunContext run, StageSchedule
                 activity?.SetTag(StagecraftTags.StageFingerprint, fingerprint);
                 if (Runner.PlaceStage(run.Graph, stage) is { } backend)
                 {
-                    (var stored, exitCode, backendRunId) = await backend.RunAsync(CreateTask(stage, fingerprint), stage, index, run.Attempt, run.Events, attempts, token).ConfigureAwait(false);
+                    // While an attempt runs, the record shows it (backend, backend run id, earlier attempts), so
+                    // `runs show` and `runs logs -f` can find a running stage's backend run.
+                    void Launched(StageAttemptRecord current) => run.Recorder.SetStage(index, run.Recorder.PendingRecord(stage) with
+                    {
+                        Reason = $"running: attempt {current.Number} on {current.Backend}",
+                        Fingerprint = fingerprint,
+                        Inputs = inputs,
+                        StartedAt = startedAt,
+                        Host = Runner.HostName,
+                        Backend = current.Backend,
+                        BackendRunId = current.BackendRunId,
+                        Attempts = [.. attempts, current],
+                    });
+                    (var stored, exitCode, backendRunId) = await backend.RunAsync(CreateTask(stage, fingerprint), stage, index, run.Attempt, run.Events, attempts, Launched, token).ConfigureAwait(false);
                     activity?.SetTag(StagecraftTags.BackendRunId, backendRunId);
                     phase = "reading its output";
                     if (stored.Format != StoredValue.JsonFormat)
