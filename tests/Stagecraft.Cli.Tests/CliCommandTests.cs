@@ -157,6 +157,8 @@ public abstract class CliCommandTests
         Assert.True(show.ExitCode == 0, show.ToString());
         Assert.Contains($"reason: running: attempt 1 on {generate.Backend}", show.Stdout, StringComparison.Ordinal);
         Assert.Contains($"backend run {generate.BackendRunId}, exit code -", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"try 1 on {generate.Backend}", show.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"backend run {generate.BackendRunId}, running", show.Stdout, StringComparison.Ordinal);
 
         await cancel.CancelAsync();
         await Assert.ThrowsAsync<PipelineRunCancelledException>(() => running.WaitAsync(TimeSpan.FromMinutes(1)));

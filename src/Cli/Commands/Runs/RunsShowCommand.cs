@@ -2,6 +2,7 @@ using System.CommandLine;
 using Stagecraft.Cli.Hosting;
 using Stagecraft.Cli.Output;
 using Stagecraft.Pipelines;
+using Stagecraft.Runs;
 
 namespace Stagecraft.Cli.Commands.Runs;
 
@@ -90,6 +91,18 @@ internal static class RunsShowCommand
             if (stage.Error is { } error)
             {
                 node.AddLines($"error ({stage.ErrorType ?? "unknown type"})", error);
+            }
+
+            // Backend attempts: a preempted or lost VM shows here with the run that replaced it, each with the worker's error.
+            foreach (var attempt in stage.Attempts)
+            {
+                var interruption = attempt.Interruption == RunInterruption.None ? string.Empty : $", {attempt.Interruption}";
+                var exit = attempt.ExitCode is { } code ? $", exit code {CliFormat.Number(code)}" : string.Empty;
+                node.Add($"try {attempt.Number} on {attempt.Backend}{(attempt.Profile is { } profile ? $" ({profile})" : string.Empty)}: backend run {attempt.BackendRunId}, {attempt.State?.ToString() ?? "running"}{interruption}{exit}{(attempt.Retried ? ", retried" : string.Empty)}{(attempt.Reason is { } attemptReason ? $": {attemptReason}" : string.Empty)}");
+                if (attempt.Error is { } attemptError && attemptError != stage.Error)
+                {
+                    node.AddLines($"try {attempt.Number} error ({attempt.ErrorType ?? "unknown type"})", attemptError);
+                }
             }
         }
 
