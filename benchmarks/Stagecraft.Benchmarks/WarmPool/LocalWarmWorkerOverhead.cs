@@ -46,7 +46,7 @@ internal static class LocalWarmWorkerOverhead
                     AckPollInterval = TimeSpan.FromMilliseconds(5),
                 }
                 : null,
-            WarmPoolPollInterval = TimeSpan.FromMilliseconds(40),
+            WarmPoolPollInterval = TimeSpan.FromMilliseconds(16),
         });
         var runner = new PipelineRunner(new PipelineRunnerOptions
         {
