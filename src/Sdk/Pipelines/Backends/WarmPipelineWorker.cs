@@ -30,7 +30,12 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
         var exitCode = await RunJobAsync(runId, graphs, cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            if (await _pool.CompleteJobAsync(settings.Profile, settings.InstanceId, runId, cancellationToken).ConfigureAwait(false) is null)
+            // Idle before the exit code is published: a coordinator that sees this stage end and launches the next one
+            // finds this worker idle instead of starting another. Its logs are stored; its exit code follows before any
+            // next job is accepted, and a worker that dies in between leaves the run lost, as any dead worker does.
+            var completed = await _pool.CompleteJobAsync(settings.Profile, settings.InstanceId, runId, cancellationToken).ConfigureAwait(false);
+            await RunExitPublisher.PublishAsync(runner.Storage, new RunPaths(runId), new RunExitRecord(exitCode), cancellationToken).ConfigureAwait(false);
+            if (completed is null)
             {
                 return exitCode; // the document no longer runs this job (reaped, cleaned up): leave the pool
             }
@@ -108,7 +113,7 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
         }
     }
 
-    /// <summary>Runs one stage task with its output in files of its own, then ships them and its exit code to its run's paths.</summary>
+    /// <summary>Runs one stage task with its output in files of its own, then ships them to its run's paths; returns its exit code.</summary>
     private async Task<int> RunJobAsync(string runId, IReadOnlyList<PipelineGraph> graphs, CancellationToken cancellationToken)
     {
         var logDirectory = Path.Combine(settings.LogDirectory, runId);
@@ -144,11 +149,10 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
             }
         }
 
-        // Logs first, so a reader that sees the exit code also sees complete logs.
+        // Logs before the exit code (published by the caller), so a reader that sees the exit code also sees complete logs.
         var paths = new RunPaths(runId);
         await new RunLogShipper(runner.Storage, paths, LogStream.Stdout, stdoutPath).ShipAsync(cancellationToken).ConfigureAwait(false);
         await new RunLogShipper(runner.Storage, paths, LogStream.Stderr, stderrPath).ShipAsync(cancellationToken).ConfigureAwait(false);
-        await RunExitPublisher.PublishAsync(runner.Storage, paths, new RunExitRecord(exitCode), cancellationToken).ConfigureAwait(false);
         Directory.Delete(logDirectory, recursive: true);
         return exitCode;
     }
