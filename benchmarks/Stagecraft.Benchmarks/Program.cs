@@ -25,5 +25,11 @@ if (args is ["warm-pool-vms", .. var warmArgs])
     return await Stagecraft.Benchmarks.WarmPool.WarmPoolVmCount.RunAsync(warmArgs);
 }
 
+// `-- local-warm-workers [STAGES]`: per-stage overhead of cold vs warm local pipeline workers (benchmarks/README.md).
+if (args is ["local-warm-workers", .. var localWarmArgs])
+{
+    return await Stagecraft.Benchmarks.WarmPool.LocalWarmWorkerOverhead.RunAsync(localWarmArgs);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Stagecraft.Benchmarks.WarmPool.WarmPoolVmCount).Assembly).Run(args);
 return 0;

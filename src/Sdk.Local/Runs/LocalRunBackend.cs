@@ -9,10 +9,12 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.InFlight;
 using Stagecraft.IO;
 using Stagecraft.Local.Processes;
+using Stagecraft.Pipelines;
 using Stagecraft.Runs;
 using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 using Stagecraft.Telemetry;
+using Stagecraft.WarmPool;
 
 namespace Stagecraft.Local.Runs;
 
@@ -52,6 +54,7 @@ public sealed partial class LocalRunBackend : IRunBackend
     private readonly ConcurrentDictionary<string, (RunLogShipper Stdout, RunLogShipper Stderr)> _shippers = new(StringComparer.Ordinal);
     private readonly RunLogReader _logReader;
     private readonly CancellationTokenSource _disposed = new();
+    private readonly Stagecraft.WarmPool.WarmPool? _pool;
 
     /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
     public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null)
@@ -72,6 +75,7 @@ public sealed partial class LocalRunBackend : IRunBackend
         _setsid = FindTool("setsid", "util-linux");
         _timeout = FindTool("timeout", "coreutils");
         _stateDirectory = Path.GetFullPath(_options.StateDirectory);
+        _pool = _options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool.LoggerFactory is NullLoggerFactory ? pool with { LoggerFactory = _options.LoggerFactory } : pool) : null;
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = _options.StatusPollInterval, TimeProvider = _time });
         Capabilities = new BackendCapabilities
         {
@@ -87,6 +91,9 @@ public sealed partial class LocalRunBackend : IRunBackend
     }
 
     public BackendCapabilities Capabilities { get; }
+
+    /// <summary>The warm pool launches of pooled profiles go through (null when <see cref="LocalRunBackendOptions.WarmPool"/> is not set).</summary>
+    public Stagecraft.WarmPool.WarmPool? WarmPool => _pool;
 
     public async Task<RunHandle> LaunchAsync(RunSpec spec, CancellationToken cancellationToken = default)
     {
@@ -120,6 +127,18 @@ public sealed partial class LocalRunBackend : IRunBackend
 
         dir.Create();
         Directory.CreateDirectory(workDirectory);
+        var profile = spec.ResourceProfile ?? _options.DefaultResourceProfile;
+        WarmRegistration? registration = null;
+        if (_pool is { } warmPool && warmPool.IsEnabled(profile))
+        {
+            if (await TryLaunchWarmAsync(warmPool, spec, profile, handle, dir, workDirectory, cancellationToken).ConfigureAwait(false))
+            {
+                return handle;
+            }
+
+            registration = await warmPool.TryRegisterAsync(profile, spec.RunId, BackendName, cancellationToken).ConfigureAwait(false);
+        }
+
         var psi = new ProcessStartInfo(_setsid)
         {
             UseShellExecute = false,
@@ -137,6 +156,25 @@ public sealed partial class LocalRunBackend : IRunBackend
         }
 
         ConfigureEnvironment(psi, spec, handle, dir);
+        if (registration is not null)
+        {
+            // The worker ships every job's logs and exit code itself (its first job's too), so nothing here ships them.
+            dir.RecordWarmInstance(dir.Path);
+            var settings = new WarmWorkerSettings
+            {
+                Root = _pool!.Options.Root,
+                Profile = profile,
+                InstanceId = registration.Instance.InstanceId,
+                IdleTimeout = _pool.Options.For(profile)!.IdleTimeout,
+                PollInterval = _options.WarmPoolPollInterval,
+                LogDirectory = dir.WarmLogDirectory,
+            };
+            foreach (var (name, value) in settings.ToEnvironment())
+            {
+                psi.Environment[name] = value;
+            }
+        }
+
         Process supervisor;
         try
         {
@@ -147,6 +185,11 @@ public sealed partial class LocalRunBackend : IRunBackend
             // Record why, so the run is Failed rather than forever Preparing.
             await File.WriteAllTextAsync(dir.Stderr, $"Could not start the run supervisor: {ex.Message}\n", cancellationToken).ConfigureAwait(false);
             dir.RecordExitIfAbsent(new RunExitRecord(127));
+            if (registration is not null)
+            {
+                await _pool!.AbandonLaunchAsync(registration, CancellationToken.None).ConfigureAwait(false);
+            }
+
             await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
             throw new RunBackendException($"Could not start run '{spec.RunId}': {ex.Message}", ex);
         }
@@ -169,8 +212,41 @@ public sealed partial class LocalRunBackend : IRunBackend
         }
 
         LogLaunched(_logger, spec.RunId, handle.LaunchId, dir.Path);
-        EnsureMonitor(handle, dir);
+        if (registration is not null)
+        {
+            await _pool!.MarkLaunchedAsync(registration, dir.Path, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            EnsureMonitor(handle, dir);
+        }
+
         return handle;
+    }
+
+    /// <summary>
+    /// Hands the run to an idle warm worker of its profile (claim, job document, ACK). False when none is idle or the
+    /// claimed one did not ACK in time (the claim is then released); the launch then starts a process.
+    /// </summary>
+    private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, string workDirectory, CancellationToken cancellationToken)
+    {
+        if (await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false) is not { Instance.Location: { } instanceDirectory } claim)
+        {
+            return false;
+        }
+
+        // Recorded before the ACK, so a status check right after the launch finds the worker that runs it.
+        dir.RecordWarmInstance(instanceDirectory);
+        var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir) };
+        await pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken).ConfigureAwait(false);
+        if (await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false) != WarmAckOutcome.Acked)
+        {
+            File.Delete(Path.Combine(dir.Path, "warm_instance"));
+            return false;
+        }
+
+        LogLaunchedWarm(_logger, spec.RunId, handle.LaunchId, claim.Instance.InstanceId);
+        return true;
     }
 
     public async Task<RunStatus> GetStatusAsync(RunHandle handle, CancellationToken cancellationToken = default)
@@ -317,6 +393,19 @@ public sealed partial class LocalRunBackend : IRunBackend
         if (!dir.Exists)
         {
             return (new RunStatus(RunState.Lost, null, $"The run directory '{dir.Path}' is gone and no exit code was published.") { Interruption = RunInterruption.MachineLost }, record);
+        }
+
+        if (dir.WarmInstanceDirectory is { } instanceDirectory && dir.ReadExit() is null)
+        {
+            // A warm worker publishes the run's exit code itself; until then the run lives as long as that worker.
+            if (LocalRunDirectory.AtPath(instanceDirectory).LiveSupervisor() is { } worker)
+            {
+                return (new RunStatus(RunState.Running, null, string.Create(CultureInfo.InvariantCulture, $"Running on a warm worker (supervisor pid {worker.Pid}).")), record);
+            }
+
+            return await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is { } late
+                ? (late.ToStatus(), record)
+                : (new RunStatus(RunState.Lost, null, "The warm worker running this run is gone and published no exit code.") { Interruption = RunInterruption.MachineLost }, record);
         }
 
         if (dir.ReadExit() is not null)
@@ -467,26 +556,37 @@ public sealed partial class LocalRunBackend : IRunBackend
             psi.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
         }
 
-        foreach (var (name, value) in spec.Environment)
+        psi.Environment.Remove(RunEnvironmentVariables.InputPrefix);
+        psi.Environment.Remove(RunEnvironmentVariables.SnapshotPath);
+        foreach (var (name, value) in RunEnvironment(spec, handle, dir))
         {
             psi.Environment[name] = value;
         }
+    }
 
-        psi.Environment[RunEnvironmentVariables.RunId] = handle.RunId;
-        psi.Environment[RunEnvironmentVariables.OutputPrefix] = spec.EffectiveOutputPrefix;
-        psi.Environment[RunEnvironmentVariables.ResourceProfile] = spec.ResourceProfile ?? _options.DefaultResourceProfile;
-        psi.Environment.Remove(RunEnvironmentVariables.InputPrefix);
-        psi.Environment.Remove(RunEnvironmentVariables.SnapshotPath);
+    /// <summary>The run's own variables, the same for a fresh process and a warm worker's job.</summary>
+    private Dictionary<string, string> RunEnvironment(RunSpec spec, RunHandle handle, LocalRunDirectory dir)
+    {
+        var environment = new Dictionary<string, string>(spec.Environment, StringComparer.Ordinal)
+        {
+            [RunEnvironmentVariables.RunId] = handle.RunId,
+            [RunEnvironmentVariables.OutputPrefix] = spec.EffectiveOutputPrefix,
+            [RunEnvironmentVariables.ResourceProfile] = spec.ResourceProfile ?? _options.DefaultResourceProfile,
+        };
+        environment.Remove(RunEnvironmentVariables.InputPrefix);
+        environment.Remove(RunEnvironmentVariables.SnapshotPath);
         if (spec.InputPrefix is not null)
         {
-            psi.Environment[RunEnvironmentVariables.InputPrefix] = spec.InputPrefix;
+            environment[RunEnvironmentVariables.InputPrefix] = spec.InputPrefix;
         }
 
         if (spec.Snapshot is { } snapshot)
         {
             AtomicFile.WriteAllBytes(dir.SnapshotFile, snapshot.Span);
-            psi.Environment[RunEnvironmentVariables.SnapshotPath] = dir.SnapshotFile;
+            environment[RunEnvironmentVariables.SnapshotPath] = dir.SnapshotFile;
         }
+
+        return environment;
     }
 
     private static bool IsThisHost(LocalRunRecord record) => string.Equals(record.Host, Environment.MachineName, StringComparison.Ordinal);
@@ -521,6 +621,9 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Run {RunId} is lost: its supervisor is gone and recorded no exit code")]
     private static partial void LogLost(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Launched run {RunId} (launch {LaunchId}) on warm worker {InstanceId}")]
+    private static partial void LogLaunchedWarm(ILogger logger, string runId, string launchId, string instanceId);
 
     [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Monitoring run {RunId} failed; a later status call will retry")]
     private static partial void LogMonitorFailed(ILogger logger, string runId, Exception exception);

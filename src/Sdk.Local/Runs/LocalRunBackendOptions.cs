@@ -34,6 +34,17 @@ public sealed record LocalRunBackendOptions
     /// <summary>Pids that terminating a run must never signal, in addition to this process and its ancestors.</summary>
     public IReadOnlyCollection<int> ProtectedProcessIds { get; init; } = [];
 
+    /// <summary>
+    /// Keeps pipeline worker processes warm per resource profile (<see cref="Stagecraft.WarmPool.WarmPoolOptions.Profiles"/>):
+    /// a worker that finished its stage waits for the next one of its profile instead of exiting. Null (the default):
+    /// every run is a fresh process and no pool document is written. Only for pipeline worker commands
+    /// (<see cref="Stagecraft.Pipelines.PipelineRunner.RunWorkerIfRequestedAsync"/>), which ship each job's logs and exit code themselves.
+    /// </summary>
+    public Stagecraft.WarmPool.WarmPoolOptions? WarmPool { get; init; }
+
+    /// <summary>How often an idle warm worker looks at its pool document, at most (it starts at an eighth of it); keep it below the ACK timeout.</summary>
+    public TimeSpan WarmPoolPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The clock for launch timeouts, status polling and log shipping.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

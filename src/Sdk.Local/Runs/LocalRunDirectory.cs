@@ -37,6 +37,19 @@ internal sealed class LocalRunDirectory
 
     public bool Exists => Directory.Exists(Path);
 
+    /// <summary>For a launch run by a warm worker: the run directory of the launch whose supervisor runs that worker.</summary>
+    public string? WarmInstanceDirectory => ReadSmallFile(System.IO.Path.Combine(Path, "warm_instance"))?.Trim() is { Length: > 0 } path ? path : null;
+
+    /// <summary>Directories where a warm worker keeps each job's logs until it ships them.</summary>
+    public string WarmLogDirectory => System.IO.Path.Combine(Path, "warm-logs");
+
+    public void RecordWarmInstance(string instanceDirectory) => AtomicFile.WriteAllText(System.IO.Path.Combine(Path, "warm_instance"), instanceDirectory + "\n");
+
+    /// <summary>The directory at <paramref name="path"/> (one a warm run recorded).</summary>
+    public static LocalRunDirectory AtPath(string path) => new(path);
+
+    private LocalRunDirectory(string path) => Path = path;
+
     public string File(LogStream stream) => System.IO.Path.Combine(Path, stream == LogStream.Stdout ? "stdout.log" : "stderr.log");
 
     public void Create() => Directory.CreateDirectory(Path);

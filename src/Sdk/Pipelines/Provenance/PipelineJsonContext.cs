@@ -12,6 +12,7 @@ namespace Stagecraft.Pipelines;
 [JsonSerializable(typeof(StageCacheEntry))]
 [JsonSerializable(typeof(StageTask))]
 [JsonSerializable(typeof(StageTaskResult))]
+[JsonSerializable(typeof(WarmWorkerJob))]
 [JsonSerializable(typeof(PruneLockDocument))]
 [JsonSerializable(typeof(PruneMarkerDocument))]
 internal sealed partial class PipelineJsonContext : JsonSerializerContext;

@@ -302,6 +302,12 @@ public sealed class PipelineRunner : IPipelineRunner
 
         var backendRunId = Environment.GetEnvironmentVariable(RunEnvironmentVariables.RunId)
             ?? throw new InvalidOperationException($"Started with {PipelineWorkerCommand.WorkerArgument} but {RunEnvironmentVariables.RunId} is not set: worker mode is for processes launched by a run backend.");
+        // A backend that keeps warm workers says so through the environment: then this process stays for later stages.
+        if (WarmWorkerSettings.FromEnvironment() is { } warm)
+        {
+            return await new WarmPipelineWorker(this, warm).RunAsync(RunId.Validate(backendRunId), [.. graphs], cancellationToken).ConfigureAwait(false);
+        }
+
         return await new PipelineWorker(this).RunAsync(RunId.Validate(backendRunId), [.. graphs], cancellationToken).ConfigureAwait(false);
     }
 
