@@ -40,12 +40,10 @@ public sealed class TestChildProcess : IDisposable
 
     public static TestChildProcess Start(string command, IEnumerable<string> args, IDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var psi = InterruptibleStart.For("dotnet");
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         psi.ArgumentList.Add(ChildDllPath);
         psi.ArgumentList.Add(command);
         foreach (var arg in args)

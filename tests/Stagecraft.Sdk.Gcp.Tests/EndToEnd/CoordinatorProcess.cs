@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Stagecraft.Testing;
 
 namespace Stagecraft.Sdk.Gcp.Tests.EndToEnd;
 
@@ -29,14 +30,12 @@ public sealed class CoordinatorProcess : IAsyncDisposable
     /// <param name="environment">Variables to set (a null value removes the variable).</param>
     public static CoordinatorProcess Start(string program, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {
-        var info = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(program)!,
-        };
+        var info = InterruptibleStart.For(program);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.RedirectStandardInput = true;
+        info.UseShellExecute = false;
+        info.WorkingDirectory = Path.GetDirectoryName(program)!;
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
