@@ -6,10 +6,10 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Runs;
 using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
+using Stagecraft.Telemetry;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Gcp.Compute;
@@ -73,7 +73,7 @@ public sealed partial class GceRunBackend : IRunBackend, IDisposable
         _logger = options.LoggerFactory.CreateLogger<GceRunBackend>();
         _compute = new ComputeEngineClient(options, _logger);
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = options.LogPollInterval, TimeProvider = options.TimeProvider });
-        _pool = options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool.LoggerFactory is NullLoggerFactory ? pool with { LoggerFactory = options.LoggerFactory } : pool) : null;
+        _pool = options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory.OrInherited(options.LoggerFactory) }) : null;
         Capabilities = new BackendCapabilities
         {
             Name = BackendName,

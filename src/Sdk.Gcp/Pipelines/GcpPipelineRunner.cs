@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Storage;
@@ -6,6 +5,7 @@ using Stagecraft.InFlight;
 using Stagecraft.Local.Processes;
 using Stagecraft.Pipelines;
 using Stagecraft.Runs;
+using Stagecraft.Telemetry;
 
 namespace Stagecraft.Gcp.Pipelines;
 
@@ -72,9 +72,9 @@ public sealed class GcpPipelineRunner : IAsyncDisposable
             AppBundle? bundle = null;
             if (!args.Contains(PipelineWorkerCommand.WorkerArgument))
             {
-                var bundleOptions = options.Bundle.LoggerFactory is NullLoggerFactory ? options.Bundle with { LoggerFactory = options.LoggerFactory } : options.Bundle;
+                var bundleOptions = options.Bundle with { LoggerFactory = options.Bundle.LoggerFactory.OrInherited(options.LoggerFactory) };
                 bundle = await AppBundleBuilder.BuildAndUploadAsync(storage, bundleOptions, cancellationToken).ConfigureAwait(false);
-                var computeOptions = options.Compute.LoggerFactory is NullLoggerFactory ? options.Compute with { LoggerFactory = options.LoggerFactory } : options.Compute;
+                var computeOptions = options.Compute with { LoggerFactory = options.Compute.LoggerFactory.OrInherited(options.LoggerFactory) };
                 backend = new GceRunBackend(storage, computeOptions with { Bundle = bundle });
                 runnerOptions = runnerOptions with
                 {

@@ -5,7 +5,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using Stagecraft.InFlight;
 using Stagecraft.IO;
 using Stagecraft.Local.Processes;
@@ -75,7 +74,7 @@ public sealed partial class LocalRunBackend : IRunBackend
         _setsid = FindTool("setsid", "util-linux");
         _timeout = FindTool("timeout", "coreutils");
         _stateDirectory = Path.GetFullPath(_options.StateDirectory);
-        _pool = _options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool.LoggerFactory is NullLoggerFactory ? pool with { LoggerFactory = _options.LoggerFactory } : pool) : null;
+        _pool = _options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory.OrInherited(_options.LoggerFactory) }) : null;
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = _options.StatusPollInterval, TimeProvider = _time });
         Capabilities = new BackendCapabilities
         {
