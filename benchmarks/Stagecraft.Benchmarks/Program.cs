@@ -31,5 +31,11 @@ if (args is ["local-warm-workers", .. var localWarmArgs])
     return await Stagecraft.Benchmarks.WarmPool.LocalWarmWorkerOverhead.RunAsync(localWarmArgs);
 }
 
+// `-- generator-profile full|incremental [RUNS]`: one generator benchmark case in a loop, for a profiler (benchmarks/README.md).
+if (args is ["generator-profile", .. var generatorArgs])
+{
+    return Stagecraft.Benchmarks.Generators.GeneratorProfile.Run(generatorArgs);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Stagecraft.Benchmarks.WarmPool.WarmPoolVmCount).Assembly).Run(args);
 return 0;

@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace Stagecraft.Generators.Pipelines;
@@ -20,6 +21,12 @@ internal sealed class CompilationCodeContext
     private static readonly ConditionalWeakTable<IAssemblySymbol, string> AssemblyKeys = new();
     private static readonly ConditionalWeakTable<IAssemblySymbol, string>.CreateValueCallback ComputeAssemblyKey = KeyOf;
 
+    private static readonly ConditionalWeakTable<SyntaxNode, string> DirectiveHashes = new();
+    private static readonly ConditionalWeakTable<SyntaxNode, string>.CreateValueCallback ComputeDirectivesHashCallback = ComputeDirectivesHash;
+    private static readonly ConditionalWeakTable<IAssemblySymbol, InstanceId> InstanceIds = new();
+    private static readonly ConditionalWeakTable<IAssemblySymbol, InstanceId>.CreateValueCallback NewInstanceIdCallback = NewInstanceId;
+    private static long s_lastInstanceId;
+
     private readonly ConcurrentDictionary<SyntaxTree, SemanticModel> _models = new();
     private readonly Lazy<string> _fingerprint;
 
@@ -32,9 +39,11 @@ internal sealed class CompilationCodeContext
     public Compilation Compilation { get; }
 
     /// <summary>
-    /// Changes whenever anything a method body can bind to may have changed: the shape (<see cref="StageCodeHasher.ShapeHash"/>)
-    /// of any syntax tree, the set of trees, or a referenced assembly (<see cref="AssemblyKey"/>). Equal fingerprints mean
-    /// an unchanged body binds to the same symbols, so facts learnt by binding it stay true.
+    /// Changes whenever anything a method body can bind to, or any fact about declarations, may have changed: the shape
+    /// (<see cref="StageCodeHasher.ShapeHash"/>), directives or parse options of any syntax tree, the set of trees, the
+    /// assembly name, or a referenced assembly (<see cref="AssemblyKey"/>, and the instance of a referenced compilation).
+    /// Equal fingerprints mean an unchanged body binds to the same symbols and declarations mean the same, so facts
+    /// learnt from them stay true. Valid within one process only (it includes hash codes and instance numbers).
     /// </summary>
     public string DeclarationFingerprint => _fingerprint.Value;
 
@@ -69,19 +78,64 @@ internal sealed class CompilationCodeContext
     private string ComputeFingerprint()
     {
         var text = new StringBuilder();
+        text.Append(Compilation.AssemblyName).Append('|');
         foreach (var tree in Compilation.SyntaxTrees)
         {
-            text.Append(StageCodeHasher.ShapeHash(tree.GetRoot())).Append('|');
+            // Directives are trivia, so shapes skip them, yet #nullable changes what declarations mean; parse options
+            // (language version, features) can change binding with the same tokens.
+            text.Append(StageCodeHasher.ShapeHash(tree.GetRoot()))
+                .Append(':').Append(DirectivesHash(tree.GetRoot()))
+                .Append(':').Append(tree.Options.GetHashCode().ToString("x8", CultureInfo.InvariantCulture))
+                .Append('|');
         }
 
         foreach (var reference in Compilation.References)
         {
             if (Compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly)
             {
-                text.Append(AssemblyKey(assembly)).Append('|');
+                text.Append(AssemblyKey(assembly));
+
+                // A project reference inside an IDE is another compilation, without an MVID: a new instance of it
+                // is all that says its declarations may have changed.
+                if (reference is CompilationReference)
+                {
+                    text.Append('#').Append(InstanceIds.GetValue(assembly, NewInstanceIdCallback).Value.ToString(CultureInfo.InvariantCulture));
+                }
+
+                text.Append('|');
             }
         }
 
         return StageCodeHasher.Sha256Hex(text.ToString());
+    }
+
+    private static string DirectivesHash(SyntaxNode root) => DirectiveHashes.GetValue(root, ComputeDirectivesHashCallback);
+
+    private static string ComputeDirectivesHash(SyntaxNode root)
+    {
+        if (!root.ContainsDirectives)
+        {
+            return "";
+        }
+
+        var text = new StringBuilder();
+        foreach (var directive in root.DescendantTrivia(static n => n.ContainsDirectives, descendIntoTrivia: true))
+        {
+            if (directive.IsDirective)
+            {
+                text.Append(directive.ToString()).Append('\n');
+            }
+        }
+
+        return StageCodeHasher.Sha256Hex(text.ToString());
+    }
+
+    private static InstanceId NewInstanceId(IAssemblySymbol assembly) => new(Interlocked.Increment(ref s_lastInstanceId));
+
+    private sealed class InstanceId
+    {
+        public InstanceId(long value) => Value = value;
+
+        public long Value { get; }
     }
 }

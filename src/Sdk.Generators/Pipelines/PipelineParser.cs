@@ -83,8 +83,17 @@ internal static class PipelineParser
             return Nothing;
         }
 
+        var codeContext = CompilationCodeContext.For(context.SemanticModel.Compilation);
+        if (PipelineResultCache.TryReuse(declaration, codeContext, cancellationToken) is { } reused)
+        {
+            return reused;
+        }
+
         var parser = new Parser(type, declaration, context.Attributes[0], context.SemanticModel.Compilation, cancellationToken);
-        return parser.Run();
+        var result = parser.Run();
+        PipelineResultCache.Remember(
+            declaration, codeContext, type.DeclaringSyntaxReferences.Select(r => r.SyntaxTree).ToList(), parser.StageHashes, result);
+        return result;
     }
 
     /// <summary>
@@ -121,6 +130,7 @@ internal static class PipelineParser
         private readonly List<DiagnosticInfo> _diagnostics = new();
         private readonly List<StageCandidate> _stages = new();
         private readonly Dictionary<string, InputUse> _inputs = new(StringComparer.Ordinal);
+        private readonly List<KeyValuePair<SyntaxNode, string>> _stageHashes = new();
 
         // Each type is usually rendered several times (one stage's output is the next stage's parameter).
         private readonly Dictionary<ITypeSymbol, (string Annotated, string TypeOf)> _typeNames = new(SymbolEqualityComparer.IncludeNullability);
@@ -136,6 +146,9 @@ internal static class PipelineParser
             _compilation = compilation;
             _cancellationToken = cancellationToken;
         }
+
+        /// <summary>Each stage's hashed declaration and its code hash, for <see cref="PipelineResultCache"/>.</summary>
+        public IReadOnlyList<KeyValuePair<SyntaxNode, string>> StageHashes => _stageHashes;
 
         public PipelineResult Run()
         {
@@ -266,6 +279,10 @@ internal static class PipelineParser
             stage.Placement = ReadPlacement(stage, attribute);
             var syntax = (method.PartialImplementationPart ?? method).DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellationToken);
             stage.CodeHash = syntax is null ? "" : StageCodeDependencies.Hash(syntax, _compilation, _cancellationToken);
+            if (syntax is not null)
+            {
+                _stageHashes.Add(new KeyValuePair<SyntaxNode, string>(syntax, stage.CodeHash));
+            }
 
             CheckMethod(stage, syntax as MethodDeclarationSyntax);
             foreach (var parameter in method.Parameters)
