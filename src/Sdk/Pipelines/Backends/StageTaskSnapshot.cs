@@ -56,7 +56,7 @@ internal static class StageTaskSnapshot
     /// </summary>
     public static SnapshotLimits Limits { get; } = SnapshotLimits.Default with { MaxTextBytes = 64 * 1024 * 1024 };
 
-    /// <summary>How a worker reads a task: <see cref="Limits"/>, and decompression capped at their sum.</summary>
+    /// <summary>How a worker reads a task: <see cref="Limits"/>, decompression capped at 128 MiB (above the text and file limits together).</summary>
     public static SnapshotReaderOptions ReaderOptions { get; } = new()
     {
         Limits = Limits,
