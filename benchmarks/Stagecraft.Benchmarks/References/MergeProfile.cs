@@ -1,3 +1,5 @@
+extern alias core;
+
 using System.Diagnostics;
 using System.Globalization;
 using Stagecraft.IO;
@@ -19,15 +21,6 @@ namespace Stagecraft.Benchmarks.References;
 /// </remarks>
 internal static class MergeProfile
 {
-    // The checksum is internal and compiled into the core and each adapter alike (the benchmark sees all of them), so the
-    // core's copy is bound by name once.
-    private delegate uint Crc32CFunction(ReadOnlySpan<byte> data);
-
-    private static readonly Crc32CFunction CoreCrc32C = typeof(Stagecraft.Storage.ObjectKey).Assembly
-        .GetType("Stagecraft.Storage.Crc32C", throwOnError: true)!
-        .GetMethod("Compute", [typeof(ReadOnlySpan<byte>)])!
-        .CreateDelegate<Crc32CFunction>();
-
     private static readonly byte[] Scratch = new byte[64 * 1024];
 
     public static async Task<int> RunAsync(string[] args)
@@ -82,7 +75,7 @@ internal static class MergeProfile
                     "stat-1" => await SerialAsync(picks, null, async (pick, _) => await storage.StatAsync(pick.ObjectKey)),
                     "crc-1" => await SerialAsync(picks, null, (pick, _) =>
                     {
-                        CoreCrc32C(Scratch.AsSpan(0, 32 * 1024));
+                        core::Stagecraft.Storage.Crc32C.Compute(Scratch.AsSpan(0, 32 * 1024));
                         return Task.CompletedTask;
                     }),
                     "copy-1" => await SerialAsync(picks, null, (pick, _) =>

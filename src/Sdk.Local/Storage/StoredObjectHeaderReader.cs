@@ -15,6 +15,16 @@ internal static class StoredObjectHeaderReader
 {
     private static readonly ReadOnlyDictionary<string, string> NoMetadata = ReadOnlyDictionary<string, string>.Empty;
 
+    // The property names as UTF-8, from the one spelling the writer uses too.
+    private static readonly JsonEncodedText KeyName = JsonEncodedText.Encode(StoredObjectHeader.Names.Key);
+    private static readonly JsonEncodedText SizeName = JsonEncodedText.Encode(StoredObjectHeader.Names.Size);
+    private static readonly JsonEncodedText GenerationName = JsonEncodedText.Encode(StoredObjectHeader.Names.Generation);
+    private static readonly JsonEncodedText UpdatedName = JsonEncodedText.Encode(StoredObjectHeader.Names.Updated);
+    private static readonly JsonEncodedText ContentTypeName = JsonEncodedText.Encode(StoredObjectHeader.Names.ContentType);
+    private static readonly JsonEncodedText MetadataName = JsonEncodedText.Encode(StoredObjectHeader.Names.Metadata);
+    private static readonly JsonEncodedText Md5Name = JsonEncodedText.Encode(StoredObjectHeader.Names.Md5);
+    private static readonly JsonEncodedText Crc32cName = JsonEncodedText.Encode(StoredObjectHeader.Names.Crc32c);
+
     /// <summary>The object's information; <paramref name="expectedKey"/>, when the header holds exactly it, is reused rather than copied.</summary>
     /// <exception cref="JsonException">The bytes are not a complete header.</exception>
     public static ObjectInfo Read(ReadOnlySpan<byte> json, string? expectedKey)
@@ -38,42 +48,42 @@ internal static class StoredObjectHeaderReader
                 throw new JsonException($"Expected a property name, found {reader.TokenType}.");
             }
 
-            if (reader.ValueTextEquals("key"u8))
+            if (reader.ValueTextEquals(KeyName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 key = expectedKey is not null && reader.TokenType == JsonTokenType.String && reader.ValueTextEquals(expectedKey) ? expectedKey : reader.GetString();
             }
-            else if (reader.ValueTextEquals("size"u8))
+            else if (reader.ValueTextEquals(SizeName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 size = reader.GetInt64();
             }
-            else if (reader.ValueTextEquals("generation"u8))
+            else if (reader.ValueTextEquals(GenerationName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 generation = reader.GetInt64();
             }
-            else if (reader.ValueTextEquals("updated"u8))
+            else if (reader.ValueTextEquals(UpdatedName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 updated = reader.GetDateTimeOffset();
             }
-            else if (reader.ValueTextEquals("contentType"u8))
+            else if (reader.ValueTextEquals(ContentTypeName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 contentType = reader.GetString();
             }
-            else if (reader.ValueTextEquals("metadata"u8))
+            else if (reader.ValueTextEquals(MetadataName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 metadata = ReadMetadata(ref reader);
             }
-            else if (reader.ValueTextEquals("md5"u8))
+            else if (reader.ValueTextEquals(Md5Name.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 md5 = reader.GetString();
             }
-            else if (reader.ValueTextEquals("crc32c"u8))
+            else if (reader.ValueTextEquals(Crc32cName.EncodedUtf8Bytes))
             {
                 Next(ref reader);
                 crc32c = reader.GetString();

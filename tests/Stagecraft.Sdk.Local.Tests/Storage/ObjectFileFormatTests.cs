@@ -1,5 +1,8 @@
 using System.Text;
+using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Stagecraft.Local.Storage;
 using Stagecraft.Storage;
 using Stagecraft.Testing;
@@ -73,6 +76,31 @@ public sealed class ObjectFileFormatTests : IDisposable
         Assert.Equal(42, StoredObjectHeaderReader.Read(Encoding.UTF8.GetBytes(extended), null).Size);
         Assert.Throws<JsonException>(() => StoredObjectHeaderReader.Read(Encoding.UTF8.GetBytes(json.Replace("\"crc32c\"", "\"crc\"", StringComparison.Ordinal)), null));
         Assert.ThrowsAny<JsonException>(() => StoredObjectHeaderReader.Read(Encoding.UTF8.GetBytes(json[..^1]), null));
+    }
+
+    [Fact]
+    public void Every_header_property_is_named_once_and_the_reader_requires_every_one()
+    {
+        // The writer's names come from StoredObjectHeader.Names through [JsonPropertyName]; a property added to the
+        // record without a name there, or a name there no property uses, is a second spelling waiting to drift.
+        var names = typeof(StoredObjectHeader.Names).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).Order(StringComparer.Ordinal).ToArray();
+        var written = typeof(StoredObjectHeader).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.Name != "EqualityContract")
+            .Select(p => p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? throw new InvalidOperationException($"Header property {p.Name} has no [JsonPropertyName] from StoredObjectHeader.Names."))
+            .Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(names, written);
+
+        // The reader reads each one: without it, a header is incomplete (a property the reader skipped would go unnoticed).
+        var json = JsonNode.Parse(Json(Header(new Dictionary<string, string>(StringComparer.Ordinal) { ["a"] = "b" })))!.AsObject();
+        Assert.Equal(names, json.Select(p => p.Key).Order(StringComparer.Ordinal));
+        foreach (var name in names)
+        {
+            var without = json.DeepClone().AsObject();
+            without.Remove(name);
+            var error = Assert.Throws<JsonException>(() => StoredObjectHeaderReader.Read(Encoding.UTF8.GetBytes(without.ToJsonString()), null));
+            Assert.Contains("lacks a required property", error.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -143,6 +143,37 @@ public sealed class PipelineBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_worker_process_given_a_task_in_a_newer_format_version_fails_its_stage_with_the_version_error()
+    {
+        var storage = TestStorage.Create(_temp.Combine("store"));
+        var tampering = new InterceptingRunBackend(_backend, async spec =>
+        {
+            // The coordinator stored the task; the worker process will find a format version from the future.
+            var key = PipelinePaths.StageTask(new Stagecraft.Runs.RunPaths(spec.RunId));
+            var bytes = await ReadAllAsync(storage, key);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(4), 3);
+            await storage.PutAsync(key, new MemoryStream(bytes));
+        });
+        var runner = new PipelineRunner(new PipelineRunnerOptions
+        {
+            Storage = storage,
+            WorkDirectory = _temp.Combine("work-future"),
+            Backend = tampering,
+            WorkerCommand = new PipelineWorkerCommand("dotnet", [TestChildProcess.ChildDllPath, "pipeline-worker", _temp.Combine("store"), _temp.Combine("worker")]),
+        });
+
+        var result = await runner.RunAsync(PipelineWorkerCommands.Graph, new Dictionary<string, object?> { ["seed"] = 3 }).WaitAsync(TimeSpan.FromMinutes(3));
+
+        var first = result.Stages["Double"];
+        Assert.Equal(StageStatus.Failed, first.Status);
+        var error = Assert.IsType<StageWorkerException>(first.Error);
+        Assert.Equal((1, typeof(Stagecraft.Snapshots.SnapshotVersionNotSupportedException).FullName), (error.ExitCode, error.RemoteErrorType));
+        Assert.Contains("of stage 'Double'", first.Reason, StringComparison.Ordinal);
+        Assert.Contains("cannot be read: Snapshot format version 3 is newer than this reader supports", first.Reason, StringComparison.Ordinal);
+        Assert.All(["Write", "Read", "Check"], s => Assert.Equal(StageStatus.Skipped, result.Stages[s].Status));
+    }
+
+    [Fact]
     public async Task A_worker_whose_process_tree_is_killed_from_outside_is_lost_and_its_stage_runs_again_on_a_new_backend_run()
     {
         using var temp = new TempDirectory("lost-worker");
@@ -184,6 +215,17 @@ public sealed class PipelineBackendTests : IAsyncLifetime
         Assert.NotEqual(attempts[0].BackendRunId, attempts[1].BackendRunId);
         var retrying = progress.Events.Single(e => e.Kind == PipelineEventKind.StageRetrying);
         Assert.Equal(("Hold", attempts[0].BackendRunId, 2), (retrying.Stage, retrying.BackendRunId, retrying.Attempt));
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stagecraft.Storage.IObjectStorage storage, string key)
+    {
+        var read = await storage.GetAsync(key);
+        await using (read)
+        {
+            using var buffer = new MemoryStream();
+            await read.Content.CopyToAsync(buffer);
+            return buffer.ToArray();
+        }
     }
 
     private static async Task<string> WaitForFileAsync(string directory, string pattern)

@@ -10,7 +10,7 @@ namespace Stagecraft.Pipelines;
 
 /// <summary>
 /// Runs one stage as backend runs of the experiment's own executable: the task (stage and stored arguments) goes to
-/// storage, the worker reads it, runs the stage, stores the output and reports the result object; this side watches
+/// storage as a snapshot (<see cref="StageTaskSnapshot"/>), the worker reads it, runs the stage, stores the output and reports the result object; this side watches
 /// the run (placed, starting, running; the worker's log lines and progress), reads the result, and runs the stage
 /// again on a new backend run when an attempt was preempted or lost (see <see cref="ShouldRetry"/>).
 /// </summary>
@@ -124,10 +124,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
 
         events.Emit(Event(PipelineEventKind.StagePlaced));
         var paths = new RunPaths(backendRunId);
-        using (var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(task, PipelineJsonContext.Default.StageTask), writable: false))
-        {
-            await storage.PutAsync(PipelinePaths.StageTask(paths), content, new PutObjectOptions { IfGenerationMatch = 0, ContentType = "application/json" }, cancellationToken).ConfigureAwait(false);
-        }
+        await StageTaskSnapshot.WriteAsync(storage, paths, task, cancellationToken).ConfigureAwait(false);
 
         var spec = Spec(task, stage, backendRunId, paths);
 

@@ -4,23 +4,18 @@ using Stagecraft.Storage;
 
 namespace Stagecraft.Pipelines;
 
-/// <summary>The worker side of backend execution: runs the one stage a <see cref="StageTask"/> names and reports the result.</summary>
+/// <summary>The worker side of backend execution: runs the one stage a <see cref="StageTask"/> (read with <see cref="StageTaskSnapshot"/>) names and reports the result.</summary>
 internal sealed class PipelineWorker(PipelineRunner runner)
 {
     public async Task<int> RunAsync(string backendRunId, IEnumerable<PipelineGraph> graphs, CancellationToken cancellationToken)
     {
         var paths = new RunPaths(backendRunId);
-        StageTask task;
-        var read = await runner.Storage.GetAsync(PipelinePaths.StageTask(paths), cancellationToken: cancellationToken).ConfigureAwait(false);
-        await using (read.ConfigureAwait(false))
-        {
-            task = await JsonSerializer.DeserializeAsync(read.Content, PipelineJsonContext.Default.StageTask, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"Stage task of run '{backendRunId}' is the JSON literal null.");
-        }
-
         StageTaskResult result;
+        StageTask? task = null;
         try
         {
+            // A corrupt, oversized or newer-version task fails here with the snapshot's own exception type.
+            task = await StageTaskSnapshot.ReadAsync(runner.Storage, paths, cancellationToken).ConfigureAwait(false);
             var graph = graphs.FirstOrDefault(g => g.Name == task.Pipeline)
                 ?? throw new InvalidOperationException($"This program has no pipeline '{task.Pipeline}' (it has: {string.Join(", ", graphs.Select(g => g.Name))}).");
             var stage = graph[task.Stage];
@@ -32,12 +27,13 @@ internal sealed class PipelineWorker(PipelineRunner runner)
             var output = await RunStageAsync(task, stage, cancellationToken).ConfigureAwait(false);
             result = new StageTaskResult { Succeeded = true, Output = output };
         }
-#pragma warning disable CA1031 // Every failure is reported to the coordinator through the result object.
+#pragma warning disable CA1031 // Every failure, an unreadable task's included, is reported to the coordinator through the result object.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             await Console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
-            result = new StageTaskResult { Succeeded = false, ErrorType = ex.GetType().FullName, ErrorMessage = ex.Message, Error = ex.ToString() };
+            var message = task is null ? $"The stage task '{PipelinePaths.StageTask(paths)}' cannot be read: {ex.Message}" : ex.Message;
+            result = new StageTaskResult { Succeeded = false, ErrorType = ex.GetType().FullName, ErrorMessage = message, Error = ex.ToString() };
         }
 
         using var content = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(result, PipelineJsonContext.Default.StageTaskResult), writable: false);

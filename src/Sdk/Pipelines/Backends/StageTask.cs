@@ -2,11 +2,12 @@ using System.Collections.Immutable;
 
 namespace Stagecraft.Pipelines;
 
-/// <summary>What a worker process needs to run one stage: which stage, and the stored value of every argument.</summary>
+/// <summary>
+/// What a worker process needs to run one stage: which stage, and the stored value of every argument. Stored and read
+/// only as a snapshot (<see cref="StageTaskSnapshot"/>).
+/// </summary>
 internal sealed record StageTask
 {
-    public int SchemaVersion { get; init; } = 1;
-
     public required string Pipeline { get; init; }
 
     public required string PipelineRunId { get; init; }
@@ -24,17 +25,3 @@ internal sealed record StageTask
 
 /// <summary>One stored argument of a <see cref="StageTask"/>.</summary>
 internal sealed record StageTaskArgument(string Parameter, StoredValue Value);
-
-/// <summary>What a worker reports back: the stored output, or the error.</summary>
-internal sealed record StageTaskResult
-{
-    public required bool Succeeded { get; init; }
-
-    public StoredValue? Output { get; init; }
-
-    public string? ErrorType { get; init; }
-
-    public string? ErrorMessage { get; init; }
-
-    public string? Error { get; init; }
-}

@@ -70,11 +70,14 @@ public static class PipelinePaths
     /// </summary>
     public const string PruneEpoch = "content/prune.epoch";
 
-    /// <summary><c>runs/{backendRunId}/inputs/stage-task.json</c>: the stage a backend worker run must execute, with its stored arguments.</summary>
+    /// <summary>
+    /// <c>runs/{backendRunId}/inputs/stage-task.scsn</c>: the stage a backend worker run must execute, with its stored
+    /// arguments, as a snapshot (<see cref="StageTaskSnapshot"/>).
+    /// </summary>
     internal static string StageTask(RunPaths backendRun)
     {
         ArgumentNullException.ThrowIfNull(backendRun);
-        return ObjectKey.Join(backendRun.InputsPrefix, "stage-task.json");
+        return ObjectKey.Join(backendRun.InputsPrefix, "stage-task.scsn");
     }
 
     /// <summary><c>runs/{backendRunId}/outputs/stage-result.json</c>: what the worker reports back (the stored output, or the error).</summary>

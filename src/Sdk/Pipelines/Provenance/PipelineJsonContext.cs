@@ -10,7 +10,6 @@ namespace Stagecraft.Pipelines;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PipelineRunRecord))]
 [JsonSerializable(typeof(StageCacheEntry))]
-[JsonSerializable(typeof(StageTask))]
 [JsonSerializable(typeof(StageTaskResult))]
 [JsonSerializable(typeof(WarmWorkerJob))]
 [JsonSerializable(typeof(PruneLockDocument))]

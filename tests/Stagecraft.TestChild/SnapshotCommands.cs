@@ -6,7 +6,7 @@ using Stagecraft.Snapshots;
 namespace Stagecraft.TestChild;
 
 /// <summary>A shared-nothing worker for the snapshot end-to-end tests: everything it uses comes from its snapshot.</summary>
-internal static class RegistrySnapshotCommands
+internal static class SnapshotCommands
 {
     [ModuleInitializer]
     internal static void Register() =>
