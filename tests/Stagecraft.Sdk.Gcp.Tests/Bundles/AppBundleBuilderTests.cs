@@ -3,6 +3,7 @@ using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Sdk.Gcp.Tests.EndToEnd;
 using Stagecraft.Sdk.Gcp.Tests.Storage;
+using Stagecraft.Testing;
 
 namespace Stagecraft.Sdk.Gcp.Tests.Bundles;
 

@@ -8,7 +8,6 @@ using Stagecraft.Local.Processes;
 using Stagecraft.Local.Storage;
 using Stagecraft.Pipelines;
 using Stagecraft.Runs;
-using Stagecraft.Sdk.Gcp.Tests.Bundles;
 using Stagecraft.Sdk.Gcp.Tests.Storage;
 using Stagecraft.Testing;
 using Xunit.Abstractions;
