@@ -27,13 +27,7 @@ public static class CliProcess
     public static async Task<CliResult> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, Func<Process, Task>? whileRunning = null)
     {
         Assert.True(File.Exists(ToolPath), $"{ToolPath} is missing: the tool must be built with the tests");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(ToolPath);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = ProgramRun.StartInfo("dotnet", [ToolPath, .. args]);
         start.Environment.Remove("STAGECRAFT_STORAGE");
         start.Environment.Remove("STORAGE_EMULATOR_HOST");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
@@ -41,25 +35,7 @@ public static class CliProcess
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            if (whileRunning is not null)
-            {
-                await whileRunning(process);
-            }
-
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return new CliResult(process.ExitCode, await stdout, await stderr);
+        var run = await ProgramRun.RunAsync(start, TimeSpan.FromMinutes(2), whileRunning);
+        return new CliResult(run.ExitCode, run.Stdout, run.Stderr);
     }
 }

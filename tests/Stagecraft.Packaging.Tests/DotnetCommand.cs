@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Text;
+using Stagecraft.Testing;
 
 namespace Stagecraft.Packaging.Tests;
 
@@ -8,12 +7,8 @@ public static class DotnetCommand
 {
     public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = ProgramRun.StartInfo("dotnet", args);
+        start.WorkingDirectory = workingDirectory;
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
         {
             start.Environment.Remove(name);
@@ -24,23 +19,8 @@ public static class DotnetCommand
         start.Environment["NO_COLOR"] = "1";
         start.Environment.Remove("STAGECRAFT_STORAGE");
 
-        using var process = Process.Start(start)!;
-        var output = new StringBuilder();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        output.Append(await stdout).Append(await stderr);
-        return (process.ExitCode, output.ToString());
+        var run = await ProgramRun.RunAsync(start, TimeSpan.FromMinutes(10));
+        return (run.ExitCode, run.Stdout + run.Stderr);
     }
 
     /// <summary>Runs and asserts exit code 0, reporting the command and its output otherwise.</summary>

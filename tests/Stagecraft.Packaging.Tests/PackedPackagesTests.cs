@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Stagecraft.Testing;
 
 namespace Stagecraft.Packaging.Tests;
 
@@ -89,17 +90,9 @@ public sealed class PackedPackagesTests(PackedFeed feed) : IClassFixture<PackedF
 
     private static async Task<(int ExitCode, string Output)> RunToolAsync(string tools, string workingDirectory, params string[] args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo(Path.Combine(tools, "stagecraft")) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(2));
-        var output = await stdout;
-        return (process.ExitCode, process.ExitCode == 0 ? output : output + await stderr);
+        var start = ProgramRun.StartInfo(Path.Combine(tools, "stagecraft"), args);
+        start.WorkingDirectory = workingDirectory;
+        var run = await ProgramRun.RunAsync(start, TimeSpan.FromMinutes(2));
+        return (run.ExitCode, run.ExitCode == 0 ? run.Stdout : run.Stdout + run.Stderr);
     }
 }

@@ -33,41 +33,35 @@ public static partial class AtomicFile
     /// <exception cref="DirectoryNotFoundException"><paramref name="sourceDirectory"/> does not exist.</exception>
     /// <exception cref="IOException">A rename failed (for example across file systems); the target is unchanged.</exception>
     /// <exception cref="UnsafeLocalPathException">The target or the source is a symbolic link: a tree is never replaced through a link.</exception>
-    public static void ReplaceDirectory(string sourceDirectory, string targetDirectory, Durability durability)
-    {
-        var (source, target) = PrepareReplace(sourceDirectory, targetDirectory, durability);
-        RecoverDirectory(target);
-        if (durability != Durability.None)
-        {
-            FsyncTree(source);
-        }
-
-        var trash = Swap(source, target, durability);
-        if (trash is not null)
-        {
-            DeleteTreeQuietly(trash);
-        }
-    }
+    public static void ReplaceDirectory(string sourceDirectory, string targetDirectory, Durability durability) =>
+        ReplaceDirectoryCoreAsync(sourceDirectory, targetDirectory, durability, async: false, CancellationToken.None).EnsureCompleted();
 
     /// <inheritdoc cref="ReplaceDirectory"/>
     /// <param name="sourceDirectory">The complete new tree; moved, not copied.</param>
     /// <param name="targetDirectory">The tree to replace; created if missing. Its parent must exist.</param>
     /// <param name="durability">See <see cref="ReplaceDirectory"/>.</param>
     /// <param name="cancellationToken">Honoured until the swap starts; the swap and clean-up always finish.</param>
-    public static async Task ReplaceDirectoryAsync(string sourceDirectory, string targetDirectory, Durability durability, CancellationToken cancellationToken = default)
+    public static Task ReplaceDirectoryAsync(string sourceDirectory, string targetDirectory, Durability durability, CancellationToken cancellationToken = default) =>
+        ReplaceDirectoryCoreAsync(sourceDirectory, targetDirectory, durability, async: true, cancellationToken).AsTask();
+
+    /// <summary>
+    /// The one replace: with <paramref name="async"/> the long steps (fsync of the new tree, deletion of the old one)
+    /// run on the thread pool; without, on the calling thread, and the result is complete on return.
+    /// </summary>
+    private static async ValueTask ReplaceDirectoryCoreAsync(string sourceDirectory, string targetDirectory, Durability durability, bool async, CancellationToken cancellationToken)
     {
         var (source, target) = PrepareReplace(sourceDirectory, targetDirectory, durability);
         RecoverDirectory(target);
         if (durability != Durability.None)
         {
-            await Task.Run(() => FsyncTree(source), cancellationToken).ConfigureAwait(false);
+            await SyncOverAsync.RunAsync(() => FsyncTree(source), async, cancellationToken).ConfigureAwait(false);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
         var trash = Swap(source, target, durability);
         if (trash is not null)
         {
-            await Task.Run(() => DeleteTreeQuietly(trash), CancellationToken.None).ConfigureAwait(false);
+            await SyncOverAsync.RunAsync(() => DeleteTreeQuietly(trash), async, CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -30,23 +30,9 @@ public static partial class AtomicFile
     /// <param name="options">Durability and last-write time; <see langword="null"/> for the defaults.</param>
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content, AtomicWriteOptions? options = null)
     {
-        var (target, settings) = Prepare(path, options);
-        var handle = CreateTemporary(target, out var temp);
-        try
-        {
-            using (handle)
-            {
-                RandomAccess.Write(handle, content, 0);
-                Seal(handle, settings);
-            }
-
-            Commit(temp, target, settings);
-        }
-        catch
-        {
-            DeleteQuietly(temp);
-            throw;
-        }
+        using var pending = new PendingFile(path, options);
+        RandomAccess.Write(pending.Handle, content, 0);
+        pending.Commit(CancellationToken.None);
     }
 
     /// <summary>Atomically replaces (or creates) <paramref name="path"/> with <paramref name="content"/> as UTF-8 without a byte-order mark.</summary>
@@ -75,34 +61,18 @@ public static partial class AtomicFile
     /// <param name="cancellationToken">Cancels before the rename; the target is then untouched.</param>
     public static async Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> content, AtomicWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var (target, settings) = Prepare(path, options);
-        var handle = CreateTemporary(target, out var temp);
-        try
+        using var pending = new PendingFile(path, options);
+        if (content.Length <= InlineWriteLimit)
         {
-            using (handle)
-            {
-                if (content.Length <= InlineWriteLimit)
-                {
-                    // A page-cache write this small finishes faster than a thread-pool hop would take.
-                    RandomAccess.Write(handle, content.Span, 0);
-                }
-                else
-                {
-                    await RandomAccess.WriteAsync(handle, content, 0, cancellationToken).ConfigureAwait(false);
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                Seal(handle, settings);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            Commit(temp, target, settings);
+            // A page-cache write this small finishes faster than a thread-pool hop would take.
+            RandomAccess.Write(pending.Handle, content.Span, 0);
         }
-        catch
+        else
         {
-            DeleteQuietly(temp);
-            throw;
+            await RandomAccess.WriteAsync(pending.Handle, content, 0, cancellationToken).ConfigureAwait(false);
         }
+
+        pending.Commit(cancellationToken);
     }
 
     /// <summary>Atomically replaces (or creates) <paramref name="path"/> with UTF-8 text (no byte-order mark).</summary>
@@ -124,37 +94,24 @@ public static partial class AtomicFile
     public static async Task WriteAsync(string path, Stream content, AtomicWriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var (target, settings) = Prepare(path, options);
+        using var pending = new PendingFile(path, options);
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-        var handle = CreateTemporary(target, out var temp);
         try
         {
-            using (handle)
+            long offset = 0;
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                long offset = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), offset, cancellationToken).ConfigureAwait(false);
-                    offset += read;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                Seal(handle, settings);
+                await RandomAccess.WriteAsync(pending.Handle, buffer.AsMemory(0, read), offset, cancellationToken).ConfigureAwait(false);
+                offset += read;
             }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            Commit(temp, target, settings);
-        }
-        catch
-        {
-            DeleteQuietly(temp);
-            throw;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+
+        pending.Commit(cancellationToken);
     }
 
     /// <summary>
@@ -338,15 +295,6 @@ public static partial class AtomicFile
         }
     }
 
-    private static void Commit(string temp, string target, AtomicWriteOptions options)
-    {
-        File.Move(temp, target, overwrite: true);
-        if (options.Durability == Durability.FileAndDirectory)
-        {
-            FsyncDirectory(Path.GetDirectoryName(target)!);
-        }
-    }
-
     private static void FlushToDisk(SafeFileHandle handle)
     {
         using var stream = new FileStream(handle, FileAccess.Write, bufferSize: 0);
@@ -363,6 +311,52 @@ public static partial class AtomicFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// The one file-write protocol every write above follows: the caller writes the content to <see cref="Handle"/>,
+    /// a temporary sibling created exclusively; <see cref="Commit"/> seals it (last-write time, fsync) and renames it
+    /// over the target. Disposed without a commit (the write failed or was cancelled), it deletes the temporary.
+    /// </summary>
+    private sealed class PendingFile : IDisposable
+    {
+        private readonly string _target;
+        private readonly string _temp;
+        private readonly AtomicWriteOptions _options;
+        private bool _committed;
+
+        public PendingFile(string path, AtomicWriteOptions? options)
+        {
+            (_target, _options) = Prepare(path, options);
+            Handle = CreateTemporary(_target, out _temp);
+        }
+
+        /// <summary>The temporary, open for writing from offset 0.</summary>
+        public SafeFileHandle Handle { get; }
+
+        /// <summary>Seals the content and renames it over the target; cancellation is honoured until the rename.</summary>
+        public void Commit(CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Seal(Handle, _options);
+            Handle.Dispose();
+            cancellationToken.ThrowIfCancellationRequested();
+            File.Move(_temp, _target, overwrite: true);
+            _committed = true;
+            if (_options.Durability == Durability.FileAndDirectory)
+            {
+                FsyncDirectory(Path.GetDirectoryName(_target)!);
+            }
+        }
+
+        public void Dispose()
+        {
+            Handle.Dispose();
+            if (!_committed)
+            {
+                DeleteQuietly(_temp);
+            }
         }
     }
 }

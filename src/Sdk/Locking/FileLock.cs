@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Stagecraft.IO;
 
 namespace Stagecraft.Locking;
 
@@ -46,7 +47,7 @@ public static partial class FileLock
     /// <param name="options">Network file system policy, clock and logger.</param>
     /// <param name="cancellationToken">Stops waiting; throws <see cref="OperationCanceledException"/>.</param>
     public static async Task<FileLockHandle> AcquireAsync(string path, FileLockOptions options, CancellationToken cancellationToken = default) =>
-        (await AcquireCoreAsync(path, options, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false))!;
+        (await AcquireCoreAsync(path, options, Timeout.InfiniteTimeSpan, async: true, cancellationToken).ConfigureAwait(false))!;
 
     /// <summary>Waits up to <paramref name="timeout"/> for the lock; <see langword="null"/> if it stayed taken.</summary>
     /// <param name="path">The lock file; created (with its parent directory) if missing, never deleted.</param>
@@ -64,7 +65,7 @@ public static partial class FileLock
     public static Task<FileLockHandle?> TryAcquireAsync(string path, TimeSpan timeout, FileLockOptions options, CancellationToken cancellationToken = default)
     {
         ValidateTimeout(timeout);
-        return AcquireCoreAsync(path, options, timeout, cancellationToken);
+        return AcquireCoreAsync(path, options, timeout, async: true, cancellationToken).AsTask();
     }
 
     /// <summary>Blocks, without limit, until the lock on <paramref name="path"/> is held by the caller.</summary>
@@ -79,7 +80,7 @@ public static partial class FileLock
     /// <param name="options">Network file system policy, clock and logger.</param>
     /// <param name="cancellationToken">Stops waiting; throws <see cref="OperationCanceledException"/>.</param>
     public static FileLockHandle Acquire(string path, FileLockOptions options, CancellationToken cancellationToken = default) =>
-        AcquireCore(path, options, Timeout.InfiniteTimeSpan, cancellationToken)!;
+        AcquireCoreAsync(path, options, Timeout.InfiniteTimeSpan, async: false, cancellationToken).EnsureCompleted()!;
 
     /// <summary>Blocks up to <paramref name="timeout"/> for the lock; <see langword="null"/> if it stayed taken.</summary>
     /// <param name="path">The lock file; created (with its parent directory) if missing, never deleted.</param>
@@ -97,10 +98,14 @@ public static partial class FileLock
     public static FileLockHandle? TryAcquire(string path, TimeSpan timeout, FileLockOptions options, CancellationToken cancellationToken = default)
     {
         ValidateTimeout(timeout);
-        return AcquireCore(path, options, timeout, cancellationToken);
+        return AcquireCoreAsync(path, options, timeout, async: false, cancellationToken).EnsureCompleted();
     }
 
-    private static async Task<FileLockHandle?> AcquireCoreAsync(string path, FileLockOptions options, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one acquisition path. With <paramref name="async"/> <see langword="false"/> it blocks the calling thread
+    /// and completes synchronously (the blocking entry points finish it with <c>EnsureCompleted</c>).
+    /// </summary>
+    private static async ValueTask<FileLockHandle?> AcquireCoreAsync(string path, FileLockOptions options, TimeSpan timeout, bool async, CancellationToken cancellationToken)
     {
         var key = Enter(path, options, cancellationToken);
         var gateHeld = false;
@@ -119,81 +124,15 @@ public static partial class FileLock
                 budget = new WaitBudget(timeout, options.TimeProvider, cancellationToken);
                 try
                 {
-                    await key.Gate.WaitAsync(budget.Token).ConfigureAwait(false);
-                    gateHeld = true;
-                }
-                catch (OperationCanceledException) when (budget.TimedOut)
-                {
-                    return null;
-                }
-            }
+                    if (async)
+                    {
+                        await key.Gate.WaitAsync(budget.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        key.Gate.Wait(budget.Token);
+                    }
 
-            var attempt = StartOrAdopt(key, options, timeout == TimeSpan.Zero ? WaitMode.None : WaitMode.DedicatedThread);
-            if (attempt.Handle is { } fast)
-            {
-                handed = true;
-                return fast;
-            }
-
-            if (attempt.Wait is null)
-            {
-                return null;
-            }
-
-            var wait = attempt.Wait!;
-            budget ??= new WaitBudget(timeout, options.TimeProvider, cancellationToken);
-            try
-            {
-                await wait.Granted.WaitAsync(budget.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (budget.Token.IsCancellationRequested)
-            {
-                if (wait.TryPark())
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    return null;
-                }
-
-                // The kernel answered while we were giving up: take the answer.
-                await wait.Granted.ConfigureAwait(false);
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    LockFilePrimitives.Unlock(wait.File);
-                    wait.File.Dispose();
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-            }
-
-            handed = true;
-            return new FileLockHandle(key, wait.File);
-        }
-        finally
-        {
-            budget?.Dispose();
-            Leave(key, gateHeld, handed);
-        }
-    }
-
-    private static FileLockHandle? AcquireCore(string path, FileLockOptions options, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var key = Enter(path, options, cancellationToken);
-        var gateHeld = false;
-        var handed = false;
-        WaitBudget? budget = null;
-        try
-        {
-            gateHeld = key.Gate.Wait(0);
-            if (!gateHeld && timeout == TimeSpan.Zero)
-            {
-                return null;
-            }
-
-            if (!gateHeld)
-            {
-                budget = new WaitBudget(timeout, options.TimeProvider, cancellationToken);
-                try
-                {
-                    key.Gate.Wait(budget.Token);
                     gateHeld = true;
                 }
                 catch (OperationCanceledException) when (budget.TimedOut)
@@ -204,7 +143,7 @@ public static partial class FileLock
 
             // A synchronous caller that can neither time out nor cancel is itself the dedicated waiting thread.
             var mode = timeout == TimeSpan.Zero ? WaitMode.None
-                : timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled ? WaitMode.CallerThread
+                : !async && timeout == Timeout.InfiniteTimeSpan && !cancellationToken.CanBeCanceled ? WaitMode.CallerThread
                 : WaitMode.DedicatedThread;
             var attempt = StartOrAdopt(key, options, mode);
             if (attempt.Handle is { } fast)
@@ -222,7 +161,7 @@ public static partial class FileLock
             budget ??= new WaitBudget(timeout, options.TimeProvider, cancellationToken);
             try
             {
-                wait.Granted.WaitAsync(budget.Token).GetAwaiter().GetResult();
+                await wait.Granted.WaitAsync(budget.Token).AwaitOrBlock(async).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (budget.Token.IsCancellationRequested)
             {
@@ -232,7 +171,8 @@ public static partial class FileLock
                     return null;
                 }
 
-                wait.Granted.GetAwaiter().GetResult();
+                // The kernel answered while we were giving up: take the answer.
+                await wait.Granted.AwaitOrBlock(async).ConfigureAwait(false);
                 if (cancellationToken.IsCancellationRequested)
                 {
                     LockFilePrimitives.Unlock(wait.File);

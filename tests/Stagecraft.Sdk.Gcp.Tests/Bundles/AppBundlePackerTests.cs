@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Testing;
@@ -145,17 +144,8 @@ public sealed class AppBundlePackerTests : IDisposable
 
     private static async Task<string> RunAsync(string program, params string[] arguments)
     {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {await error}");
-        return await output;
+        var run = await ProgramRun.RunAsync(program, arguments);
+        Assert.True(run.ExitCode == 0, $"{program} {string.Join(' ', arguments)} failed: {run.Stderr}");
+        return run.Stdout;
     }
 }

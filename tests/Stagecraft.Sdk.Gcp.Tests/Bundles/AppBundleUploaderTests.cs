@@ -2,36 +2,24 @@ using System.Security.Cryptography;
 using Stagecraft.Gcp.Bundles;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Sdk.Gcp.Tests.Storage;
-using Stagecraft.Testing;
 
 namespace Stagecraft.Sdk.Gcp.Tests.Bundles;
 
-public sealed class AppBundleUploaderTests : IAsyncLifetime
+public sealed class AppBundleUploaderTests : BundleStorageTestBase
 {
-    private readonly TempDirectory _temp = new("bundle-upload");
-    private GcsTestBed _gcs = null!;
-
-    public async Task InitializeAsync() => _gcs = await GcsTestBed.StartAsync();
-
-    public async Task DisposeAsync()
-    {
-        await _gcs.DisposeAsync();
-        _temp.Dispose();
-    }
-
     [Fact]
     public async Task A_bundle_is_stored_under_its_content_key_once()
     {
         var (archive, sha256) = await PackAsync();
 
-        Assert.True(await AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256));
-        var commitsAfterFirst = _gcs.Server.Commits.Count;
-        Assert.False(await AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256));
+        Assert.True(await AppBundleUploader.UploadAsync(Gcs.Storage, archive, sha256));
+        var commitsAfterFirst = Gcs.Server.Commits.Count;
+        Assert.False(await AppBundleUploader.UploadAsync(Gcs.Storage, archive, sha256));
 
-        var stored = _gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key);
+        var stored = Gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key);
         Assert.NotNull(stored);
         Assert.Equal(sha256, Convert.ToHexStringLower(SHA256.HashData(stored.Data)));
-        Assert.Equal(commitsAfterFirst, _gcs.Server.Commits.Count);
+        Assert.Equal(commitsAfterFirst, Gcs.Server.Commits.Count);
     }
 
     [Fact]
@@ -39,10 +27,10 @@ public sealed class AppBundleUploaderTests : IAsyncLifetime
     {
         var (archive, sha256) = await PackAsync();
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256))));
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => AppBundleUploader.UploadAsync(Gcs.Storage, archive, sha256))));
 
         Assert.True(results.Count(stored => stored) <= 1);
-        Assert.NotNull(_gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key));
+        Assert.NotNull(Gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key));
     }
 
     [Fact]
@@ -51,16 +39,16 @@ public sealed class AppBundleUploaderTests : IAsyncLifetime
         var (archive, sha256) = await PackAsync();
         await File.AppendAllTextAsync(archive, "tampered");
 
-        var error = await Assert.ThrowsAsync<AppBundleException>(() => AppBundleUploader.UploadAsync(_gcs.Storage, archive, sha256));
+        var error = await Assert.ThrowsAsync<AppBundleException>(() => AppBundleUploader.UploadAsync(Gcs.Storage, archive, sha256));
         Assert.Contains(sha256, error.Message, StringComparison.Ordinal);
-        Assert.Null(_gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key));
+        Assert.Null(Gcs.Server.GetObject(GcsTestBed.Bucket, AppBundle.ForDigest(sha256).Key));
     }
 
     private async Task<(string Archive, string Sha256)> PackAsync()
     {
-        _temp.WriteFile("app/Program", "#!/bin/sh\n");
-        _temp.WriteFile("app/Program.dll", Convert.ToBase64String(RandomNumberGenerator.GetBytes(300_000)));
-        var archive = _temp.Combine(Guid.NewGuid().ToString("N") + ".tar.gz");
-        return (archive, await AppBundlePacker.PackToFileAsync(_temp.Combine("app"), archive));
+        Temp.WriteFile("app/Program", "#!/bin/sh\n");
+        Temp.WriteFile("app/Program.dll", Convert.ToBase64String(RandomNumberGenerator.GetBytes(300_000)));
+        var archive = Temp.Combine(Guid.NewGuid().ToString("N") + ".tar.gz");
+        return (archive, await AppBundlePacker.PackToFileAsync(Temp.Combine("app"), archive));
     }
 }

@@ -1,7 +1,6 @@
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Compute;
 using Stagecraft.Gcp.Emulation.Faults;
-using Stagecraft.Gcp.Storage;
 using Stagecraft.Runs;
 
 namespace Stagecraft.Sdk.Gcp.Tests.Compute;
@@ -10,42 +9,26 @@ namespace Stagecraft.Sdk.Gcp.Tests.Compute;
 /// A finished VM does not keep running (and billing): it deletes itself after storing its exit code, and the backend
 /// deletes one that could not.
 /// </summary>
-public sealed class GceInstanceLifetimeTests : IAsyncLifetime
+public sealed class GceInstanceLifetimeTests : GceBackendTestBase
 {
-    private GceTestBed _bed = null!;
-    private GcsObjectStorage _storage = null!;
-
-    public async Task InitializeAsync()
-    {
-        _bed = await GceTestBed.StartAsync();
-        _storage = _bed.CreateStorage();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _storage.Dispose();
-        await _bed.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_finished_vm_deletes_itself_after_storing_its_exit_code()
     {
-        using var backend = _bed.CreateBackend(_storage);
-        var handle = await backend.LaunchAsync(new RunSpec("self-deleting", "/bin/sh", ["-c", "echo done"]));
+        var handle = await Backend.LaunchAsync(new RunSpec("self-deleting", "/bin/sh", ["-c", "echo done"]));
 
         // Only storage and the fake are watched: the backend is never asked, so the VM alone deleted itself.
-        await WaitUntilAsync(async () => await _storage.StatAsync(handle.Paths.ExitCode) is not null);
-        await WaitUntilAsync(() => Task.FromResult(InstanceOf(handle) is null));
+        await WaitUntilAsync(async () => await Storage.StatAsync(handle.Paths.ExitCode) is not null);
+        await WaitUntilAsync(() => InstanceOf(handle) is null);
 
         Assert.Single(Deletes());
-        Assert.Equal(RunState.Succeeded, (await backend.GetStatusAsync(handle)).State);
+        Assert.Equal(RunState.Succeeded, (await Backend.GetStatusAsync(handle)).State);
         Assert.Single(Deletes()); // the status check found it gone and sent nothing
     }
 
     [Fact]
     public async Task With_deletion_off_a_finished_vm_stays_until_it_is_terminated()
     {
-        using var backend = _bed.CreateBackend(_storage, _bed.Options() with { DeleteInstanceWhenDone = false });
+        var backend = CreateBackend(Bed.Options() with { DeleteInstanceWhenDone = false });
         var handle = await backend.LaunchAsync(new RunSpec("kept-for-inspection", "/bin/sh", ["-c", "echo done"]));
 
         var status = await backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
@@ -63,15 +46,14 @@ public sealed class GceInstanceLifetimeTests : IAsyncLifetime
     [Fact]
     public async Task A_vm_not_allowed_to_delete_itself_is_deleted_by_the_first_status_check_that_sees_the_run_finished()
     {
-        var denied = _bed.Compute.Faults.Add(new FaultRule<FakeComputeRequest> { Kind = FaultKind.Status, StatusCode = 403, Matches = r => r.Method == "DELETE" });
-        using var backend = _bed.CreateBackend(_storage);
-        var handle = await backend.LaunchAsync(new RunSpec("not-allowed", "/bin/sh", ["-c", "echo done"]));
+        var denied = Compute.Faults.Add(new FaultRule<FakeComputeRequest> { Kind = FaultKind.Status, StatusCode = 403, Matches = r => r.Method == "DELETE" });
+        var handle = await Backend.LaunchAsync(new RunSpec("not-allowed", "/bin/sh", ["-c", "echo done"]));
 
-        await WaitUntilAsync(() => Task.FromResult(_bed.Compute.Faults.Injected.Any(f => f.Rule == denied)));
+        await WaitUntilAsync(() => Compute.Faults.Injected.Any(f => f.Rule == denied));
         Assert.NotNull(InstanceOf(handle)); // the VM asked and was refused: still running
 
-        var status = await backend.GetStatusAsync(handle);
-        await WaitUntilAsync(() => Task.FromResult(InstanceOf(handle) is null));
+        var status = await Backend.GetStatusAsync(handle);
+        await WaitUntilAsync(() => InstanceOf(handle) is null);
 
         Assert.Equal(RunState.Succeeded, status.State);
         Assert.Equal(2, Deletes().Count);
@@ -91,18 +73,5 @@ public sealed class GceInstanceLifetimeTests : IAsyncLifetime
             "the VM must store its exit code before it deletes itself");
     }
 
-    private FakeInstance? InstanceOf(RunHandle handle) => _bed.Compute.GetInstance(handle.Properties["zone"], handle.Properties["instance"]);
-
-    private List<FakeComputeRequest> Deletes() => [.. _bed.Compute.Requests.Where(r => r.Method == "DELETE")];
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = Timeout();
-        while (!await condition())
-        {
-            await Task.Delay(50, deadline);
-        }
-    }
-
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+    private List<FakeComputeRequest> Deletes() => [.. Compute.Requests.Where(r => r.Method == "DELETE")];
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Stagecraft.Gcp.Compute;
-using Stagecraft.Gcp.Storage;
 using Stagecraft.InFlight;
 using Stagecraft.Local.Processes;
 using Stagecraft.Pipelines;
@@ -12,37 +11,19 @@ namespace Stagecraft.Sdk.Gcp.Tests.Compute;
 /// VMs a coordinator launched for stages and then left behind (it died) are deleted by the next runner start on the
 /// same host, found through the in-flight registry — with or without their handle — and a live coordinator's VM is kept.
 /// </summary>
-public sealed class GceOrphanReapTests : IAsyncLifetime
+public sealed class GceOrphanReapTests : GceBackendTestBase
 {
-    private GceTestBed _bed = null!;
-    private GcsObjectStorage _storage = null!;
-    private GceRunBackend _backend = null!;
-
-    public async Task InitializeAsync()
-    {
-        _bed = await GceTestBed.StartAsync();
-        _storage = _bed.CreateStorage();
-        _backend = _bed.CreateBackend(_storage);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _backend.Dispose();
-        _storage.Dispose();
-        await _bed.DisposeAsync();
-    }
-
     [Fact]
     public async Task The_next_runner_start_deletes_the_vms_of_a_dead_coordinator_and_keeps_a_live_ones()
     {
         const string Forever = "echo up; while :; do sleep 0.1; done";
-        var orphan = await _backend.LaunchAsync(new RunSpec("orphan-with-handle", "/bin/sh", ["-c", Forever]));
-        var unconfirmed = await _backend.LaunchAsync(new RunSpec("orphan-mid-launch", "/bin/sh", ["-c", Forever]));
-        var kept = await _backend.LaunchAsync(new RunSpec("live-owners-vm", "/bin/sh", ["-c", Forever]));
+        var orphan = await Backend.LaunchAsync(new RunSpec("orphan-with-handle", "/bin/sh", ["-c", Forever]));
+        var unconfirmed = await Backend.LaunchAsync(new RunSpec("orphan-mid-launch", "/bin/sh", ["-c", Forever]));
+        var kept = await Backend.LaunchAsync(new RunSpec("live-owners-vm", "/bin/sh", ["-c", Forever]));
         var processes = new LinuxProcessTable();
         var deadCoordinator = await DeadProcessAsync(processes);
         var liveCoordinator = processes.GetIdentity(Environment.ProcessId)!;
-        var registry = new FileInFlightRegistryStore(_bed.Sandbox.Combine("inflight.json"));
+        var registry = new FileInFlightRegistryStore(Bed.Sandbox.Combine("inflight.json"));
         await registry.UpdateAsync(d => d with
         {
             Entries =
@@ -54,9 +35,9 @@ public sealed class GceOrphanReapTests : IAsyncLifetime
         });
         var runner = new PipelineRunner(new PipelineRunnerOptions
         {
-            Storage = _storage,
-            WorkDirectory = _bed.Sandbox.Combine("work"),
-            Backend = _backend,
+            Storage = Storage,
+            WorkDirectory = Bed.Sandbox.Combine("work"),
+            Backend = Backend,
             WorkerCommand = new PipelineWorkerCommand("/bin/false"),
             InFlightRegistry = registry,
             ProcessTable = processes,
@@ -67,11 +48,11 @@ public sealed class GceOrphanReapTests : IAsyncLifetime
         Assert.Equal([unconfirmed.RunId, orphan.RunId], report.TerminatedRuns.Select(t => t.RunId).Order(StringComparer.Ordinal));
         Assert.All(report.TerminatedRuns, t => Assert.Equal(RunState.Terminated, t.Status!.State));
         Assert.Equal((kept.RunId, ReapSkipReason.OwnerAlive), (Assert.Single(report.SkippedRuns).RunId, report.SkippedRuns[0].Reason));
-        Assert.Equal([GceRunBackend.InstanceName(kept.RunId)], _bed.Compute.Instances.Where(i => i.Status != "DELETED").Select(i => i.Name));
+        Assert.Equal([GceRunBackend.InstanceName(kept.RunId)], Compute.Instances.Where(i => i.Status != "DELETED").Select(i => i.Name));
         Assert.Equal([kept.RunId], (await registry.ReadAsync()).Entries.Select(e => e.Name));
 
-        await _backend.TerminateAsync(kept);
-        Assert.DoesNotContain(_bed.Compute.Instances, i => i.Status != "DELETED");
+        await Backend.TerminateAsync(kept);
+        Assert.DoesNotContain(Compute.Instances, i => i.Status != "DELETED");
     }
 
     private static InFlightEntry Entry(string runId, ProcessIdentity owner, string? handle) =>

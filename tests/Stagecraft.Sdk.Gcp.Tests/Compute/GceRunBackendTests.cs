@@ -2,102 +2,83 @@ using System.Text;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Compute;
 using Stagecraft.Gcp.Emulation.Faults;
-using Stagecraft.Gcp.Storage;
 using Stagecraft.Runs;
 
 namespace Stagecraft.Sdk.Gcp.Tests.Compute;
 
 /// <summary>Launch behaviour specific to Compute Engine: zone fallback, quota errors (in the operation or refused at once), rate limits, label limits, retried inserts, the instance body.</summary>
-public sealed class GceRunBackendTests : IAsyncLifetime
+public sealed class GceRunBackendTests : GceBackendTestBase
 {
-    private GceTestBed _bed = null!;
-    private GcsObjectStorage _storage = null!;
-    private GceRunBackend _backend = null!;
-
-    public async Task InitializeAsync()
-    {
-        _bed = await GceTestBed.StartAsync();
-        _storage = _bed.CreateStorage();
-        _backend = _bed.CreateBackend(_storage);
-    }
-
-    public async Task DisposeAsync()
-    {
-        _backend.Dispose();
-        _storage.Dispose();
-        await _bed.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_stockout_in_the_first_zone_lands_the_vm_in_the_next_one()
     {
-        _bed.Compute.SetStockout("zone-a");
+        Compute.SetStockout("zone-a");
 
-        var handle = await _backend.LaunchAsync(new RunSpec("stockout-fallback", "/bin/sh", ["-c", "echo landed"]));
-        var status = await _backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
+        var handle = await Backend.LaunchAsync(new RunSpec("stockout-fallback", "/bin/sh", ["-c", "echo landed"]));
+        var status = await Backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
 
         Assert.Equal("zone-b", handle.Properties["zone"]);
         Assert.Equal(RunState.Succeeded, status.State);
-        Assert.Equal("zone-b", Assert.Single(_bed.Compute.CreatedInstances).Zone);
+        Assert.Equal("zone-b", Assert.Single(Compute.CreatedInstances).Zone);
     }
 
     [Fact]
     public async Task Launch_and_status_address_the_instance_by_name_and_never_list_instances()
     {
-        // Seed 001: status polling scanned every running instance (O(n)); lookups go by zone and name.
+        // Status polling that scanned every running instance would cost O(n) per poll; lookups go by zone and name.
         var handles = new List<RunHandle>();
         for (var i = 0; i < 3; i++)
         {
-            handles.Add(await _backend.LaunchAsync(new RunSpec($"no-scan-{i}", "/bin/sh", ["-c", "echo hi"])));
+            handles.Add(await Backend.LaunchAsync(new RunSpec($"no-scan-{i}", "/bin/sh", ["-c", "echo hi"])));
         }
 
         foreach (var handle in handles)
         {
-            Assert.Equal(RunState.Succeeded, (await _backend.WaitForCompletionAsync(handle, cancellationToken: Timeout())).State);
+            Assert.Equal(RunState.Succeeded, (await Backend.WaitForCompletionAsync(handle, cancellationToken: Timeout())).State);
         }
 
-        Assert.NotEmpty(_bed.Compute.Requests);
-        Assert.DoesNotContain(_bed.Compute.Requests, r => r.Method == "GET" && r.Path.EndsWith("/instances", StringComparison.Ordinal));
+        Assert.NotEmpty(Compute.Requests);
+        Assert.DoesNotContain(Compute.Requests, r => r.Method == "GET" && r.Path.EndsWith("/instances", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task When_every_zone_is_stocked_out_the_launch_fails_naming_the_zones()
     {
-        foreach (var zone in _bed.Compute.Options.Zones)
+        foreach (var zone in Compute.Options.Zones)
         {
-            _bed.Compute.SetStockout(zone);
+            Compute.SetStockout(zone);
         }
 
-        var ex = await Assert.ThrowsAsync<GceCapacityExhaustedException>(() => _backend.LaunchAsync(new RunSpec("no-capacity", "/bin/true")));
-        Assert.Equal(_bed.Compute.Options.Zones, ex.Zones);
-        Assert.Empty(_bed.Compute.CreatedInstances);
+        var ex = await Assert.ThrowsAsync<GceCapacityExhaustedException>(() => Backend.LaunchAsync(new RunSpec("no-capacity", "/bin/true")));
+        Assert.Equal(Compute.Options.Zones, ex.Zones);
+        Assert.Empty(Compute.CreatedInstances);
     }
 
     [Fact]
     public async Task Quota_exceeded_fails_clearly_without_trying_other_zones()
     {
-        _bed.Compute.SetQuotaExceeded("zone-a", "CPUS");
+        Compute.SetQuotaExceeded("zone-a", "CPUS");
 
-        var ex = await Assert.ThrowsAsync<GceQuotaExceededException>(() => _backend.LaunchAsync(new RunSpec("no-quota", "/bin/true")));
+        var ex = await Assert.ThrowsAsync<GceQuotaExceededException>(() => Backend.LaunchAsync(new RunSpec("no-quota", "/bin/true")));
 
         Assert.Contains("CPUS", ex.Message, StringComparison.Ordinal);
         Assert.Equal("zone-a", ex.Zone);
-        Assert.DoesNotContain(_bed.Compute.Requests, r => r.IsInsert && r.Zone != "zone-a");
+        Assert.DoesNotContain(Compute.Requests, r => r.IsInsert && r.Zone != "zone-a");
     }
 
     [Fact]
     public async Task An_insert_whose_response_is_lost_is_retried_with_the_same_request_id_and_creates_one_vm()
     {
-        var rule = _bed.Compute.Faults.Add(FaultRule<FakeComputeRequest>.OnNth(1, FaultKind.ResetAfterProcessing, r => r.IsInsert));
+        var rule = Compute.Faults.Add(FaultRule<FakeComputeRequest>.OnNth(1, FaultKind.ResetAfterProcessing, r => r.IsInsert));
 
-        var handle = await _backend.LaunchAsync(new RunSpec("lost-insert", "/bin/sh", ["-c", "echo once"]));
-        var status = await _backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
+        var handle = await Backend.LaunchAsync(new RunSpec("lost-insert", "/bin/sh", ["-c", "echo once"]));
+        var status = await Backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
 
         Assert.Equal(1, rule.Hits);
-        var inserts = _bed.Compute.Requests.Where(r => r.IsInsert).ToList();
+        var inserts = Compute.Requests.Where(r => r.IsInsert).ToList();
         Assert.Equal(2, inserts.Count);
         Assert.Equal(inserts[0].RequestId, inserts[1].RequestId);
-        Assert.Single(_bed.Compute.CreatedInstances);
+        Assert.Single(Compute.CreatedInstances);
         Assert.Equal(RunState.Succeeded, status.State);
     }
 
@@ -105,42 +86,41 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     public void Invalid_environment_names_are_rejected_before_any_vm_exists()
     {
         Assert.Throws<InvalidRunSpecException>(() => new RunSpec("bad-name", "/bin/true") { Environment = new Dictionary<string, string> { ["BAD;touch x"] = "v" } });
-        Assert.Empty(_bed.Compute.Requests);
+        Assert.Empty(Compute.Requests);
     }
 
     [Fact]
     public async Task A_snapshot_the_backend_cannot_deliver_is_rejected_before_any_vm_exists()
     {
-        // Seed 003: a missing snapshot builder silently turned snapshots off; here the backend says it cannot deliver one.
-        Assert.False(_backend.Capabilities.SupportsSnapshots);
+        // A backend that cannot deliver a snapshot says so, rather than running the stage without it.
+        Assert.False(Backend.Capabilities.SupportsSnapshots);
         var snapshot = new RunSpec("snapshot-run", "/bin/true") { Snapshot = new byte[] { 1 } };
 
-        var error = await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(snapshot));
+        var error = await Assert.ThrowsAsync<InvalidRunSpecException>(() => Backend.LaunchAsync(snapshot));
 
         Assert.Contains("snapshot", error.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Empty(_bed.Compute.Requests);
+        Assert.Empty(Compute.Requests);
     }
 
     [Fact]
     public async Task An_unknown_resource_profile_is_rejected_before_any_vm_exists()
     {
-        var error = await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(new RunSpec("unknown-profile", "/bin/true") { ResourceProfile = "tpu-huge" }));
+        var error = await Assert.ThrowsAsync<InvalidRunSpecException>(() => Backend.LaunchAsync(new RunSpec("unknown-profile", "/bin/true") { ResourceProfile = "tpu-huge" }));
 
         Assert.Contains("tpu-huge", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_bed.Compute.Requests);
+        Assert.Empty(Compute.Requests);
     }
 
     [Fact]
     public async Task The_instance_carries_labels_metadata_and_gpu_and_spot_scheduling()
     {
-        var options = _bed.Options() with { Owner = "ci" };
-        using var backend = _bed.CreateBackend(_storage, options);
+        var backend = CreateBackend(Bed.Options() with { Owner = "ci" });
         var spec = new RunSpec("gpu-spot", "/bin/true") { ResourceProfile = "h100-spot", Labels = new Dictionary<string, string> { ["team"] = "vision" } };
 
         var handle = await backend.LaunchAsync(spec);
         await backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
 
-        var resource = Assert.Single(_bed.Compute.CreatedInstances).Resource;
+        var resource = Assert.Single(Compute.CreatedInstances).Resource;
         Assert.Equal("gpu-spot", resource["labels"]!["stagecraft-run-id"]!.GetValue<string>());
         Assert.Equal("ci", resource["labels"]!["stagecraft-owner"]!.GetValue<string>());
         Assert.Equal("vision", resource["labels"]!["team"]!.GetValue<string>());
@@ -157,11 +137,11 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     [Fact]
     public async Task A_preempted_vm_records_143_and_the_status_says_preempted()
     {
-        var handle = await _backend.LaunchAsync(new RunSpec("preempted", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        var handle = await Backend.LaunchAsync(new RunSpec("preempted", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
         await WaitForLineAsync(handle, "up");
 
-        await _bed.Compute.PreemptAsync(handle.Properties["zone"], handle.Properties["instance"]);
-        var status = await _backend.GetStatusAsync(handle);
+        await Compute.PreemptAsync(handle.Properties["zone"], handle.Properties["instance"]);
+        var status = await Backend.GetStatusAsync(handle);
 
         Assert.Equal((RunState.Failed, 143), (status.State, status.ExitCode));
         Assert.Contains("preempted", status.Message, StringComparison.Ordinal);
@@ -172,13 +152,13 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     [Fact]
     public async Task A_vm_stopped_by_the_provider_before_an_exit_code_was_stored_is_lost_and_classified_preempted()
     {
-        var handle = await _backend.LaunchAsync(new RunSpec("stopped-early", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        var handle = await Backend.LaunchAsync(new RunSpec("stopped-early", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
         await WaitForLineAsync(handle, "up");
 
         // The instance ends TERMINATED (stopped, not deleted) and no exit code reached storage (e.g. its upload never finished).
-        await _bed.Compute.PreemptAsync(handle.Properties["zone"], handle.Properties["instance"]);
-        await _storage.DeleteAsync(handle.Paths.ExitCode);
-        var status = await _backend.GetStatusAsync(handle);
+        await Compute.PreemptAsync(handle.Properties["zone"], handle.Properties["instance"]);
+        await Storage.DeleteAsync(handle.Paths.ExitCode);
+        var status = await Backend.GetStatusAsync(handle);
 
         Assert.Equal((RunState.Lost, RunInterruption.Preempted), (status.State, status.Interruption));
     }
@@ -186,11 +166,11 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     [Fact]
     public async Task Our_own_terminate_is_never_classified_as_preemption()
     {
-        var handle = await _backend.LaunchAsync(new RunSpec("terminated-by-us", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        var handle = await Backend.LaunchAsync(new RunSpec("terminated-by-us", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
         await WaitForLineAsync(handle, "up");
 
-        var terminated = await _backend.TerminateAsync(handle);
-        var status = await _backend.GetStatusAsync(handle);
+        var terminated = await Backend.TerminateAsync(handle);
+        var status = await Backend.GetStatusAsync(handle);
 
         Assert.Equal((RunState.Terminated, 143, RunInterruption.None), (terminated.State, terminated.ExitCode, terminated.Interruption));
         Assert.Equal((RunState.Terminated, RunInterruption.None), (status.State, status.Interruption));
@@ -200,30 +180,26 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     [Fact]
     public async Task A_deleted_vm_without_an_exit_code_is_lost_and_terminate_of_a_gone_vm_succeeds()
     {
-        var handle = await _backend.LaunchAsync(new RunSpec("vanished", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
+        var handle = await Backend.LaunchAsync(new RunSpec("vanished", "/bin/sh", ["-c", "echo up; while :; do sleep 0.1; done"]));
         await WaitForLineAsync(handle, "up");
-        var instance = _bed.Compute.GetInstance(handle.Properties["zone"], handle.Properties["instance"])!;
+        var instance = InstanceOf(handle)!;
 
         // The VM dies hard (no shutdown script), then disappears: nobody wrote an exit code.
         await instance.Vm!.StopAsync(TimeSpan.Zero);
-        await _storage.DeleteAsync(handle.Paths.ExitCode);
+        await Storage.DeleteAsync(handle.Paths.ExitCode);
         using (var http = new HttpClient())
         {
-            using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(_bed.Compute.Endpoint, $"compute/v1/projects/{_bed.Compute.Options.Project}/zones/{handle.Properties["zone"]}/instances/{handle.Properties["instance"]}"));
+            using var request = new HttpRequestMessage(HttpMethod.Delete, new Uri(Compute.Endpoint, $"compute/v1/projects/{Compute.Options.Project}/zones/{handle.Properties["zone"]}/instances/{handle.Properties["instance"]}"));
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", GceTestBed.ComputeToken);
             (await http.SendAsync(request)).EnsureSuccessStatusCode();
         }
 
-        var deadline = Timeout();
-        while (_bed.Compute.GetInstance(handle.Properties["zone"], handle.Properties["instance"]) is not null)
-        {
-            await Task.Delay(50, deadline);
-        }
+        await WaitUntilAsync(() => InstanceOf(handle) is null);
 
-        await _storage.DeleteAsync(handle.Paths.ExitCode);
-        var lost = await _backend.GetStatusAsync(handle);
+        await Storage.DeleteAsync(handle.Paths.ExitCode);
+        var lost = await Backend.GetStatusAsync(handle);
         Assert.Equal((RunState.Lost, RunInterruption.MachineLost), (lost.State, lost.Interruption));
-        Assert.Equal(RunState.Terminated, (await _backend.TerminateAsync(handle)).State);
+        Assert.Equal(RunState.Terminated, (await Backend.TerminateAsync(handle)).State);
     }
 
     [Fact]
@@ -234,10 +210,10 @@ public sealed class GceRunBackendTests : IAsyncLifetime
         var bundle = AppBundle.ForDigest(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bundleBytes)));
         using (var content = new MemoryStream(bundleBytes))
         {
-            await _storage.PutAsync(bundle.Key, content);
+            await Storage.PutAsync(bundle.Key, content);
         }
 
-        using var backend = _bed.CreateBackend(_storage, _bed.Options() with { Bundle = bundle });
+        var backend = CreateBackend(Bed.Options() with { Bundle = bundle });
         var handle = await backend.LaunchAsync(new RunSpec("bundled-dotnet", "dotnet", ["Stagecraft.TestChild.dll", "echo", "hello from", "the bundle"]));
         var status = await backend.WaitForCompletionAsync(handle, cancellationToken: Timeout());
 
@@ -288,47 +264,32 @@ public sealed class GceRunBackendTests : IAsyncLifetime
         return buffer.ToArray();
     }
 
-    private static CancellationToken Timeout() => new CancellationTokenSource(TimeSpan.FromSeconds(90)).Token;
-
-    private async Task WaitForLineAsync(RunHandle handle, string line)
-    {
-        await foreach (var l in _backend.StreamLogsAsync(handle, LogStream.Stdout, follow: true, Timeout()))
-        {
-            if (l == line)
-            {
-                return;
-            }
-        }
-
-        throw new InvalidOperationException($"The run ended without printing '{line}'.");
-    }
-
     [Fact]
     public async Task An_insert_refused_at_once_for_gpu_quota_is_a_quota_error_naming_the_metric_and_tries_no_other_zone()
     {
-        _bed.Compute.RefuseInsertsForQuota("zone-a", "GPUS_ALL_REGIONS");
+        Compute.RefuseInsertsForQuota("zone-a", "GPUS_ALL_REGIONS");
 
-        var ex = await Assert.ThrowsAsync<GceQuotaExceededException>(() => _backend.LaunchAsync(new RunSpec("gpu-quota", "/bin/true")));
+        var ex = await Assert.ThrowsAsync<GceQuotaExceededException>(() => Backend.LaunchAsync(new RunSpec("gpu-quota", "/bin/true")));
 
         Assert.Contains("GPUS_ALL_REGIONS", ex.Message, StringComparison.Ordinal);
         Assert.Equal("zone-a", ex.Zone);
         Assert.Equal(403, ex.HttpStatus);
-        Assert.DoesNotContain(_bed.Compute.Requests, r => r.IsInsert && r.Zone != "zone-a");
-        Assert.Empty(_bed.Compute.CreatedInstances);
+        Assert.DoesNotContain(Compute.Requests, r => r.IsInsert && r.Zone != "zone-a");
+        Assert.Empty(Compute.CreatedInstances);
     }
 
     [Fact]
     public async Task A_rate_limited_insert_is_retried_with_backoff_and_creates_one_vm()
     {
-        _bed.Compute.RateLimitNextInserts(2);
+        Compute.RateLimitNextInserts(2);
 
-        var handle = await _backend.LaunchAsync(new RunSpec("rate-limited", "/bin/sh", ["-c", "echo through"]));
+        var handle = await Backend.LaunchAsync(new RunSpec("rate-limited", "/bin/sh", ["-c", "echo through"]));
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        var status = await _backend.WaitForCompletionAsync(handle, cancellationToken: timeout.Token);
+        var status = await Backend.WaitForCompletionAsync(handle, cancellationToken: timeout.Token);
 
         Assert.Equal(RunState.Succeeded, status.State);
-        Assert.Equal(3, _bed.Compute.Requests.Count(r => r.IsInsert));
-        Assert.Single(_bed.Compute.CreatedInstances);
+        Assert.Equal(3, Compute.Requests.Count(r => r.IsInsert));
+        Assert.Single(Compute.CreatedInstances);
     }
 
     [Fact]
@@ -336,11 +297,11 @@ public sealed class GceRunBackendTests : IAsyncLifetime
     {
         var labels = Enumerable.Range(0, 63).ToDictionary(i => $"team-{i}", _ => "x");
 
-        var ex = await Assert.ThrowsAsync<InvalidRunSpecException>(() => _backend.LaunchAsync(new RunSpec("many-labels", "/bin/true") { Labels = labels }));
+        var ex = await Assert.ThrowsAsync<InvalidRunSpecException>(() => Backend.LaunchAsync(new RunSpec("many-labels", "/bin/true") { Labels = labels }));
 
         Assert.Contains("64", ex.Message, StringComparison.Ordinal);
         Assert.Contains(GceRunBackend.RunIdLabel, ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(_bed.Compute.Requests, r => r.IsInsert);
-        Assert.Null(await _storage.StatAsync(new RunPaths("many-labels").RunRecord));
+        Assert.DoesNotContain(Compute.Requests, r => r.IsInsert);
+        Assert.Null(await Storage.StatAsync(new RunPaths("many-labels").RunRecord));
     }
 }

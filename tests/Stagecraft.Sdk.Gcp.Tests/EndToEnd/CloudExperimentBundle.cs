@@ -15,13 +15,17 @@ public sealed class CloudExperimentBundle : IAsyncLifetime
     /// <summary>The asset's apphost: the bundle's entry point.</summary>
     public const string EntryPoint = "Stagecraft.CloudExperiment";
 
+    /// <summary>The configuration this test project (and with it the asset) was built in.</summary>
 #if DEBUG
-    private const string Configuration = "Debug";
+    public const string Configuration = "Debug";
 #else
-    private const string Configuration = "Release";
+    public const string Configuration = "Release";
 #endif
 
     private readonly TempDirectory _temp = new("cloud-bundle");
+
+    /// <summary>The asset's project file.</summary>
+    public static string ProjectFile { get; } = RepositoryLayout.Combine("tests", "Stagecraft.CloudExperiment", "Stagecraft.CloudExperiment.csproj");
 
     /// <summary>The asset's build output (where its program runs as a coordinator on "the laptop").</summary>
     public static string BuildDirectory { get; } = RepositoryLayout.Combine("tests", "Stagecraft.CloudExperiment", "bin", Configuration, "net10.0");

@@ -26,19 +26,10 @@ public sealed class CloudPipelineEndToEndTests(CloudExperimentBundle bundle, ITe
     [Fact]
     public async Task The_bundle_runs_with_an_empty_environment_where_no_dotnet_is_installed()
     {
-        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])["-i", Path.Combine(bundle.PublishDirectory, CloudExperimentBundle.EntryPoint), "--bundle-check"])
-        {
-            info.ArgumentList.Add(argument);
-        }
+        var check = await ProgramRun.WithEmptyEnvironmentAsync(Path.Combine(bundle.PublishDirectory, CloudExperimentBundle.EntryPoint), "--bundle-check");
 
-        using var process = Process.Start(info)!;
-        var stdout = await process.StandardOutput.ReadToEndAsync();
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-
-        Assert.True(process.ExitCode == 0, stderr);
-        Assert.Contains("bundle runs on .NET", stdout, StringComparison.Ordinal);
+        Assert.True(check.ExitCode == 0, check.Stderr);
+        Assert.Contains("bundle runs on .NET", check.Stdout, StringComparison.Ordinal);
         output.WriteLine($"bundle: {bundle.Size} bytes packed in {bundle.PackTime.TotalSeconds:F1} s; sha256 {bundle.Sha256}");
     }
 

@@ -42,28 +42,17 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
         using var sampling = new CancellationTokenSource();
         var maxAlive = SampleAliveAsync(bed.Compute, sampling.Token);
 
-        var goFile = bed.Sandbox.Combine("go");
-        var children = Enumerable.Range(0, scale.Coordinators).Select(c => bed.StartCoordinator(c.ToString(CultureInfo.InvariantCulture), scale.JobsPerCoordinator, scale.Cap, scale.Parallel, goFile)).ToList();
         var done = new List<(string RunId, string Instance, string Code)>();
         var logs = new StringBuilder();
-        try
+        using (var race = ProcessRace.Start(scale.Coordinators, bed.Sandbox.Combine("go"), (c, goFile) => bed.StartCoordinator(c.ToString(CultureInfo.InvariantCulture), scale.JobsPerCoordinator, scale.Cap, scale.Parallel, goFile)))
         {
-            foreach (var child in children)
-            {
-                await child.WaitForLineAsync(l => l == "ready", Generous);
-            }
-
-            await File.WriteAllTextAsync(goFile, "go");
-            foreach (var child in children)
+            await race.GoAsync(Generous);
+            foreach (var child in race.Children)
             {
                 Assert.True(await child.WaitForExitAsync(Generous) == 0, child.StandardError);
                 logs.Append(child.StandardError);
                 done.AddRange(DoneLine().Matches(child.StandardOutput).Select(m => (m.Groups[1].Value, m.Groups[2].Value, m.Groups[3].Value)));
             }
-        }
-        finally
-        {
-            children.ForEach(c => c.Dispose());
         }
 
         var jobs = scale.Coordinators * scale.JobsPerCoordinator;

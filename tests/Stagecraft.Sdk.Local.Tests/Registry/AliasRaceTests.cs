@@ -34,50 +34,35 @@ public class AliasRaceTests(ITestOutputHelper output)
             await registry.RegisterAsync(Registration($"mover-{m}"));
         }
 
-        var goFile = dir.Combine("go");
-        var children = Enumerable.Range(0, movers)
-            .Select(m => TestChildProcess.Start("registry-move-alias", storeRoot, "champion", m.ToString(CultureInfo.InvariantCulture), moves.ToString(CultureInfo.InvariantCulture), goFile))
-            .ToList();
-        try
+        using var race = ProcessRace.Start(movers, dir.Combine("go"), (m, goFile) => TestChildProcess.Start("registry-move-alias", storeRoot, "champion", m.ToString(CultureInfo.InvariantCulture), moves.ToString(CultureInfo.InvariantCulture), goFile));
+        await race.GoAsync(Generous);
+        var conflicts = 0;
+        foreach (var child in race.Children)
         {
-            foreach (var child in children)
-            {
-                await child.WaitForLineAsync(l => l == "ready", Generous);
-            }
-
-            await File.WriteAllTextAsync(goFile, "go");
-            var conflicts = 0;
-            foreach (var child in children)
-            {
-                Assert.True(await child.WaitForExitAsync(Generous) == 0, child.StandardError);
-                conflicts += int.Parse(child.StandardOutput.Split('\n').Single(l => l.StartsWith("conflicts=", StringComparison.Ordinal))["conflicts=".Length..], CultureInfo.InvariantCulture);
-            }
-
-            var history = new List<AliasMove>();
-            await foreach (var move in registry.GetAliasHistoryAsync("champion"))
-            {
-                history.Add(move);
-            }
-
-            output.WriteLine($"{movers} processes x {moves} moves: {history.Count} history entries, {conflicts} conflicts retried");
-            Assert.Equal(movers * moves, history.Count);
-            AssertChain(history);
-            for (var m = 0; m < movers; m++)
-            {
-                var mine = history.Where(h => h.MovedBy == $"mover-{m}").ToList();
-                Assert.Equal(moves, mine.Count);
-                Assert.All(mine, h => Assert.Equal($"mover-{m}", h.ToRunId));
-                Assert.Equal(Enumerable.Range(0, moves).Select(i => $"mover {m} move {i}"), mine.Select(h => h.Reason)); // each mover's moves in its order
-            }
-
-            var final = await registry.ResolveAsync("champion");
-            Assert.Equal(history[^1].ToRunId, final.RunId);
-            Assert.Equal(history[^1].Generation, final.Generation);
+            Assert.True(await child.WaitForExitAsync(Generous) == 0, child.StandardError);
+            conflicts += int.Parse(child.StandardOutput.Split('\n').Single(l => l.StartsWith("conflicts=", StringComparison.Ordinal))["conflicts=".Length..], CultureInfo.InvariantCulture);
         }
-        finally
+
+        var history = new List<AliasMove>();
+        await foreach (var move in registry.GetAliasHistoryAsync("champion"))
         {
-            children.ForEach(c => c.Dispose());
+            history.Add(move);
         }
+
+        output.WriteLine($"{movers} processes x {moves} moves: {history.Count} history entries, {conflicts} conflicts retried");
+        Assert.Equal(movers * moves, history.Count);
+        AssertChain(history);
+        for (var m = 0; m < movers; m++)
+        {
+            var mine = history.Where(h => h.MovedBy == $"mover-{m}").ToList();
+            Assert.Equal(moves, mine.Count);
+            Assert.All(mine, h => Assert.Equal($"mover-{m}", h.ToRunId));
+            Assert.Equal(Enumerable.Range(0, moves).Select(i => $"mover {m} move {i}"), mine.Select(h => h.Reason)); // each mover's moves in its order
+        }
+
+        var final = await registry.ResolveAsync("champion");
+        Assert.Equal(history[^1].ToRunId, final.RunId);
+        Assert.Equal(history[^1].Generation, final.Generation);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Stagecraft.Testing;
 
@@ -108,29 +107,11 @@ public partial class SampleProgramTests
         var dll = RepositoryLayout.Combine("samples", name, "bin", configuration, "net10.0", name + ".dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the sample must be built with the tests");
 
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var start = ProgramRun.StartInfo("dotnet", [dll, .. args]);
+        start.WorkingDirectory = workingDirectory;
         start.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var run = await ProgramRun.RunAsync(start, TimeSpan.FromMinutes(3));
+        return (run.ExitCode, run.Stdout + run.Stderr);
     }
 
     [GeneratedRegex(@"(\d+) stage\(s\) ran, (\d+) served from the cache")]

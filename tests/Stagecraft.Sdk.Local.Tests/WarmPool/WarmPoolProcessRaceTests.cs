@@ -27,37 +27,19 @@ public sealed class WarmPoolProcessRaceTests(ITestOutputHelper output)
         // The cap holds against registrations from here too.
         Assert.Null(await pool.TryRegisterAsync(Stagecraft.TestChild.WarmPoolCommands.Profile, "one-too-many", "fake"));
 
-        var goFile = dir.Combine("go");
-        var children = Enumerable.Range(0, processes)
-            .Select(p => TestChildProcess.Start("warmpool-claim-loop", root, p.ToString(CultureInfo.InvariantCulture), claimsEach.ToString(CultureInfo.InvariantCulture), goFile))
-            .ToList();
-        try
+        using var race = ProcessRace.Start(processes, dir.Combine("go"), (p, goFile) => TestChildProcess.Start("warmpool-claim-loop", root, p.ToString(CultureInfo.InvariantCulture), claimsEach.ToString(CultureInfo.InvariantCulture), goFile));
+        await race.GoAsync(Generous);
+        foreach (var child in race.Children)
         {
-            foreach (var child in children)
-            {
-                await child.WaitForLineAsync(l => l == "ready", Generous);
-            }
-
-            await File.WriteAllTextAsync(goFile, "go");
-            foreach (var child in children)
-            {
-                Assert.True(await child.WaitForExitAsync(Generous) == 0, child.StandardError);
-                Assert.Contains($"double=0 claims={claimsEach}", child.StandardOutput, StringComparison.Ordinal);
-            }
-
-            // Every job end was counted exactly once: the first jobs plus every claimed job, none lost or doubled.
-            var all = await pool.ListAsync().ToListAsync();
-            Assert.Equal(instances, all.Count);
-            Assert.All(all, i => Assert.Equal(WarmInstanceState.Idle, i.State));
-            Assert.Equal(instances + (processes * claimsEach), all.Sum(i => i.Jobs));
-            output.WriteLine($"{processes} processes x {claimsEach} claims over {instances} instances: jobs per instance {string.Join(", ", all.Select(i => i.Jobs))}");
+            Assert.True(await child.WaitForExitAsync(Generous) == 0, child.StandardError);
+            Assert.Contains($"double=0 claims={claimsEach}", child.StandardOutput, StringComparison.Ordinal);
         }
-        finally
-        {
-            foreach (var child in children)
-            {
-                child.Dispose();
-            }
-        }
+
+        // Every job end was counted exactly once: the first jobs plus every claimed job, none lost or doubled.
+        var all = await pool.ListAsync().ToListAsync();
+        Assert.Equal(instances, all.Count);
+        Assert.All(all, i => Assert.Equal(WarmInstanceState.Idle, i.State));
+        Assert.Equal(instances + (processes * claimsEach), all.Sum(i => i.Jobs));
+        output.WriteLine($"{processes} processes x {claimsEach} claims over {instances} instances: jobs per instance {string.Join(", ", all.Select(i => i.Jobs))}");
     }
 }

@@ -158,19 +158,11 @@ public class AtomicFileTests
         Assert.Equal("x", File.ReadAllText(target));
     }
 
-    private sealed class FailingStream(long bytesBeforeFailure) : Stream
+    private sealed class FailingStream(long bytesBeforeFailure) : ForwardOnlyStream
     {
         private long _produced;
 
         public Action? OnRead { get; init; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
 
         public override long Position { get => _produced; set => throw new NotSupportedException(); }
 
@@ -187,15 +179,5 @@ public class AtomicFileTests
             _produced += n;
             return n;
         }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -68,29 +68,19 @@ public class ReferenceStoreProcessTests(ITestOutputHelper output)
         var keys = Enumerable.Range(0, 6).Select(i => string.Create(CultureInfo.InvariantCulture, $"db{i}")).ToArray();
         using var dir = new TempDirectory("refrace");
         var (root, builds) = (dir.Combine("root"), dir.Combine("builds"));
-        var children = Enumerable.Range(0, processes)
-            .Select(i => TestChildProcess.Start("ref-ensure-race", root, string.Join(',', keys), "fp", builds, i.ToString(CultureInfo.InvariantCulture)))
-            .ToList();
-        try
+        using var race = ProcessRace.Start(processes, dir.Combine("go"), (i, _) => TestChildProcess.Start("ref-ensure-race", root, string.Join(',', keys), "fp", builds, i.ToString(CultureInfo.InvariantCulture)));
+        await race.GoAsync(Generous);
+        var exits = await Task.WhenAll(race.Children.Select(c => c.WaitForExitAsync(Generous)));
+        for (var i = 0; i < processes; i++)
         {
-            await Task.WhenAll(children.Select(c => c.WaitForLineAsync(l => l == "ready", Generous)));
-            await File.WriteAllTextAsync(dir.Combine("go"), "go");
-            var exits = await Task.WhenAll(children.Select(c => c.WaitForExitAsync(Generous)));
-            for (var i = 0; i < processes; i++)
-            {
-                Assert.True(exits[i] == 0, $"child {i} exited {exits[i]}: {children[i].StandardError}");
-            }
-
-            var buildsPerKey = Directory.GetFiles(builds).Select(f => Path.GetFileName(f).Split('@')[0]).CountBy(k => k).ToDictionary();
-            Assert.Equal(keys.ToDictionary(k => k, _ => 1), buildsPerKey);
-            foreach (var key in keys)
-            {
-                await ReferenceTreeContent.AssertTreeAsync(Path.Combine(root, key), "fp");
-            }
+            Assert.True(exits[i] == 0, $"child {i} exited {exits[i]}: {race.Children[i].StandardError}");
         }
-        finally
+
+        var buildsPerKey = Directory.GetFiles(builds).Select(f => Path.GetFileName(f).Split('@')[0]).CountBy(k => k).ToDictionary();
+        Assert.Equal(keys.ToDictionary(k => k, _ => 1), buildsPerKey);
+        foreach (var key in keys)
         {
-            children.ForEach(c => c.Dispose());
+            await ReferenceTreeContent.AssertTreeAsync(Path.Combine(root, key), "fp");
         }
     }
 

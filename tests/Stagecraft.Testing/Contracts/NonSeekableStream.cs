@@ -5,23 +5,9 @@ namespace Stagecraft.Testing.Contracts;
 /// body: stores must not rely on Length, Seek or full reads. Optionally fails after <paramref name="failAfter"/> bytes,
 /// and reports its position after every read to <paramref name="onPosition"/> (to act at a chosen point of an upload).
 /// </summary>
-public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failAfter = null, Action<long>? onPosition = null) : Stream
+public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failAfter = null, Action<long>? onPosition = null) : ForwardOnlyStream
 {
     private int _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -52,14 +38,4 @@ public sealed class NonSeekableStream(byte[] data, int chunk = 7919, long? failA
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
