@@ -137,8 +137,17 @@ public sealed partial class GceWarmPoolCoordinatorTests(ITestOutputHelper output
         for (var kill = 0; kill < scale.Kills; kill++)
         {
             var goFile = bed.Sandbox.Combine($"go-{kill}");
-            File.WriteAllText(goFile, "go");
             using var child = bed.StartCoordinator($"k{kill}", jobs: 4, scale.Cap, parallel: 2, goFile);
+
+            // Random points are counted from the end of start-up, which a loaded machine stretches past them all.
+            await child.WaitForLineAsync(l => l == "ready", TimeSpan.FromSeconds(90));
+            File.WriteAllText(goFile, "go");
+            if (kill == scale.Kills - 1)
+            {
+                // The last coordinator dies only after a job started, so the check below always has something to check.
+                await WaitUntilAsync(() => bed.Compute.CreatedInstances.Any(i => StartedLine().IsMatch(i.Vm?.ConsoleOutput ?? string.Empty)));
+            }
+
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(300, 4000)));
             child.Kill(); // SIGKILL at a random point of launch / claim / ACK wait / status polling
             await child.WaitForExitAsync(TimeSpan.FromSeconds(30));
