@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Compute;
+using Stagecraft.Runs;
 using Stagecraft.Testing;
 using Stagecraft.WarmPool;
 
@@ -25,7 +26,7 @@ public sealed class PoolCommandTests
         var pool = Pool(store);
         var running = await LaunchAsync(pool, Cpu, "job-running");
         var idle = await LaunchAsync(pool, Cpu, "job-done");
-        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-done"));
+        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-done", new RunExitRecord(0)));
         var launching = (await pool.TryRegisterAsync(Gpu, "job-starting", GceRunBackend.BackendName))!.Instance;
 
         var table = await store.RunAsync("pool", "list");
@@ -61,7 +62,7 @@ public sealed class PoolCommandTests
         await using var store = await CliStore.LocalAsync();
         var pool = Pool(store);
         var idle = await LaunchAsync(pool, Cpu, "job-1");
-        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-1"));
+        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-1", new RunExitRecord(0)));
 
         var drain = await store.RunAsync("pool", "drain");
         Assert.True(drain.ExitCode == 0, drain.ToString());
@@ -121,7 +122,7 @@ public sealed class PoolCommandTests
         var pool = Pool(store);
         var running = await LaunchAsync(pool, Cpu, "job-1");
         var idle = await LaunchAsync(pool, Gpu, "job-2");
-        Assert.NotNull(await pool.CompleteJobAsync(Gpu, idle.InstanceId, "job-2"));
+        Assert.NotNull(await pool.CompleteJobAsync(Gpu, idle.InstanceId, "job-2", new RunExitRecord(0)));
         await InsertVmAsync(compute, running.InstanceId);
         await InsertVmAsync(compute, idle.InstanceId);
         var vanished = await LaunchAsync(pool, Cpu, "job-3"); // its VM was deleted by hand: deleting it again is success

@@ -54,6 +54,7 @@ public sealed partial class LocalRunBackend : IRunBackend
     private readonly RunLogReader _logReader;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Stagecraft.WarmPool.WarmPool? _pool;
+    private readonly Lazy<LocalWarmInstanceHost> _warmHost;
 
     /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
     public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null)
@@ -75,6 +76,7 @@ public sealed partial class LocalRunBackend : IRunBackend
         _timeout = FindTool("timeout", "coreutils");
         _stateDirectory = Path.GetFullPath(_options.StateDirectory);
         _pool = _options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory.OrInherited(_options.LoggerFactory) }) : null;
+        _warmHost = new Lazy<LocalWarmInstanceHost>(() => new LocalWarmInstanceHost(_options));
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = _options.StatusPollInterval, TimeProvider = _time });
         Capabilities = new BackendCapabilities
         {
@@ -93,6 +95,9 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     /// <summary>The warm pool launches of pooled profiles go through (null when <see cref="LocalRunBackendOptions.WarmPool"/> is not set).</summary>
     public Stagecraft.WarmPool.WarmPool? WarmPool => _pool;
+
+    /// <summary>This backend's warm workers as machines, for <see cref="WarmPoolReaper"/> and <see cref="Stagecraft.WarmPool.WarmPool.CleanupAsync"/>.</summary>
+    public LocalWarmInstanceHost WarmInstanceHost => _warmHost.Value;
 
     public async Task<RunHandle> LaunchAsync(RunSpec spec, CancellationToken cancellationToken = default)
     {
@@ -149,7 +154,8 @@ public sealed partial class LocalRunBackend : IRunBackend
             RedirectStandardError = true,
         };
         psi.ArgumentList.Add("/bin/sh");
-        foreach (var arg in RunSupervisorScript.Arguments(dir.Path, spec.Timeout, _options.TerminationGracePeriod, _setsid, _timeout, spec.Command, spec.Arguments))
+        // A warm worker outlives its first run, so its process has no timeout: the worker enforces each job's.
+        foreach (var arg in RunSupervisorScript.Arguments(dir.Path, registration is null ? spec.Timeout : null, _options.TerminationGracePeriod, _setsid, _timeout, spec.Command, spec.Arguments))
         {
             psi.ArgumentList.Add(arg);
         }
@@ -158,9 +164,11 @@ public sealed partial class LocalRunBackend : IRunBackend
         if (registration is not null)
         {
             // The worker ships every job's logs and exit code itself (its first job's too), so nothing here ships them.
-            dir.RecordWarmInstance(dir.Path);
+            dir.RecordWarmInstance(dir.Path, registration.Instance.InstanceId);
             var settings = new WarmWorkerSettings
             {
+                FirstJobTimeout = spec.Timeout,
+                TerminationGracePeriod = _options.TerminationGracePeriod,
                 Root = _pool!.Options.Root,
                 Profile = profile,
                 InstanceId = registration.Instance.InstanceId,
@@ -213,7 +221,7 @@ public sealed partial class LocalRunBackend : IRunBackend
         LogLaunched(_logger, spec.RunId, handle.LaunchId, dir.Path);
         if (registration is not null)
         {
-            await _pool!.MarkLaunchedAsync(registration, dir.Path, cancellationToken).ConfigureAwait(false);
+            await _pool!.MarkLaunchedAsync(registration, LocalWarmInstanceHost.Location(dir.Path), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -229,15 +237,21 @@ public sealed partial class LocalRunBackend : IRunBackend
     /// </summary>
     private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, string workDirectory, CancellationToken cancellationToken)
     {
-        if (await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false) is not { Instance.Location: { } instanceDirectory } claim)
+        if (await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false) is not { } claim)
         {
             return false;
         }
 
-        // Recorded before the ACK, so a status check right after the launch finds the worker that runs it.
-        dir.RecordWarmInstance(instanceDirectory);
-        var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir) };
-        await pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken).ConfigureAwait(false);
+        // Recorded before the ACK, so a status check right after the launch finds the worker that runs it. (A worker with
+        // no usable location cannot be watched from here: the job is not handed over, the claim lapses and the run starts cold.)
+        var located = LocalWarmInstanceHost.TryParseLocation(claim.Instance.Location, out _, out var instanceDirectory);
+        if (located)
+        {
+            dir.RecordWarmInstance(instanceDirectory, claim.Instance.InstanceId);
+            var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir), Timeout = spec.Timeout };
+            await pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken).ConfigureAwait(false);
+        }
+
         if (await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false) != WarmAckOutcome.Acked)
         {
             File.Delete(Path.Combine(dir.Path, "warm_instance"));
@@ -270,13 +284,26 @@ public sealed partial class LocalRunBackend : IRunBackend
         using var activity = Activities.StartActivity("LocalRunBackend.Terminate");
         activity?.SetTag(StagecraftTags.RunId, handle.RunId);
         var dir = new LocalRunDirectory(_stateDirectory, handle);
+        var warm = dir.WarmInstance;
+
+        // A run on a warm worker lives in that worker's process, started by the launch whose directory it records (the
+        // run's own directory for the worker's first run). Stopping the run stops the worker: a stage cannot be taken
+        // out of a process safely. The worker's exit is its supervisor's; the run's is recorded in the run's own directory.
+        var process = warm is { } w && w.Directory != dir.Path ? LocalRunDirectory.AtPath(w.Directory) : dir;
         dir.RequestTermination();
         var spare = ProtectedProcesses.Resolve(_processes, _options.ProtectedProcessIds);
         var deadline = _time.GetUtcNow() + _options.TerminationGracePeriod + TimeSpan.FromSeconds(30);
         var killed = false;
         while (dir.ReadExit() is null)
         {
-            if (!killed && dir.CommandProcess(_setsid) is { } command)
+            // A warm worker publishes a run's exit code before it can take another job: while none is published it still
+            // runs this one, so the kill below stops this run and no other. Once one is published, it is the run's end.
+            if (warm is not null && await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                break;
+            }
+
+            if (!killed && process.CommandProcess(_setsid) is { } command)
             {
                 // The command leads its own session: TERM to its group and tree, the grace period, then KILL.
                 var result = await _processes.KillTreeAsync(command, spare, _options.TerminationGracePeriod, cancellationToken).ConfigureAwait(false);
@@ -285,17 +312,29 @@ public sealed partial class LocalRunBackend : IRunBackend
                 continue;
             }
 
-            if (dir.LiveSupervisor() is null || _time.GetUtcNow() > deadline)
+            if (process.LiveSupervisor() is null || _time.GetUtcNow() > deadline)
             {
-                // Nobody is left to record the end (the supervisor died, or never started the command): record it here.
-                dir.RecordExitIfAbsent(new RunExitRecord(killed ? 137 : 143, RunExitReason.Terminated));
+                // Nobody is left to record the end (the supervisor died, or never started the command, or the process was
+                // a warm worker running this run among others): record it here, with the code the process ended with.
+                var code = ReferenceEquals(process, dir) ? null : process.ReadExit()?.ExitCode;
+                dir.RecordExitIfAbsent(new RunExitRecord(code ?? (killed ? 137 : 143), RunExitReason.Terminated));
                 break;
             }
 
             await Task.Delay(FilePollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
 
-        await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        if (dir.ReadExit() is not null)
+        {
+            await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (warm is { InstanceId: { } instanceId } && _pool is { } pool)
+        {
+            // The worker is gone: its document goes too, so no launch waits for it or claims it.
+            await new WarmPoolReaper(pool, [WarmInstanceHost]).ReapAsync(record.ResourceProfile, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+
         return (await ResolveAsync(handle, cancellationToken).ConfigureAwait(false)).Status;
     }
 
@@ -490,11 +529,20 @@ public sealed partial class LocalRunBackend : IRunBackend
     private async Task ShipLogsAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
     {
         var (stdout, stderr) = _shippers.GetOrAdd(handle.ToString(), _ => (
-            new RunLogShipper(_storage, handle.Paths, LogStream.Stdout, dir.File(LogStream.Stdout)),
-            new RunLogShipper(_storage, handle.Paths, LogStream.Stderr, dir.File(LogStream.Stderr))));
+            new RunLogShipper(_storage, handle.Paths, LogStream.Stdout, LogFile(handle, dir, LogStream.Stdout)),
+            new RunLogShipper(_storage, handle.Paths, LogStream.Stderr, LogFile(handle, dir, LogStream.Stderr))));
         await stdout.ShipAsync(cancellationToken).ConfigureAwait(false);
         await stderr.ShipAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The file the run's <paramref name="stream"/> is written to: the run directory's, or for a run on a warm worker the
+    /// worker's file for that job (the worker ships it itself when the job ends; this ships it when the worker was stopped).
+    /// </summary>
+    private static string LogFile(RunHandle handle, LocalRunDirectory dir, LogStream stream) =>
+        dir.WarmInstanceDirectory is { } worker
+            ? WarmWorkerSettings.JobLogPath(LocalRunDirectory.AtPath(worker).WarmLogDirectory, handle.RunId, stream)
+            : dir.File(stream);
 
     /// <summary>Starts (once per backend instance) the loop that ships a run's logs and publishes its exit code.</summary>
     private void EnsureMonitor(RunHandle handle, LocalRunDirectory dir)
@@ -590,7 +638,7 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     private static bool IsThisHost(LocalRunRecord record) => string.Equals(record.Host, Environment.MachineName, StringComparison.Ordinal);
 
-    private static string FindTool(string name, string package)
+    internal static string FindTool(string name, string package)
     {
         if (!OperatingSystem.IsLinux())
         {

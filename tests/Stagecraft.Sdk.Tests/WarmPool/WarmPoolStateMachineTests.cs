@@ -1,4 +1,5 @@
 using System.Text;
+using Stagecraft.Runs;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Sdk.Tests.WarmPool;
@@ -40,13 +41,13 @@ public sealed class WarmPoolStateMachineTests
     {
         using var f = new WarmPoolFixture();
         var instance = await f.LaunchAsync("job-1");
-        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "other-run"));
-        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1");
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "other-run", new RunExitRecord(0)));
+        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1", new RunExitRecord(0));
         Assert.Equal(WarmInstanceState.Idle, idle!.State);
         Assert.Equal(1, idle.Jobs);
 
         // idle → idle by a job end is no edge.
-        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1"));
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1", new RunExitRecord(0)));
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public sealed class WarmPoolStateMachineTests
     {
         using var f = new WarmPoolFixture();
         var registration = (await f.Pool.TryRegisterAsync(Profile, "job-1", "fake"))!;
-        var idle = await f.Pool.CompleteJobAsync(Profile, registration.Instance.InstanceId, "job-1");
+        var idle = await f.Pool.CompleteJobAsync(Profile, registration.Instance.InstanceId, "job-1", new RunExitRecord(0));
         Assert.Equal(WarmInstanceState.Idle, idle!.State);
         Assert.False(await f.Pool.MarkLaunchedAsync(registration, null)); // the late launcher does not undo it
     }
@@ -84,7 +85,7 @@ public sealed class WarmPoolStateMachineTests
         Assert.Null(await f.Storage.StatAsync(f.Pool.Paths.Job(Profile, "job-2")));
         Assert.Null(await f.Pool.TryClaimAsync(Profile, "job-3")); // running: not claimable
 
-        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2");
+        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0));
         Assert.Equal(2, idle!.Jobs);
     }
 
@@ -126,7 +127,7 @@ public sealed class WarmPoolStateMachineTests
 
         // Waiting again on the old claim while a newer claim holds the instance changes nothing (and reports the old
         // claim's job as run: it was ACKed and finished).
-        await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2");
+        await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0));
         var second = (await f.Pool.TryClaimAsync(Profile, "job-3"))!;
         Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
         Assert.Equal(second.ClaimId, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.ClaimId);
@@ -146,7 +147,7 @@ public sealed class WarmPoolStateMachineTests
         var claim = (await f.Pool.TryClaimAsync(Profile, "job-2"))!;
         await f.Pool.PutJobAsync(Profile, "job-2", "x"u8.ToArray());
         Assert.NotNull(await f.Pool.TryAcceptAsync(Profile, instance.InstanceId));
-        Assert.NotNull(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2"));
+        Assert.NotNull(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0)));
 
         Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
         Assert.Equal(WarmInstanceState.Idle, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.State);
@@ -160,7 +161,7 @@ public sealed class WarmPoolStateMachineTests
         var retired = await f.Pool.RetireAsync(Profile, a.InstanceId);
         Assert.Equal(WarmInstanceState.Deleting, retired!.State);
         Assert.Null(await f.Pool.TryClaimAsync(Profile, "job-9")); // deleting → claimed is no edge
-        Assert.Null(await f.Pool.CompleteJobAsync(Profile, a.InstanceId, "job-1")); // deleting → idle is no edge
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, a.InstanceId, "job-1", new RunExitRecord(0))); // deleting → idle is no edge
 
         var b = await f.IdleInstanceAsync("job-2");
         Assert.NotNull(await f.Pool.TryClaimAsync(Profile, "job-3"));
