@@ -26,6 +26,9 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
     /// <summary>The exit code of a run whose stage outlived its timeout and grace period (a KILL's, as on a cold run).</summary>
     private const int TimedOutKilled = 137;
 
+    /// <summary>How long after a job an idle worker keeps looking at its document at the shortest interval.</summary>
+    private static readonly TimeSpan EagerWindow = TimeSpan.FromSeconds(1);
+
     private readonly WarmPool.WarmPool _pool = new(runner.Storage, new WarmPoolOptions
     {
         Root = settings.Root,
@@ -72,6 +75,9 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
         activity?.SetTag(StagecraftTags.PoolInstance, settings.InstanceId);
         var shortest = settings.PollInterval / 8;
         var delay = shortest;
+
+        // A pipeline's next stage usually follows within moments of the last one's end: look often at first, then back off.
+        var eager = _pool.Options.TimeProvider.GetUtcNow() + EagerWindow;
         while (true)
         {
             if (await _pool.TryAcceptAsync(settings.Profile, settings.InstanceId, cancellationToken).ConfigureAwait(false) is { } job)
@@ -99,7 +105,10 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
             }
 
             await Task.Delay(delay, _pool.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
-            delay = delay * 2 < settings.PollInterval ? delay * 2 : settings.PollInterval;
+            if (_pool.Options.TimeProvider.GetUtcNow() >= eager)
+            {
+                delay = delay * 2 < settings.PollInterval ? delay * 2 : settings.PollInterval;
+            }
         }
     }
 
