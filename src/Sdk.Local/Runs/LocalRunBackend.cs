@@ -56,6 +56,9 @@ public sealed partial class LocalRunBackend : IRunBackend
     private readonly Stagecraft.WarmPool.WarmPool? _pool;
     private readonly Lazy<LocalWarmInstanceHost> _warmHost;
 
+    // Run records never change once written; kept while their runs are watched, so a status poll reads only what changes.
+    private readonly ConcurrentDictionary<string, LocalRunRecord> _records = new(StringComparer.Ordinal);
+
     /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
     public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null)
     {
@@ -237,19 +240,36 @@ public sealed partial class LocalRunBackend : IRunBackend
     /// </summary>
     private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, string workDirectory, CancellationToken cancellationToken)
     {
-        if (await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false) is not { } claim)
+        // The job is stored while the claim is made (its key is the run's, whichever instance takes it): a claimed worker
+        // then finds it at once. Without a claim it is removed again.
+        var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir), Timeout = spec.Timeout };
+        var jobStored = pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken);
+        WarmClaim? claim;
+        try
         {
+            claim = await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await jobStored.ConfigureAwait(false);
+        }
+
+        if (claim is null)
+        {
+            await _storage.DeleteAsync(pool.Paths.Job(profile, spec.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
             return false;
         }
 
-        // Recorded before the ACK, so a status check right after the launch finds the worker that runs it. (A worker with
-        // no usable location cannot be watched from here: the job is not handed over, the claim lapses and the run starts cold.)
-        var located = LocalWarmInstanceHost.TryParseLocation(claim.Instance.Location, out _, out var instanceDirectory);
-        if (located)
+        if (LocalWarmInstanceHost.TryParseLocation(claim.Instance.Location, out _, out var instanceDirectory))
         {
+            // Recorded before the ACK is awaited, so a status check right after the launch finds the worker that runs it.
             dir.RecordWarmInstance(instanceDirectory, claim.Instance.InstanceId);
-            var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir), Timeout = spec.Timeout };
-            await pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // A worker with no recorded location (its launcher died before recording it) cannot be watched from here:
+            // its job is withdrawn, so the claim lapses and the run starts cold.
+            await _storage.DeleteAsync(pool.Paths.Job(profile, spec.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
         }
 
         if (await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false) != WarmAckOutcome.Acked)
@@ -410,6 +430,17 @@ public sealed partial class LocalRunBackend : IRunBackend
     /// </summary>
     private async Task<(RunStatus Status, LocalRunRecord Record)> ResolveAsync(RunHandle handle, CancellationToken cancellationToken)
     {
+        var resolved = await ResolveUncachedAsync(handle, cancellationToken).ConfigureAwait(false);
+        if (resolved.Status.IsTerminal)
+        {
+            _records.TryRemove(handle.ToString(), out _);
+        }
+
+        return resolved;
+    }
+
+    private async Task<(RunStatus Status, LocalRunRecord Record)> ResolveUncachedAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(handle);
         if (handle.Backend != BackendName)
         {
@@ -484,6 +515,11 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     private async Task<LocalRunRecord> ReadRecordAsync(RunHandle handle, CancellationToken cancellationToken)
     {
+        if (_records.TryGetValue(handle.ToString(), out var known))
+        {
+            return known;
+        }
+
         LocalRunRecord? record;
         try
         {
@@ -507,6 +543,7 @@ public sealed partial class LocalRunBackend : IRunBackend
             throw new RunNotFoundException(handle.RunId, $"the handle is for launch '{handle.LaunchId}', but the stored run is launch '{record?.LaunchId}'.");
         }
 
+        _records[handle.ToString()] = record;
         return record;
     }
 

@@ -26,9 +26,6 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
     /// <summary>The exit code of a run whose stage outlived its timeout and grace period (a KILL's, as on a cold run).</summary>
     private const int TimedOutKilled = 137;
 
-    /// <summary>How long after a job an idle worker keeps looking at its document at the shortest interval.</summary>
-    private static readonly TimeSpan EagerWindow = TimeSpan.FromSeconds(1);
-
     private readonly WarmPool.WarmPool _pool = new(runner.Storage, new WarmPoolOptions
     {
         Root = settings.Root,
@@ -73,11 +70,8 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
     {
         using var activity = WarmPoolTelemetry.Source.StartActivity("WarmWorker.WaitForJob");
         activity?.SetTag(StagecraftTags.PoolInstance, settings.InstanceId);
-        var shortest = settings.PollInterval / 8;
-        var delay = shortest;
-
         // A pipeline's next stage usually follows within moments of the last one's end: look often at first, then back off.
-        var eager = _pool.Options.TimeProvider.GetUtcNow() + EagerWindow;
+        var poll = new EagerPollDelay(settings.PollInterval / 8, settings.PollInterval, _pool.Options.TimeProvider);
         while (true)
         {
             if (await _pool.TryAcceptAsync(settings.Profile, settings.InstanceId, cancellationToken).ConfigureAwait(false) is { } job)
@@ -98,17 +92,13 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
                 case WarmInstanceState.Idle:
                     break;
                 case WarmInstanceState.Claimed:
-                    delay = shortest; // its job document is on its way
+                    poll.Restart(); // its job document is on its way
                     break;
                 default:
                     return null; // gone, deleting, or taken over by cleanup
             }
 
-            await Task.Delay(delay, _pool.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
-            if (_pool.Options.TimeProvider.GetUtcNow() >= eager)
-            {
-                delay = delay * 2 < settings.PollInterval ? delay * 2 : settings.PollInterval;
-            }
+            await poll.DelayAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
