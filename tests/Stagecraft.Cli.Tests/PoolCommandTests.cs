@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Compute;
+using Stagecraft.Local.Runs;
 using Stagecraft.Runs;
 using Stagecraft.Testing;
 using Stagecraft.WarmPool;
@@ -146,6 +147,22 @@ public sealed class PoolCommandTests
             ["pool", "cleanup", "--yes", "--gce-project", compute.Options.Project, "--gce-zone", "zone-a", "--compute-endpoint", compute.Endpoint.ToString(), "--storage", store.Argument],
             new Dictionary<string, string>(store.Environment) { ["STAGECRAFT_GCP_ACCESS_TOKEN"] = "not-the-token" });
         Assert.True(wrongToken.ExitCode == 0, wrongToken.ToString()); // nothing left to delete, so the token is never used
+    }
+
+    [Fact]
+    public async Task Pool_cleanup_looks_after_local_workers_without_any_option()
+    {
+        await using var store = await CliStore.LocalAsync();
+        var pool = Pool(store);
+
+        // A local worker whose process has ended (its run directory holds no live supervisor): deleted and forgotten.
+        var registration = (await pool.TryRegisterAsync(Cpu, "job-local", LocalRunBackend.BackendName))!;
+        Assert.True(await pool.MarkLaunchedAsync(registration, Environment.MachineName + ":/nonexistent/stagecraft-run/dir"));
+
+        var cleanup = await store.RunAsync("pool", "cleanup", "--yes");
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Contains(registration.Instance.InstanceId, cleanup.Stdout, StringComparison.Ordinal);
+        Assert.Empty(await pool.ListAsync().ToListAsync());
     }
 
     private static WarmPool.WarmPool Pool(CliStore store) => new(store.Storage, new WarmPoolOptions

@@ -105,9 +105,10 @@ public sealed partial class WarmPool
         }
 
         var deadline = Now + profileOptions.AckTimeout;
+        var poll = new EagerPollDelay(Options.AckPollInterval / 4, Options.AckPollInterval, Options.TimeProvider);
         while (finishing.Count > 0 && Now < deadline)
         {
-            await Task.Delay(Min(Options.AckPollInterval, deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Min(poll.Next(), deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
             foreach (var (instanceId, running) in finishing.ToArray())
             {
                 var read = await ReadAsync(profile, instanceId, cancellationToken).ConfigureAwait(false);
@@ -168,6 +169,7 @@ public sealed partial class WarmPool
         activity?.SetTag(StagecraftTags.RunId, instance.RunId);
         // Measured from the claim, so the time spent writing the job counts against the timeout.
         var deadline = instance.StateSince + ackTimeout;
+        var poll = new EagerPollDelay(Options.AckPollInterval / 4, Options.AckPollInterval, Options.TimeProvider);
         WarmAckOutcome outcome;
         while (true)
         {
@@ -212,7 +214,7 @@ public sealed partial class WarmPool
                 continue; // the document moved (an ACK just landed?): read again and decide from what it says
             }
 
-            await Task.Delay(Min(Options.AckPollInterval, deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Min(poll.Next(), deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
 
         activity?.SetTag(StagecraftTags.PoolAckOutcome, outcome.ToString());
