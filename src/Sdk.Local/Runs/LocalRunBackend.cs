@@ -472,9 +472,21 @@ public sealed partial class LocalRunBackend : IRunBackend
                 return (new RunStatus(RunState.Running, null, string.Create(CultureInfo.InvariantCulture, $"Running on a warm worker (supervisor pid {worker.Pid}).")), record);
             }
 
-            return await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is { } late
-                ? (late.ToStatus(), record)
-                : (new RunStatus(RunState.Lost, null, "The warm worker running this run is gone and published no exit code.") { Interruption = RunInterruption.MachineLost }, record);
+            if (await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is { } late)
+            {
+                return (late.ToStatus(), record);
+            }
+
+            if (dir.TerminationRequested)
+            {
+                // Stopped by a terminate (maybe in another process, still on its way to recording it): the run's end is
+                // that, never "lost", which would have it retried.
+                var code = LocalRunDirectory.AtPath(instanceDirectory).ReadExit()?.ExitCode ?? 143;
+                dir.RecordExitIfAbsent(new RunExitRecord(code, RunExitReason.Terminated));
+                return ((await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false)).ToStatus(), record);
+            }
+
+            return (new RunStatus(RunState.Lost, null, "The warm worker running this run is gone and published no exit code.") { Interruption = RunInterruption.MachineLost }, record);
         }
 
         if (dir.ReadExit() is not null)

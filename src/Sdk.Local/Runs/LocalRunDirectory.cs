@@ -125,6 +125,9 @@ internal sealed class LocalRunDirectory
 
     public bool CommandStarted => ReadPid("command.pid") is not null;
 
+    /// <summary>Whether a terminate of this launch was requested.</summary>
+    public bool TerminationRequested => System.IO.File.Exists(TerminateMarker);
+
     /// <summary>Tells the supervisor that the end of the command is a termination (and not to start it if it has not yet).</summary>
     public void RequestTermination() => AtomicFile.WriteAllText(TerminateMarker, "terminate\n");
 
