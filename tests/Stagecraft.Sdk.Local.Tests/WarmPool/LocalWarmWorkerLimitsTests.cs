@@ -36,7 +36,7 @@ public sealed class LocalWarmWorkerLimitsTests : IDisposable
             TerminationGracePeriod = TimeSpan.FromSeconds(2),
             WarmPool = new WarmPoolOptions
             {
-                Profiles = new Dictionary<string, WarmPoolProfileOptions>(StringComparer.Ordinal) { [Profile] = new() { IdleTimeout = TimeSpan.FromMinutes(2), AckTimeout = TimeSpan.FromSeconds(2), MaxInstances = 2 } },
+                Profiles = new Dictionary<string, WarmPoolProfileOptions>(StringComparer.Ordinal) { [Profile] = new() { IdleTimeout = TimeSpan.FromMinutes(2), AckTimeout = TimeSpan.FromSeconds(5), MaxInstances = 2 } },
                 AckPollInterval = TimeSpan.FromMilliseconds(20),
                 SelfDeleteGrace = TimeSpan.FromSeconds(1),
             },
