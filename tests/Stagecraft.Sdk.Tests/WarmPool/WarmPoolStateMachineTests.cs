@@ -312,6 +312,22 @@ public sealed class WarmPoolStateMachineTests
         Assert.Null(await claiming.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    [Fact]
+    public async Task An_instance_leaves_mid_job_only_while_it_runs_that_job()
+    {
+        using var f = new WarmPoolFixture();
+        var instance = await RunningSecondJobAsync(f);
+        Assert.Null(await f.Pool.LeaveAsync(Profile, instance.InstanceId, "job-1")); // not the job it runs
+        var left = await f.Pool.LeaveAsync(Profile, instance.InstanceId, "job-2");
+        Assert.Equal(WarmInstanceState.Deleting, left!.State);
+        Assert.Null(await f.Pool.LeaveAsync(Profile, instance.InstanceId, "job-2")); // deleting → deleting is no edge
+
+        // An idle instance retires instead (idle → deleting by RetireAsync); leaving is only for a job it cannot stop.
+        var idle = await f.IdleInstanceAsync("job-9");
+        Assert.Null(await f.Pool.LeaveAsync(Profile, idle.InstanceId, "job-9"));
+        Assert.False(WarmInstanceTransitions.IsAllowed(WarmInstanceState.Claimed, WarmInstanceState.Deleting, WarmPoolActor.Instance));
+    }
+
     /// <summary>An instance that ran job-1 and was claimed and ACKed for job-2.</summary>
     private static async Task<WarmInstance> RunningSecondJobAsync(WarmPoolFixture f)
     {
