@@ -121,6 +121,18 @@ public sealed partial class LocalRunBackend : IRunBackend
             spec.Command, spec.Arguments, [.. spec.Environment.Keys.Order(StringComparer.Ordinal)], workDirectory, spec.Timeout?.TotalSeconds,
             spec.ResourceProfile ?? _options.DefaultResourceProfile, spec.Labels, spec.InputPrefix, spec.EffectiveOutputPrefix);
 
+        // A pooled launch stores its warm job while it claims the run id: the job is inert until a claim names this run,
+        // and a claimed worker then finds it at once. It is withdrawn if the run id is taken or no worker takes it.
+        var profile = spec.ResourceProfile ?? _options.DefaultResourceProfile;
+        var warmPool = _pool is { } pool && pool.IsEnabled(profile) ? pool : null;
+        Task? jobStored = null;
+        if (warmPool is not null)
+        {
+            dir.Create();
+            var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir), Timeout = spec.Timeout };
+            jobStored = warmPool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken);
+        }
+
         // Claim the run id first: a second launch under the same id would share its logs and exit code, and its status would report the other launch's result.
         try
         {
@@ -129,16 +141,21 @@ public sealed partial class LocalRunBackend : IRunBackend
         }
         catch (PreconditionFailedException ex)
         {
+            await WithdrawJobAsync(warmPool, jobStored, profile, spec.RunId).ConfigureAwait(false);
             throw new RunAlreadyExistsException($"A run with id '{spec.RunId}' already exists; run ids are never reused.", ex);
+        }
+        catch (Exception)
+        {
+            await WithdrawJobAsync(warmPool, jobStored, profile, spec.RunId).ConfigureAwait(false);
+            throw;
         }
 
         dir.Create();
         Directory.CreateDirectory(workDirectory);
-        var profile = spec.ResourceProfile ?? _options.DefaultResourceProfile;
         WarmRegistration? registration = null;
-        if (_pool is { } warmPool && warmPool.IsEnabled(profile))
+        if (warmPool is not null)
         {
-            if (await TryLaunchWarmAsync(warmPool, spec, profile, handle, dir, workDirectory, cancellationToken).ConfigureAwait(false))
+            if (await TryLaunchWarmAsync(warmPool, spec, profile, handle, dir, jobStored!, cancellationToken).ConfigureAwait(false))
             {
                 return handle;
             }
@@ -238,12 +255,8 @@ public sealed partial class LocalRunBackend : IRunBackend
     /// Hands the run to an idle warm worker of its profile (claim, job document, ACK). False when none is idle or the
     /// claimed one did not ACK in time (the claim is then released); the launch then starts a process.
     /// </summary>
-    private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, string workDirectory, CancellationToken cancellationToken)
+    private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, Task jobStored, CancellationToken cancellationToken)
     {
-        // The job is stored while the claim is made (its key is the run's, whichever instance takes it): a claimed worker
-        // then finds it at once. Without a claim it is removed again.
-        var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir), Timeout = spec.Timeout };
-        var jobStored = pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken);
         WarmClaim? claim;
         try
         {
@@ -280,6 +293,26 @@ public sealed partial class LocalRunBackend : IRunBackend
 
         LogLaunchedWarm(_logger, spec.RunId, handle.LaunchId, claim.Instance.InstanceId);
         return true;
+    }
+
+    /// <summary>Removes the warm job a launch stored, if it did (a job of another launch under the same run id stays).</summary>
+    private async Task WithdrawJobAsync(Stagecraft.WarmPool.WarmPool? pool, Task? jobStored, string profile, string runId)
+    {
+        if (pool is null || jobStored is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await jobStored.ConfigureAwait(false);
+        }
+        catch (StorageException)
+        {
+            return; // not stored (a precondition failure means it is another launch's): nothing of ours to remove
+        }
+
+        await _storage.DeleteAsync(pool.Paths.Job(profile, runId)).ConfigureAwait(false);
     }
 
     public async Task<RunStatus> GetStatusAsync(RunHandle handle, CancellationToken cancellationToken = default)

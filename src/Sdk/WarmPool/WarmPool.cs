@@ -157,7 +157,7 @@ public sealed partial class WarmPool
     /// <summary>
     /// Waits until the claimed instance ACKs (→ <see cref="WarmAckOutcome.Acked"/>) or the profile's ACK timeout passes;
     /// then releases the claim (CAS claimed → idle, only while it is still this claim), so a late ACK loses and the job is
-    /// never run twice. The job document is removed either way.
+    /// never run twice. The job document is removed: before returning when the claim is not ACKed, in the background once it is.
     /// </summary>
     public async Task<WarmAckOutcome> WaitForAckAsync(WarmClaim claim, CancellationToken cancellationToken = default)
     {
@@ -220,10 +220,31 @@ public sealed partial class WarmPool
         activity?.SetTag(StagecraftTags.PoolAckOutcome, outcome.ToString());
         if (instance.RunId is { } runId)
         {
-            await _storage.DeleteAsync(Paths.Job(instance.Profile, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (outcome == WarmAckOutcome.Acked)
+            {
+                // The instance has read its job: removing the document need not hold up the launch (the reaper removes
+                // one left behind by a process that ended first).
+                _ = RemoveAckedJobAsync(Paths.Job(instance.Profile, runId));
+            }
+            else
+            {
+                await _storage.DeleteAsync(Paths.Job(instance.Profile, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return outcome;
+    }
+
+    private async Task RemoveAckedJobAsync(string key)
+    {
+        try
+        {
+            await _storage.DeleteAsync(key).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageException or IOException or ObjectDisposedException or HttpRequestException)
+        {
+            LogJobLeft(_logger, key, ex);
+        }
     }
 
     /// <summary>
@@ -729,6 +750,9 @@ public sealed partial class WarmPool
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Warm pool profile {Profile} is at its cap of {Cap} instances; run {RunId} launches without the pool")]
     private static partial void LogCapReached(ILogger logger, string profile, int cap, string runId);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Warm pool job document {Key} could not be removed after its ACK; the reaper removes it")]
+    private static partial void LogJobLeft(ILogger logger, string key, Exception exception);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Warm pool {Root}: draining = {Draining}")]
     private static partial void LogDrain(ILogger logger, string root, bool draining);
