@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Stagecraft.Gcp.Compute;
 using Stagecraft.Gcp.Emulation.Compute;
+using Stagecraft.Local.Runs;
+using Stagecraft.Runs;
 using Stagecraft.Testing;
 using Stagecraft.WarmPool;
 
@@ -25,7 +27,7 @@ public sealed class PoolCommandTests
         var pool = Pool(store);
         var running = await LaunchAsync(pool, Cpu, "job-running");
         var idle = await LaunchAsync(pool, Cpu, "job-done");
-        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-done"));
+        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-done", new RunExitRecord(0)));
         var launching = (await pool.TryRegisterAsync(Gpu, "job-starting", GceRunBackend.BackendName))!.Instance;
 
         var table = await store.RunAsync("pool", "list");
@@ -61,7 +63,7 @@ public sealed class PoolCommandTests
         await using var store = await CliStore.LocalAsync();
         var pool = Pool(store);
         var idle = await LaunchAsync(pool, Cpu, "job-1");
-        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-1"));
+        Assert.NotNull(await pool.CompleteJobAsync(Cpu, idle.InstanceId, "job-1", new RunExitRecord(0)));
 
         var drain = await store.RunAsync("pool", "drain");
         Assert.True(drain.ExitCode == 0, drain.ToString());
@@ -121,7 +123,7 @@ public sealed class PoolCommandTests
         var pool = Pool(store);
         var running = await LaunchAsync(pool, Cpu, "job-1");
         var idle = await LaunchAsync(pool, Gpu, "job-2");
-        Assert.NotNull(await pool.CompleteJobAsync(Gpu, idle.InstanceId, "job-2"));
+        Assert.NotNull(await pool.CompleteJobAsync(Gpu, idle.InstanceId, "job-2", new RunExitRecord(0)));
         await InsertVmAsync(compute, running.InstanceId);
         await InsertVmAsync(compute, idle.InstanceId);
         var vanished = await LaunchAsync(pool, Cpu, "job-3"); // its VM was deleted by hand: deleting it again is success
@@ -145,6 +147,22 @@ public sealed class PoolCommandTests
             ["pool", "cleanup", "--yes", "--gce-project", compute.Options.Project, "--gce-zone", "zone-a", "--compute-endpoint", compute.Endpoint.ToString(), "--storage", store.Argument],
             new Dictionary<string, string>(store.Environment) { ["STAGECRAFT_GCP_ACCESS_TOKEN"] = "not-the-token" });
         Assert.True(wrongToken.ExitCode == 0, wrongToken.ToString()); // nothing left to delete, so the token is never used
+    }
+
+    [Fact]
+    public async Task Pool_cleanup_looks_after_local_workers_without_any_option()
+    {
+        await using var store = await CliStore.LocalAsync();
+        var pool = Pool(store);
+
+        // A local worker whose process has ended (its run directory holds no live supervisor): deleted and forgotten.
+        var registration = (await pool.TryRegisterAsync(Cpu, "job-local", LocalRunBackend.BackendName))!;
+        Assert.True(await pool.MarkLaunchedAsync(registration, Environment.MachineName + ":/nonexistent/stagecraft-run/dir"));
+
+        var cleanup = await store.RunAsync("pool", "cleanup", "--yes");
+        Assert.True(cleanup.ExitCode == 0, cleanup.ToString());
+        Assert.Contains(registration.Instance.InstanceId, cleanup.Stdout, StringComparison.Ordinal);
+        Assert.Empty(await pool.ListAsync().ToListAsync());
     }
 
     private static WarmPool.WarmPool Pool(CliStore store) => new(store.Storage, new WarmPoolOptions

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Stagecraft.Local.Storage;
@@ -31,12 +32,33 @@ public static class PipelineNoOpChainCommands
 
     private static string Name(int i) => "S" + i.ToString("000", CultureInfo.InvariantCulture);
 
+    private static ActivityListener TraceTo(string file)
+    {
+        var writer = new StreamWriter(file, append: true) { AutoFlush = true };
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name.StartsWith("Stagecraft", StringComparison.Ordinal),
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = a =>
+            {
+                lock (writer)
+                {
+                    writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{a.OperationName}\t{a.Duration.TotalMilliseconds:F3}"));
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
+    }
+
     [ModuleInitializer]
     internal static void Register() =>
 
         // pipeline-noop-worker <storageRoot> <workRoot> <stages> --stagecraft-pipeline-worker: one stage of the chain.
         ChildCommands.Register("pipeline-noop-worker", async args =>
         {
+            // A benchmark's profile: every activity of this process, appended (name, milliseconds) to the named file.
+            using var trace = Environment.GetEnvironmentVariable("STAGECRAFT_BENCH_TRACE_FILE") is { Length: > 0 } traceFile ? TraceTo(traceFile) : null;
             var runner = new PipelineRunner(new PipelineRunnerOptions { Storage = new LocalObjectStorage(args[0]), WorkDirectory = args[1] });
             return await runner.RunWorkerIfRequestedAsync(args, [Chain(int.Parse(args[2], CultureInfo.InvariantCulture))]) ?? 64;
         });

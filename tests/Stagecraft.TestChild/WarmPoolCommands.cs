@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Stagecraft.Local.Storage;
+using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.WarmPool;
 
@@ -72,7 +73,7 @@ public static class WarmPoolCommands
 
                 await Task.Delay(1);
                 await storage.DeleteAsync(marker);
-                _ = await pool.CompleteJobAsync(Profile, instanceId, job.RunId) ?? throw new InvalidOperationException($"{runId}: job end refused");
+                _ = await pool.CompleteJobAsync(Profile, instanceId, job.RunId, new RunExitRecord(0)) ?? throw new InvalidOperationException($"{runId}: job end refused");
             }
 
             Console.WriteLine($"double={doubles} claims={claims}");

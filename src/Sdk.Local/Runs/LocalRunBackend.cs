@@ -54,6 +54,10 @@ public sealed partial class LocalRunBackend : IRunBackend
     private readonly RunLogReader _logReader;
     private readonly CancellationTokenSource _disposed = new();
     private readonly Stagecraft.WarmPool.WarmPool? _pool;
+    private readonly Lazy<LocalWarmInstanceHost> _warmHost;
+
+    // Run records never change once written; kept while their runs are watched, so a status poll reads only what changes.
+    private readonly ConcurrentDictionary<string, LocalRunRecord> _records = new(StringComparer.Ordinal);
 
     /// <exception cref="PlatformNotSupportedException">Not Linux, or <c>setsid</c>/<c>timeout</c> are missing.</exception>
     public LocalRunBackend(IObjectStorage storage, LocalRunBackendOptions? options = null)
@@ -75,6 +79,7 @@ public sealed partial class LocalRunBackend : IRunBackend
         _timeout = FindTool("timeout", "coreutils");
         _stateDirectory = Path.GetFullPath(_options.StateDirectory);
         _pool = _options.WarmPool is { } pool ? new Stagecraft.WarmPool.WarmPool(storage, pool with { LoggerFactory = pool.LoggerFactory.OrInherited(_options.LoggerFactory) }) : null;
+        _warmHost = new Lazy<LocalWarmInstanceHost>(() => new LocalWarmInstanceHost(_options));
         _logReader = new RunLogReader(storage, new RunLogReaderOptions { PollInterval = _options.StatusPollInterval, TimeProvider = _time });
         Capabilities = new BackendCapabilities
         {
@@ -93,6 +98,9 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     /// <summary>The warm pool launches of pooled profiles go through (null when <see cref="LocalRunBackendOptions.WarmPool"/> is not set).</summary>
     public Stagecraft.WarmPool.WarmPool? WarmPool => _pool;
+
+    /// <summary>This backend's warm workers as machines, for <see cref="WarmPoolReaper"/> and <see cref="Stagecraft.WarmPool.WarmPool.CleanupAsync"/>.</summary>
+    public LocalWarmInstanceHost WarmInstanceHost => _warmHost.Value;
 
     public async Task<RunHandle> LaunchAsync(RunSpec spec, CancellationToken cancellationToken = default)
     {
@@ -113,6 +121,18 @@ public sealed partial class LocalRunBackend : IRunBackend
             spec.Command, spec.Arguments, [.. spec.Environment.Keys.Order(StringComparer.Ordinal)], workDirectory, spec.Timeout?.TotalSeconds,
             spec.ResourceProfile ?? _options.DefaultResourceProfile, spec.Labels, spec.InputPrefix, spec.EffectiveOutputPrefix);
 
+        // A pooled launch stores its warm job while it claims the run id: the job is inert until a claim names this run,
+        // and a claimed worker then finds it at once. It is withdrawn if the run id is taken or no worker takes it.
+        var profile = spec.ResourceProfile ?? _options.DefaultResourceProfile;
+        var warmPool = _pool is { } pool && pool.IsEnabled(profile) ? pool : null;
+        Task? jobStored = null;
+        if (warmPool is not null)
+        {
+            dir.Create();
+            var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir), Timeout = spec.Timeout };
+            jobStored = warmPool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken);
+        }
+
         // Claim the run id first: a second launch under the same id would share its logs and exit code, and its status would report the other launch's result.
         try
         {
@@ -121,16 +141,21 @@ public sealed partial class LocalRunBackend : IRunBackend
         }
         catch (PreconditionFailedException ex)
         {
+            await WithdrawJobAsync(warmPool, jobStored, profile, spec.RunId).ConfigureAwait(false);
             throw new RunAlreadyExistsException($"A run with id '{spec.RunId}' already exists; run ids are never reused.", ex);
+        }
+        catch (Exception)
+        {
+            await WithdrawJobAsync(warmPool, jobStored, profile, spec.RunId).ConfigureAwait(false);
+            throw;
         }
 
         dir.Create();
         Directory.CreateDirectory(workDirectory);
-        var profile = spec.ResourceProfile ?? _options.DefaultResourceProfile;
         WarmRegistration? registration = null;
-        if (_pool is { } warmPool && warmPool.IsEnabled(profile))
+        if (warmPool is not null)
         {
-            if (await TryLaunchWarmAsync(warmPool, spec, profile, handle, dir, workDirectory, cancellationToken).ConfigureAwait(false))
+            if (await TryLaunchWarmAsync(warmPool, spec, profile, handle, dir, jobStored!, cancellationToken).ConfigureAwait(false))
             {
                 return handle;
             }
@@ -149,7 +174,8 @@ public sealed partial class LocalRunBackend : IRunBackend
             RedirectStandardError = true,
         };
         psi.ArgumentList.Add("/bin/sh");
-        foreach (var arg in RunSupervisorScript.Arguments(dir.Path, spec.Timeout, _options.TerminationGracePeriod, _setsid, _timeout, spec.Command, spec.Arguments))
+        // A warm worker outlives its first run, so its process has no timeout: the worker enforces each job's.
+        foreach (var arg in RunSupervisorScript.Arguments(dir.Path, registration is null ? spec.Timeout : null, _options.TerminationGracePeriod, _setsid, _timeout, spec.Command, spec.Arguments))
         {
             psi.ArgumentList.Add(arg);
         }
@@ -158,9 +184,11 @@ public sealed partial class LocalRunBackend : IRunBackend
         if (registration is not null)
         {
             // The worker ships every job's logs and exit code itself (its first job's too), so nothing here ships them.
-            dir.RecordWarmInstance(dir.Path);
+            dir.RecordWarmInstance(dir.Path, registration.Instance.InstanceId);
             var settings = new WarmWorkerSettings
             {
+                FirstJobTimeout = spec.Timeout,
+                TerminationGracePeriod = _options.TerminationGracePeriod,
                 Root = _pool!.Options.Root,
                 Profile = profile,
                 InstanceId = registration.Instance.InstanceId,
@@ -213,7 +241,7 @@ public sealed partial class LocalRunBackend : IRunBackend
         LogLaunched(_logger, spec.RunId, handle.LaunchId, dir.Path);
         if (registration is not null)
         {
-            await _pool!.MarkLaunchedAsync(registration, dir.Path, cancellationToken).ConfigureAwait(false);
+            await _pool!.MarkLaunchedAsync(registration, LocalWarmInstanceHost.Location(dir.Path), cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -227,17 +255,36 @@ public sealed partial class LocalRunBackend : IRunBackend
     /// Hands the run to an idle warm worker of its profile (claim, job document, ACK). False when none is idle or the
     /// claimed one did not ACK in time (the claim is then released); the launch then starts a process.
     /// </summary>
-    private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, string workDirectory, CancellationToken cancellationToken)
+    private async Task<bool> TryLaunchWarmAsync(Stagecraft.WarmPool.WarmPool pool, RunSpec spec, string profile, RunHandle handle, LocalRunDirectory dir, Task jobStored, CancellationToken cancellationToken)
     {
-        if (await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false) is not { Instance.Location: { } instanceDirectory } claim)
+        WarmClaim? claim;
+        try
         {
+            claim = await pool.TryClaimAsync(profile, spec.RunId, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await jobStored.ConfigureAwait(false);
+        }
+
+        if (claim is null)
+        {
+            await _storage.DeleteAsync(pool.Paths.Job(profile, spec.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
             return false;
         }
 
-        // Recorded before the ACK, so a status check right after the launch finds the worker that runs it.
-        dir.RecordWarmInstance(instanceDirectory);
-        var job = new WarmWorkerJob { WorkingDirectory = workDirectory, Environment = RunEnvironment(spec, handle, dir) };
-        await pool.PutJobAsync(profile, spec.RunId, job.ToJson(), cancellationToken).ConfigureAwait(false);
+        if (LocalWarmInstanceHost.TryParseLocation(claim.Instance.Location, out _, out var instanceDirectory))
+        {
+            // Recorded before the ACK is awaited, so a status check right after the launch finds the worker that runs it.
+            dir.RecordWarmInstance(instanceDirectory, claim.Instance.InstanceId);
+        }
+        else
+        {
+            // A worker with no recorded location (its launcher died before recording it) cannot be watched from here:
+            // its job is withdrawn, so the claim lapses and the run starts cold.
+            await _storage.DeleteAsync(pool.Paths.Job(profile, spec.RunId), cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
         if (await pool.WaitForAckAsync(claim, cancellationToken).ConfigureAwait(false) != WarmAckOutcome.Acked)
         {
             File.Delete(Path.Combine(dir.Path, "warm_instance"));
@@ -246,6 +293,26 @@ public sealed partial class LocalRunBackend : IRunBackend
 
         LogLaunchedWarm(_logger, spec.RunId, handle.LaunchId, claim.Instance.InstanceId);
         return true;
+    }
+
+    /// <summary>Removes the warm job a launch stored, if it did (a job of another launch under the same run id stays).</summary>
+    private async Task WithdrawJobAsync(Stagecraft.WarmPool.WarmPool? pool, Task? jobStored, string profile, string runId)
+    {
+        if (pool is null || jobStored is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await jobStored.ConfigureAwait(false);
+        }
+        catch (StorageException)
+        {
+            return; // not stored (a precondition failure means it is another launch's): nothing of ours to remove
+        }
+
+        await _storage.DeleteAsync(pool.Paths.Job(profile, runId)).ConfigureAwait(false);
     }
 
     public async Task<RunStatus> GetStatusAsync(RunHandle handle, CancellationToken cancellationToken = default)
@@ -270,13 +337,26 @@ public sealed partial class LocalRunBackend : IRunBackend
         using var activity = Activities.StartActivity("LocalRunBackend.Terminate");
         activity?.SetTag(StagecraftTags.RunId, handle.RunId);
         var dir = new LocalRunDirectory(_stateDirectory, handle);
+        var warm = dir.WarmInstance;
+
+        // A run on a warm worker lives in that worker's process, started by the launch whose directory it records (the
+        // run's own directory for the worker's first run). Stopping the run stops the worker: a stage cannot be taken
+        // out of a process safely. The worker's exit is its supervisor's; the run's is recorded in the run's own directory.
+        var process = warm is { } w && w.Directory != dir.Path ? LocalRunDirectory.AtPath(w.Directory) : dir;
         dir.RequestTermination();
         var spare = ProtectedProcesses.Resolve(_processes, _options.ProtectedProcessIds);
         var deadline = _time.GetUtcNow() + _options.TerminationGracePeriod + TimeSpan.FromSeconds(30);
         var killed = false;
         while (dir.ReadExit() is null)
         {
-            if (!killed && dir.CommandProcess(_setsid) is { } command)
+            // A warm worker publishes a run's exit code before it can take another job: while none is published it still
+            // runs this one, so the kill below stops this run and no other. Once one is published, it is the run's end.
+            if (warm is not null && await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                break;
+            }
+
+            if (!killed && process.CommandProcess(_setsid) is { } command)
             {
                 // The command leads its own session: TERM to its group and tree, the grace period, then KILL.
                 var result = await _processes.KillTreeAsync(command, spare, _options.TerminationGracePeriod, cancellationToken).ConfigureAwait(false);
@@ -285,17 +365,29 @@ public sealed partial class LocalRunBackend : IRunBackend
                 continue;
             }
 
-            if (dir.LiveSupervisor() is null || _time.GetUtcNow() > deadline)
+            if (process.LiveSupervisor() is null || _time.GetUtcNow() > deadline)
             {
-                // Nobody is left to record the end (the supervisor died, or never started the command): record it here.
-                dir.RecordExitIfAbsent(new RunExitRecord(killed ? 137 : 143, RunExitReason.Terminated));
+                // Nobody is left to record the end (the supervisor died, or never started the command, or the process was
+                // a warm worker running this run among others): record it here, with the code the process ended with.
+                var code = ReferenceEquals(process, dir) ? null : process.ReadExit()?.ExitCode;
+                dir.RecordExitIfAbsent(new RunExitRecord(code ?? (killed ? 137 : 143), RunExitReason.Terminated));
                 break;
             }
 
             await Task.Delay(FilePollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
 
-        await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        if (dir.ReadExit() is not null)
+        {
+            await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (warm is { InstanceId: { } instanceId } && _pool is { } pool)
+        {
+            // The worker is gone: its document goes too, so no launch waits for it or claims it.
+            await new WarmPoolReaper(pool, [WarmInstanceHost]).ReapAsync(record.ResourceProfile, instanceId, cancellationToken).ConfigureAwait(false);
+        }
+
         return (await ResolveAsync(handle, cancellationToken).ConfigureAwait(false)).Status;
     }
 
@@ -371,6 +463,17 @@ public sealed partial class LocalRunBackend : IRunBackend
     /// </summary>
     private async Task<(RunStatus Status, LocalRunRecord Record)> ResolveAsync(RunHandle handle, CancellationToken cancellationToken)
     {
+        var resolved = await ResolveUncachedAsync(handle, cancellationToken).ConfigureAwait(false);
+        if (resolved.Status.IsTerminal)
+        {
+            _records.TryRemove(handle.ToString(), out _);
+        }
+
+        return resolved;
+    }
+
+    private async Task<(RunStatus Status, LocalRunRecord Record)> ResolveUncachedAsync(RunHandle handle, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(handle);
         if (handle.Backend != BackendName)
         {
@@ -402,9 +505,21 @@ public sealed partial class LocalRunBackend : IRunBackend
                 return (new RunStatus(RunState.Running, null, string.Create(CultureInfo.InvariantCulture, $"Running on a warm worker (supervisor pid {worker.Pid}).")), record);
             }
 
-            return await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is { } late
-                ? (late.ToStatus(), record)
-                : (new RunStatus(RunState.Lost, null, "The warm worker running this run is gone and published no exit code.") { Interruption = RunInterruption.MachineLost }, record);
+            if (await RunExitPublisher.ReadAsync(_storage, handle.Paths, cancellationToken).ConfigureAwait(false) is { } late)
+            {
+                return (late.ToStatus(), record);
+            }
+
+            if (dir.TerminationRequested)
+            {
+                // Stopped by a terminate (maybe in another process, still on its way to recording it): the run's end is
+                // that, never "lost", which would have it retried.
+                var code = LocalRunDirectory.AtPath(instanceDirectory).ReadExit()?.ExitCode ?? 143;
+                dir.RecordExitIfAbsent(new RunExitRecord(code, RunExitReason.Terminated));
+                return ((await PublishExitAsync(handle, dir, cancellationToken).ConfigureAwait(false)).ToStatus(), record);
+            }
+
+            return (new RunStatus(RunState.Lost, null, "The warm worker running this run is gone and published no exit code.") { Interruption = RunInterruption.MachineLost }, record);
         }
 
         if (dir.ReadExit() is not null)
@@ -445,6 +560,11 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     private async Task<LocalRunRecord> ReadRecordAsync(RunHandle handle, CancellationToken cancellationToken)
     {
+        if (_records.TryGetValue(handle.ToString(), out var known))
+        {
+            return known;
+        }
+
         LocalRunRecord? record;
         try
         {
@@ -468,6 +588,7 @@ public sealed partial class LocalRunBackend : IRunBackend
             throw new RunNotFoundException(handle.RunId, $"the handle is for launch '{handle.LaunchId}', but the stored run is launch '{record?.LaunchId}'.");
         }
 
+        _records[handle.ToString()] = record;
         return record;
     }
 
@@ -490,11 +611,20 @@ public sealed partial class LocalRunBackend : IRunBackend
     private async Task ShipLogsAsync(RunHandle handle, LocalRunDirectory dir, CancellationToken cancellationToken)
     {
         var (stdout, stderr) = _shippers.GetOrAdd(handle.ToString(), _ => (
-            new RunLogShipper(_storage, handle.Paths, LogStream.Stdout, dir.File(LogStream.Stdout)),
-            new RunLogShipper(_storage, handle.Paths, LogStream.Stderr, dir.File(LogStream.Stderr))));
+            new RunLogShipper(_storage, handle.Paths, LogStream.Stdout, LogFile(handle, dir, LogStream.Stdout)),
+            new RunLogShipper(_storage, handle.Paths, LogStream.Stderr, LogFile(handle, dir, LogStream.Stderr))));
         await stdout.ShipAsync(cancellationToken).ConfigureAwait(false);
         await stderr.ShipAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// The file the run's <paramref name="stream"/> is written to: the run directory's, or for a run on a warm worker the
+    /// worker's file for that job (the worker ships it itself when the job ends; this ships it when the worker was stopped).
+    /// </summary>
+    private static string LogFile(RunHandle handle, LocalRunDirectory dir, LogStream stream) =>
+        dir.WarmInstanceDirectory is { } worker
+            ? WarmWorkerSettings.JobLogPath(LocalRunDirectory.AtPath(worker).WarmLogDirectory, handle.RunId, stream)
+            : dir.File(stream);
 
     /// <summary>Starts (once per backend instance) the loop that ships a run's logs and publishes its exit code.</summary>
     private void EnsureMonitor(RunHandle handle, LocalRunDirectory dir)
@@ -590,7 +720,7 @@ public sealed partial class LocalRunBackend : IRunBackend
 
     private static bool IsThisHost(LocalRunRecord record) => string.Equals(record.Host, Environment.MachineName, StringComparison.Ordinal);
 
-    private static string FindTool(string name, string package)
+    internal static string FindTool(string name, string package)
     {
         if (!OperatingSystem.IsLinux())
         {

@@ -42,7 +42,7 @@ public sealed record LocalRunBackendOptions
     /// </summary>
     public Stagecraft.WarmPool.WarmPoolOptions? WarmPool { get; init; }
 
-    /// <summary>How often an idle warm worker looks at its pool document, at most (it starts at an eighth of it); keep it below the ACK timeout.</summary>
+    /// <summary>How often an idle warm worker looks at its pool document, at most (at an eighth of it for a second after each job, then backing off to it); keep it below the ACK timeout.</summary>
     public TimeSpan WarmPoolPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>The clock for launch timeouts, status polling and log shipping.</summary>

@@ -38,12 +38,19 @@ internal sealed class LocalRunDirectory
     public bool Exists => Directory.Exists(Path);
 
     /// <summary>For a launch run by a warm worker: the run directory of the launch whose supervisor runs that worker.</summary>
-    public string? WarmInstanceDirectory => ReadSmallFile(System.IO.Path.Combine(Path, "warm_instance"))?.Trim() is { Length: > 0 } path ? path : null;
+    public string? WarmInstanceDirectory => WarmInstance?.Directory;
+
+    /// <summary>For a launch run by a warm worker: that worker's run directory (see <see cref="WarmInstanceDirectory"/>) and pool instance id.</summary>
+    public (string Directory, string? InstanceId)? WarmInstance =>
+        ReadSmallFile(System.IO.Path.Combine(Path, "warm_instance"))?.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is [{ } directory, .. var rest]
+            ? (directory, rest is [{ } id, ..] ? id : null)
+            : null;
 
     /// <summary>Directories where a warm worker keeps each job's logs until it ships them.</summary>
     public string WarmLogDirectory => System.IO.Path.Combine(Path, "warm-logs");
 
-    public void RecordWarmInstance(string instanceDirectory) => AtomicFile.WriteAllText(System.IO.Path.Combine(Path, "warm_instance"), instanceDirectory + "\n");
+    public void RecordWarmInstance(string instanceDirectory, string instanceId) =>
+        AtomicFile.WriteAllText(System.IO.Path.Combine(Path, "warm_instance"), instanceDirectory + "\n" + instanceId + "\n");
 
     /// <summary>The directory at <paramref name="path"/> (one a warm run recorded).</summary>
     public static LocalRunDirectory AtPath(string path) => new(path);
@@ -117,6 +124,9 @@ internal sealed class LocalRunDirectory
     }
 
     public bool CommandStarted => ReadPid("command.pid") is not null;
+
+    /// <summary>Whether a terminate of this launch was requested.</summary>
+    public bool TerminationRequested => System.IO.File.Exists(TerminateMarker);
 
     /// <summary>Tells the supervisor that the end of the command is a termination (and not to start it if it has not yet).</summary>
     public void RequestTermination() => AtomicFile.WriteAllText(TerminateMarker, "terminate\n");

@@ -27,6 +27,9 @@ internal static class WarmInstanceTransitions
         (WarmInstanceState.Idle, WarmInstanceState.Deleting, WarmPoolActor.Instance),
         (WarmInstanceState.Idle, WarmInstanceState.Deleting, WarmPoolActor.Reaper),
 
+        // The instance leaves mid-job: its job outlived its timeout and could not be stopped, so its machine ends.
+        (WarmInstanceState.Running, WarmInstanceState.Deleting, WarmPoolActor.Instance),
+
         // The reaper removes the document of a machine that is gone (deleted, preempted), whatever its state —
         // except a launching one still within the launch grace, whose machine may not exist yet.
         (WarmInstanceState.Launching, null, WarmPoolActor.Reaper),

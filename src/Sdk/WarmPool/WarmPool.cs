@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.Storage;
 using Stagecraft.Storage.Json;
 
@@ -60,6 +61,12 @@ public sealed partial class WarmPool
     /// null when none is idle, the pool is draining, or the profile does not use the pool. Reads the profile's index and
     /// at most each of its instances once (bounded by the cap). Instances past <see cref="WarmPoolProfileOptions.MaxAge"/> are not claimed.
     /// </summary>
+    /// <remarks>
+    /// An instance still <see cref="WarmInstanceState.Running"/> a run whose exit code is already published is finishing
+    /// (<see cref="CompleteJobAsync"/> publishes the exit code, then marks the instance idle): when nothing is idle, the claim
+    /// waits for such an instance, up to the profile's <see cref="WarmPoolProfileOptions.AckTimeout"/>, rather than start a
+    /// second one for a pipeline's next stage.
+    /// </remarks>
     public async Task<WarmClaim?> TryClaimAsync(string profile, string runId, CancellationToken cancellationToken = default)
     {
         RunId.Validate(runId);
@@ -75,24 +82,66 @@ public sealed partial class WarmPool
         // A random order spreads concurrent launchers over the idle instances instead of all racing for the first.
         var candidates = index?.Document.Instances.ToArray() ?? [];
         Random.Shared.Shuffle(candidates);
+        var finishing = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var instanceId in candidates)
         {
-            var current = await ReadAsync(profile, instanceId, cancellationToken).ConfigureAwait(false);
-            if (current is not { } read || read.Document.State != WarmInstanceState.Idle || Now - read.Document.LaunchedAt > profileOptions.MaxAge)
+            if (await ReadAsync(profile, instanceId, cancellationToken).ConfigureAwait(false) is not { } read)
             {
                 continue;
             }
 
-            var claimId = WarmPoolNames.NewClaimId();
-            var claimed = read.Document with { State = WarmInstanceState.Claimed, RunId = runId, ClaimId = claimId, StateSince = Now };
-            if (await TryWriteAsync(read, claimed, WarmPoolActor.Launcher, cancellationToken).ConfigureAwait(false) is { } written)
+            if (read.Document is { State: WarmInstanceState.Running, RunId: { } running }
+                && await _storage.StatAsync(new RunPaths(running).ExitCode, cancellationToken).ConfigureAwait(false) is not null)
+            {
+                finishing[instanceId] = running;
+                continue;
+            }
+
+            if (await TryClaimIdleAsync(read, runId, profileOptions, cancellationToken).ConfigureAwait(false) is { } claim)
             {
                 activity?.SetTag(StagecraftTags.PoolInstance, instanceId);
-                return new WarmClaim(written, claimId);
+                return claim;
+            }
+        }
+
+        var deadline = Now + profileOptions.AckTimeout;
+        var poll = new EagerPollDelay(Options.AckPollInterval / 4, Options.AckPollInterval, Options.TimeProvider);
+        while (finishing.Count > 0 && Now < deadline)
+        {
+            await Task.Delay(Min(poll.Next(), deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            foreach (var (instanceId, running) in finishing.ToArray())
+            {
+                var read = await ReadAsync(profile, instanceId, cancellationToken).ConfigureAwait(false);
+                if (read is { Document: { State: WarmInstanceState.Running } document } && document.RunId == running)
+                {
+                    continue; // still between its exit code and idle
+                }
+
+                finishing.Remove(instanceId);
+                if (read is { } current && await TryClaimIdleAsync(current, runId, profileOptions, cancellationToken).ConfigureAwait(false) is { } claim)
+                {
+                    activity?.SetTag(StagecraftTags.PoolInstance, instanceId);
+                    return claim;
+                }
             }
         }
 
         return null;
+    }
+
+    /// <summary>CAS idle → claimed for <paramref name="runId"/> on the document read; null when it is not idle, too old, or moved meanwhile.</summary>
+    private async Task<WarmClaim?> TryClaimIdleAsync(StoredJsonDocument<WarmInstanceDocument> read, string runId, WarmPoolProfileOptions profileOptions, CancellationToken cancellationToken)
+    {
+        if (read.Document.State != WarmInstanceState.Idle || Now - read.Document.LaunchedAt > profileOptions.MaxAge)
+        {
+            return null;
+        }
+
+        var claimId = WarmPoolNames.NewClaimId();
+        var claimed = read.Document with { State = WarmInstanceState.Claimed, RunId = runId, ClaimId = claimId, StateSince = Now };
+        return await TryWriteAsync(read, claimed, WarmPoolActor.Launcher, cancellationToken).ConfigureAwait(false) is { } written
+            ? new WarmClaim(written, claimId)
+            : null;
     }
 
     /// <summary>
@@ -108,7 +157,7 @@ public sealed partial class WarmPool
     /// <summary>
     /// Waits until the claimed instance ACKs (→ <see cref="WarmAckOutcome.Acked"/>) or the profile's ACK timeout passes;
     /// then releases the claim (CAS claimed → idle, only while it is still this claim), so a late ACK loses and the job is
-    /// never run twice. The job document is removed either way.
+    /// never run twice. The job document is removed: before returning when the claim is not ACKed, in the background once it is.
     /// </summary>
     public async Task<WarmAckOutcome> WaitForAckAsync(WarmClaim claim, CancellationToken cancellationToken = default)
     {
@@ -120,6 +169,7 @@ public sealed partial class WarmPool
         activity?.SetTag(StagecraftTags.RunId, instance.RunId);
         // Measured from the claim, so the time spent writing the job counts against the timeout.
         var deadline = instance.StateSince + ackTimeout;
+        var poll = new EagerPollDelay(Options.AckPollInterval / 4, Options.AckPollInterval, Options.TimeProvider);
         WarmAckOutcome outcome;
         while (true)
         {
@@ -164,16 +214,37 @@ public sealed partial class WarmPool
                 continue; // the document moved (an ACK just landed?): read again and decide from what it says
             }
 
-            await Task.Delay(Min(Options.AckPollInterval, deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(Min(poll.Next(), deadline - Now), Options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
 
         activity?.SetTag(StagecraftTags.PoolAckOutcome, outcome.ToString());
         if (instance.RunId is { } runId)
         {
-            await _storage.DeleteAsync(Paths.Job(instance.Profile, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (outcome == WarmAckOutcome.Acked)
+            {
+                // The instance has read its job: removing the document need not hold up the launch (the reaper removes
+                // one left behind by a process that ended first).
+                _ = RemoveAckedJobAsync(Paths.Job(instance.Profile, runId));
+            }
+            else
+            {
+                await _storage.DeleteAsync(Paths.Job(instance.Profile, runId), cancellationToken: cancellationToken).ConfigureAwait(false);
+            }
         }
 
         return outcome;
+    }
+
+    private async Task RemoveAckedJobAsync(string key)
+    {
+        try
+        {
+            await _storage.DeleteAsync(key).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is StorageException or IOException or ObjectDisposedException or HttpRequestException)
+        {
+            LogJobLeft(_logger, key, ex);
+        }
     }
 
     /// <summary>
@@ -273,11 +344,21 @@ public sealed partial class WarmPool
     // ---------------------------------------------------------------- instance side
 
     /// <summary>
-    /// The instance's job <paramref name="runId"/> ended (its logs and exit code are stored): running → idle. Refused
-    /// (returns null) when the document is not running that run — a claim released, a reaped instance.
+    /// The instance's job <paramref name="runId"/> ended with <paramref name="exit"/>: publishes the run's exit code
+    /// (<see cref="RunExitPublisher"/>, create-only; the job's logs must already be stored), then moves the document
+    /// running → idle. Refused (returns null, the exit code still published) when the document is not running that run —
+    /// a claim released, a reaped instance.
     /// </summary>
-    public async Task<WarmInstance?> CompleteJobAsync(string profile, string instanceId, string runId, CancellationToken cancellationToken = default)
+    /// <remarks>
+    /// One order for every kind of instance: the exit code first, so a run's end is visible before its instance can be
+    /// claimed again, and whoever terminates a run that has no exit code yet knows its instance is still on that run.
+    /// A launcher that finds the instance between the two waits for it (see <see cref="TryClaimAsync"/>). A Compute Engine
+    /// VM's script follows the same order.
+    /// </remarks>
+    public async Task<WarmInstance?> CompleteJobAsync(string profile, string instanceId, string runId, RunExitRecord exit, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(exit);
+        await RunExitPublisher.PublishAsync(_storage, new RunPaths(runId), exit, cancellationToken).ConfigureAwait(false);
         var read = await ReadAsync(profile, instanceId, cancellationToken).ConfigureAwait(false);
         if (read is not { } current || current.Document.RunId != runId
             || !WarmInstanceTransitions.IsAllowed(current.Document.State, WarmInstanceState.Idle, WarmPoolActor.Instance))
@@ -318,6 +399,18 @@ public sealed partial class WarmPool
 
         return await TryWriteAsync(current, current.Document with { State = WarmInstanceState.Running, StateSince = Now }, WarmPoolActor.Instance, cancellationToken).ConfigureAwait(false) is { } acked
             ? new WarmJob(acked, runId, job)
+            : null;
+    }
+
+    /// <summary>
+    /// The instance gives up while running <paramref name="runId"/> (its job could not be stopped at its timeout, so the
+    /// machine ends): running → deleting, so no launch waits for it to turn idle. Null when the document is not running that run.
+    /// </summary>
+    public async Task<WarmInstance?> LeaveAsync(string profile, string instanceId, string runId, CancellationToken cancellationToken = default)
+    {
+        var read = await ReadAsync(profile, instanceId, cancellationToken).ConfigureAwait(false);
+        return read is { Document.State: WarmInstanceState.Running } current && current.Document.RunId == runId
+            ? await TryWriteAsync(current, current.Document with { State = WarmInstanceState.Deleting, StateSince = Now }, WarmPoolActor.Instance, cancellationToken).ConfigureAwait(false)
             : null;
     }
 
@@ -657,6 +750,9 @@ public sealed partial class WarmPool
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Warm pool profile {Profile} is at its cap of {Cap} instances; run {RunId} launches without the pool")]
     private static partial void LogCapReached(ILogger logger, string profile, int cap, string runId);
+
+    [LoggerMessage(EventId = 1205, Level = LogLevel.Warning, Message = "Warm pool job document {Key} could not be removed after its ACK; the reaper removes it")]
+    private static partial void LogJobLeft(ILogger logger, string key, Exception exception);
 
     [LoggerMessage(EventId = 1203, Level = LogLevel.Information, Message = "Warm pool {Root}: draining = {Draining}")]
     private static partial void LogDrain(ILogger logger, string root, bool draining);

@@ -91,6 +91,26 @@ public sealed partial class WarmPoolReaper
         return new WarmPoolReport(actions);
     }
 
+    /// <summary>
+    /// The same rules for one instance (one read; no listing): for a backend that just stopped an instance's machine and
+    /// wants its document gone now rather than at the next pass.
+    /// </summary>
+    public async Task<WarmPoolReport> ReapAsync(string profile, string instanceId, CancellationToken cancellationToken = default)
+    {
+        var actions = new List<WarmPoolAction>();
+        if (await _pool.GetAsync(profile, instanceId, cancellationToken).ConfigureAwait(false) is { } instance && _hosts.TryGetValue(instance.Backend, out var host))
+        {
+            await ReapAsync(instance, host, _pool.Options.Profiles.GetValueOrDefault(profile) ?? new WarmPoolProfileOptions(), actions, cancellationToken).ConfigureAwait(false);
+        }
+
+        foreach (var action in actions)
+        {
+            LogAction(_logger, action.InstanceId, action.Profile, action.StateBefore, action.Kind, action.Reason);
+        }
+
+        return new WarmPoolReport(actions);
+    }
+
     private async Task ReapAsync(WarmInstance instance, IWarmInstanceHost host, WarmPoolProfileOptions options, List<WarmPoolAction> actions, CancellationToken cancellationToken)
     {
         var now = _pool.Options.TimeProvider.GetUtcNow();

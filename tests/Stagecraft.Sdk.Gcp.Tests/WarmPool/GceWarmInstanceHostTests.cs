@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Stagecraft.Gcp.Compute;
+using Stagecraft.Runs;
 using Stagecraft.Sdk.Gcp.Tests.Compute;
 using Stagecraft.WarmPool;
 
@@ -25,7 +26,7 @@ public sealed class GceWarmInstanceHostTests
         using var host = new GceWarmInstanceHost(bed.Options());
 
         var idle = await LaunchAsync(bed, pool, "job-1", vm: true);
-        Assert.NotNull(await pool.CompleteJobAsync(Profile, idle.InstanceId, "job-1"));
+        Assert.NotNull(await pool.CompleteJobAsync(Profile, idle.InstanceId, "job-1", new RunExitRecord(0)));
         var running = await LaunchAsync(bed, pool, "job-2", vm: true);
         var vanished = await LaunchAsync(bed, pool, "job-3", vm: false); // deleted by hand, or preempted and removed
 

@@ -69,7 +69,7 @@ public sealed class GceWarmPoolDispatchTests : GceBackendTestBase
         // An idle instance whose machine never answers (its VM hangs): it exists only as a document.
         var silent = await pool.TryRegisterAsync(Profile, "silent-first", GceRunBackend.BackendName) ?? throw new InvalidOperationException("cap");
         Assert.True(await pool.MarkLaunchedAsync(silent, "zone-a"));
-        Assert.NotNull(await pool.CompleteJobAsync(Profile, silent.Instance.InstanceId, "silent-first"));
+        Assert.NotNull(await pool.CompleteJobAsync(Profile, silent.Instance.InstanceId, "silent-first", new RunExitRecord(0)));
 
         var handle = await backend.LaunchAsync(new RunSpec("never-acked", "/bin/sh", ["-c", "echo ran"]));
         Assert.Equal(RunState.Succeeded, (await backend.WaitForCompletionAsync(handle, cancellationToken: Timeout())).State);

@@ -49,9 +49,17 @@ public sealed class LocalWarmWorkerTests : IDisposable
         }
 
         // After its idle timeout the worker retires its document and exits: its supervisor records the process's end.
-        var exited = await WaitForAsync(() => Task.FromResult(File.Exists(Path.Combine(instance.Location!, "exit_code")) ? "yes" : null), TimeSpan.FromSeconds(60));
+        var workerDirectory = instance.Location![(instance.Location!.IndexOf(":/", StringComparison.Ordinal) + 1)..];
+        var exited = await WaitForAsync(() => Task.FromResult(File.Exists(Path.Combine(workerDirectory, "exit_code")) ? "yes" : null), TimeSpan.FromSeconds(60));
         Assert.Equal("yes", exited);
-        Assert.Equal(WarmInstanceState.Deleting, (await pool.GetAsync(Profile, instance.InstanceId))!.State);
+        var retired = (await pool.GetAsync(Profile, instance.InstanceId))!;
+        Assert.Equal(WarmInstanceState.Deleting, retired.State);
+
+        // Its process is gone, so the reaper (with the local host) removes the document and the index entry.
+        Assert.Equal(WarmMachineStatus.Gone, await backend.WarmInstanceHost.ProbeAsync(retired));
+        var reaped = await new WarmPoolReaper(pool, [backend.WarmInstanceHost]).ReapAsync();
+        Assert.Contains(reaped.Actions, a => a.InstanceId == instance.InstanceId && a.Kind == WarmPoolActionKind.RemovedDocument);
+        Assert.Empty(await pool.ListAsync(Profile).ToListAsync());
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Stagecraft.Runs;
 using Stagecraft.Testing;
 using Stagecraft.WarmPool;
 using Xunit.Abstractions;
@@ -21,7 +22,7 @@ public sealed class WarmPoolProcessRaceTests(ITestOutputHelper output)
         {
             var registration = await pool.TryRegisterAsync(Stagecraft.TestChild.WarmPoolCommands.Profile, $"first-{i}", "fake") ?? throw new InvalidOperationException("cap");
             Assert.True(await pool.MarkLaunchedAsync(registration, null));
-            Assert.NotNull(await pool.CompleteJobAsync(registration.Instance.Profile, registration.Instance.InstanceId, $"first-{i}"));
+            Assert.NotNull(await pool.CompleteJobAsync(registration.Instance.Profile, registration.Instance.InstanceId, $"first-{i}", new RunExitRecord(0)));
         }
 
         // The cap holds against registrations from here too.

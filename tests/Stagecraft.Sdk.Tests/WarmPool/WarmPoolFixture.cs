@@ -1,4 +1,5 @@
 using Stagecraft.Local.Storage;
+using Stagecraft.Runs;
 using Stagecraft.Storage;
 using Stagecraft.Testing;
 using Stagecraft.WarmPool;
@@ -47,7 +48,7 @@ internal sealed class WarmPoolFixture : IDisposable
     public async Task<WarmInstance> IdleInstanceAsync(string runId)
     {
         var instance = await LaunchAsync(runId);
-        return await Pool.CompleteJobAsync(Profile, instance.InstanceId, runId) ?? throw new InvalidOperationException("not completed");
+        return await Pool.CompleteJobAsync(Profile, instance.InstanceId, runId, new RunExitRecord(0)) ?? throw new InvalidOperationException("not completed");
     }
 
     public async Task<List<string>> KeysAsync()

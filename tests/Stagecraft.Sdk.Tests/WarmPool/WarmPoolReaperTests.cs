@@ -1,3 +1,4 @@
+using Stagecraft.Runs;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Sdk.Tests.WarmPool;
@@ -90,7 +91,7 @@ public sealed class WarmPoolReaperTests
         var idle = await f.IdleInstanceAsync("job-1");
         var running = await f.LaunchAsync("job-2");
         f.Clock.Advance(TimeSpan.FromHours(2));
-        await f.Pool.CompleteJobAsync(Profile, idle.InstanceId, "unrelated"); // refused, no change
+        await f.Pool.CompleteJobAsync(Profile, idle.InstanceId, "unrelated", new RunExitRecord(0)); // refused, no change
         var report = await new WarmPoolReaper(f.Pool, [f.Host]).ReapAsync();
         Assert.Equal([idle.InstanceId], report.DeletedMachines);
         Assert.Equal(WarmInstanceState.Running, (await f.Pool.GetAsync(Profile, running.InstanceId))!.State);

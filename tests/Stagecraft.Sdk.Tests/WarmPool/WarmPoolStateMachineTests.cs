@@ -1,4 +1,6 @@
 using System.Text;
+using Stagecraft.Runs;
+using Stagecraft.Runs.Logs;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Sdk.Tests.WarmPool;
@@ -40,13 +42,13 @@ public sealed class WarmPoolStateMachineTests
     {
         using var f = new WarmPoolFixture();
         var instance = await f.LaunchAsync("job-1");
-        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "other-run"));
-        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1");
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "other-run", new RunExitRecord(0)));
+        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1", new RunExitRecord(0));
         Assert.Equal(WarmInstanceState.Idle, idle!.State);
         Assert.Equal(1, idle.Jobs);
 
         // idle → idle by a job end is no edge.
-        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1"));
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-1", new RunExitRecord(0)));
     }
 
     [Fact]
@@ -54,7 +56,7 @@ public sealed class WarmPoolStateMachineTests
     {
         using var f = new WarmPoolFixture();
         var registration = (await f.Pool.TryRegisterAsync(Profile, "job-1", "fake"))!;
-        var idle = await f.Pool.CompleteJobAsync(Profile, registration.Instance.InstanceId, "job-1");
+        var idle = await f.Pool.CompleteJobAsync(Profile, registration.Instance.InstanceId, "job-1", new RunExitRecord(0));
         Assert.Equal(WarmInstanceState.Idle, idle!.State);
         Assert.False(await f.Pool.MarkLaunchedAsync(registration, null)); // the late launcher does not undo it
     }
@@ -84,7 +86,7 @@ public sealed class WarmPoolStateMachineTests
         Assert.Null(await f.Storage.StatAsync(f.Pool.Paths.Job(Profile, "job-2")));
         Assert.Null(await f.Pool.TryClaimAsync(Profile, "job-3")); // running: not claimable
 
-        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2");
+        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0));
         Assert.Equal(2, idle!.Jobs);
     }
 
@@ -126,7 +128,7 @@ public sealed class WarmPoolStateMachineTests
 
         // Waiting again on the old claim while a newer claim holds the instance changes nothing (and reports the old
         // claim's job as run: it was ACKed and finished).
-        await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2");
+        await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0));
         var second = (await f.Pool.TryClaimAsync(Profile, "job-3"))!;
         Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
         Assert.Equal(second.ClaimId, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.ClaimId);
@@ -146,7 +148,7 @@ public sealed class WarmPoolStateMachineTests
         var claim = (await f.Pool.TryClaimAsync(Profile, "job-2"))!;
         await f.Pool.PutJobAsync(Profile, "job-2", "x"u8.ToArray());
         Assert.NotNull(await f.Pool.TryAcceptAsync(Profile, instance.InstanceId));
-        Assert.NotNull(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2"));
+        Assert.NotNull(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0)));
 
         Assert.Equal(WarmAckOutcome.Acked, await f.Pool.WaitForAckAsync(claim));
         Assert.Equal(WarmInstanceState.Idle, (await f.Pool.GetAsync(Profile, instance.InstanceId))!.State);
@@ -160,7 +162,7 @@ public sealed class WarmPoolStateMachineTests
         var retired = await f.Pool.RetireAsync(Profile, a.InstanceId);
         Assert.Equal(WarmInstanceState.Deleting, retired!.State);
         Assert.Null(await f.Pool.TryClaimAsync(Profile, "job-9")); // deleting → claimed is no edge
-        Assert.Null(await f.Pool.CompleteJobAsync(Profile, a.InstanceId, "job-1")); // deleting → idle is no edge
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, a.InstanceId, "job-1", new RunExitRecord(0))); // deleting → idle is no edge
 
         var b = await f.IdleInstanceAsync("job-2");
         Assert.NotNull(await f.Pool.TryClaimAsync(Profile, "job-3"));
@@ -266,5 +268,73 @@ public sealed class WarmPoolStateMachineTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Stagecraft.WarmPool.WarmPool(local, new WarmPoolOptions { Profiles = new Dictionary<string, WarmPoolProfileOptions> { ["cpu"] = new() { MaxInstances = 0 } } }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Stagecraft.WarmPool.WarmPool(local, new WarmPoolOptions { Profiles = new Dictionary<string, WarmPoolProfileOptions> { ["cpu"] = new() { AckTimeout = TimeSpan.Zero } } }));
         Assert.Throws<ArgumentException>(() => new Stagecraft.WarmPool.WarmPool(local, new WarmPoolOptions { Profiles = new Dictionary<string, WarmPoolProfileOptions> { ["CPU"] = new() } }));
+    }
+
+    [Fact]
+    public async Task Job_end_publishes_the_exit_code_before_the_instance_turns_idle_and_a_claim_waits_for_a_finishing_instance()
+    {
+        using var f = new WarmPoolFixture();
+        var instance = await RunningSecondJobAsync(f);
+
+        // Between its two steps: the exit code of job-2 is stored, the document still says running.
+        await RunExitPublisher.PublishAsync(f.Storage, new RunPaths("job-2"), new RunExitRecord(3));
+        var claiming = f.Pool.TryClaimAsync(Profile, "job-3");
+        await Task.Delay(200);
+        Assert.False(claiming.IsCompleted, "the claim gave up on an instance about to turn idle");
+
+        // The job end keeps the exit code already stored (create-only) and turns the instance idle; the waiting claim takes it.
+        var idle = await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "job-2", new RunExitRecord(0));
+        Assert.Equal(WarmInstanceState.Idle, idle!.State);
+        Assert.Equal(3, (await RunExitPublisher.ReadAsync(f.Storage, new RunPaths("job-2")))!.ExitCode);
+        var claim = await claiming.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal((instance.InstanceId, "job-3"), (claim!.Instance.InstanceId, claim.Instance.RunId));
+
+        // A job end refused (the document runs another run) still publishes its run's exit code.
+        Assert.Null(await f.Pool.CompleteJobAsync(Profile, instance.InstanceId, "stray-run", new RunExitRecord(1)));
+        Assert.Equal(1, (await RunExitPublisher.ReadAsync(f.Storage, new RunPaths("stray-run")))!.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_claim_does_not_wait_past_the_ack_timeout_for_a_finishing_instance_nor_at_all_for_a_running_one()
+    {
+        using var f = new WarmPoolFixture(new WarmPoolProfileOptions { MaxInstances = 3, AckTimeout = TimeSpan.FromSeconds(30) });
+        await RunningSecondJobAsync(f);
+
+        // Running with no exit code: nothing to wait for.
+        Assert.Null(await f.Pool.TryClaimAsync(Profile, "job-3").WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // Finishing but never turning idle (it died between the two steps): the claim waits only up to the ACK timeout.
+        await RunExitPublisher.PublishAsync(f.Storage, new RunPaths("job-2"), new RunExitRecord(0));
+        var claiming = f.Pool.TryClaimAsync(Profile, "job-4");
+        await Task.Delay(100);
+        Assert.False(claiming.IsCompleted);
+        f.Clock.Advance(TimeSpan.FromSeconds(31));
+        Assert.Null(await claiming.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task An_instance_leaves_mid_job_only_while_it_runs_that_job()
+    {
+        using var f = new WarmPoolFixture();
+        var instance = await RunningSecondJobAsync(f);
+        Assert.Null(await f.Pool.LeaveAsync(Profile, instance.InstanceId, "job-1")); // not the job it runs
+        var left = await f.Pool.LeaveAsync(Profile, instance.InstanceId, "job-2");
+        Assert.Equal(WarmInstanceState.Deleting, left!.State);
+        Assert.Null(await f.Pool.LeaveAsync(Profile, instance.InstanceId, "job-2")); // deleting → deleting is no edge
+
+        // An idle instance retires instead (idle → deleting by RetireAsync); leaving is only for a job it cannot stop.
+        var idle = await f.IdleInstanceAsync("job-9");
+        Assert.Null(await f.Pool.LeaveAsync(Profile, idle.InstanceId, "job-9"));
+        Assert.False(WarmInstanceTransitions.IsAllowed(WarmInstanceState.Claimed, WarmInstanceState.Deleting, WarmPoolActor.Instance));
+    }
+
+    /// <summary>An instance that ran job-1 and was claimed and ACKed for job-2.</summary>
+    private static async Task<WarmInstance> RunningSecondJobAsync(WarmPoolFixture f)
+    {
+        var instance = await f.IdleInstanceAsync("job-1");
+        Assert.NotNull(await f.Pool.TryClaimAsync(Profile, "job-2"));
+        await f.Pool.PutJobAsync(Profile, "job-2", Encoding.UTF8.GetBytes("the job"));
+        Assert.NotNull(await f.Pool.TryAcceptAsync(Profile, instance.InstanceId));
+        return (await f.Pool.GetAsync(Profile, instance.InstanceId))!;
     }
 }

@@ -3,6 +3,7 @@ using Stagecraft.Cli.Hosting;
 using Stagecraft.Cli.Output;
 using Stagecraft.Gcp.Auth;
 using Stagecraft.Gcp.Compute;
+using Stagecraft.Local.Runs;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Cli.Commands.Pool;
@@ -11,8 +12,9 @@ namespace Stagecraft.Cli.Commands.Pool;
 /// <c>stagecraft pool cleanup --yes [--gce-project P --gce-zone Z…]</c>: the emergency stop
 /// (<see cref="WarmPool.WarmPool.CleanupAsync"/>). Drains the pool, deletes the machine of every instance — running jobs
 /// included — through the <see cref="IWarmInstanceHost"/> of its backend, and removes the documents. Without
-/// <c>--yes</c> it changes nothing and says what it would delete. An instance whose backend has no host here keeps its
-/// machine and document and is reported as a failure (exit 4).
+/// <c>--yes</c> it changes nothing and says what it would delete. Local workers of this host are always deleted; an
+/// instance whose backend has no host here (or a local worker of another host) keeps its machine and document and is
+/// reported as a failure (exit 4).
 /// </summary>
 internal static class PoolCleanupCommand
 {
@@ -46,7 +48,8 @@ internal static class PoolCleanupCommand
                     $"pool cleanup deletes every instance of the pool {pool.Paths.Root} ({CliFormat.Number(instances.Count)} now, {CliFormat.Number(running)} of them running or starting a job) and stops their jobs; nothing was changed. Pass --yes to proceed, or use 'stagecraft pool drain' to let idle instances go by themselves");
             }
 
-            IWarmInstanceHost[] hosts = gce is null ? [] : [gce];
+            // Local workers are processes on this host: always looked after (those of another host are reported as failures).
+            IWarmInstanceHost[] hosts = gce is null ? [new LocalWarmInstanceHost()] : [gce, new LocalWarmInstanceHost()];
             var report = await pool.CleanupAsync(hosts, confirm: true, context.CancellationToken).ConfigureAwait(false);
             var failures = report.Failures.ToList();
             if (context.Console.Json)

@@ -248,6 +248,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
     private async Task<RunStatus> WatchAsync(RunHandle handle, Action onRunning, CancellationToken cancellationToken)
     {
         var interval = backend.Capabilities.StatusPollInterval > TimeSpan.Zero ? backend.Capabilities.StatusPollInterval : TimeSpan.FromMilliseconds(100);
+        var poll = new EagerPollDelay(interval / 4, interval, timeProvider);
         var seenRunning = false;
         while (true)
         {
@@ -263,7 +264,7 @@ internal sealed class BackendStageExecutor(IObjectStorage storage, IRunBackend b
                 return status;
             }
 
-            await Task.Delay(interval, timeProvider, cancellationToken).ConfigureAwait(false);
+            await poll.DelayAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -1,5 +1,7 @@
+using System.Globalization;
 using Stagecraft.Runs;
 using Stagecraft.Runs.Logs;
+using Stagecraft.Telemetry;
 using Stagecraft.WarmPool;
 
 namespace Stagecraft.Pipelines;
@@ -18,6 +20,12 @@ namespace Stagecraft.Pipelines;
 /// </remarks>
 internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettings settings)
 {
+    /// <summary>The exit code of a run stopped by its timeout (coreutils <c>timeout</c>'s, as on a cold run).</summary>
+    private const int TimedOut = 124;
+
+    /// <summary>The exit code of a run whose stage outlived its timeout and grace period (a KILL's, as on a cold run).</summary>
+    private const int TimedOutKilled = 137;
+
     private readonly WarmPool.WarmPool _pool = new(runner.Storage, new WarmPoolOptions
     {
         Root = settings.Root,
@@ -27,17 +35,21 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
     public async Task<int> RunAsync(string firstRunId, IReadOnlyList<PipelineGraph> graphs, CancellationToken cancellationToken)
     {
         var runId = firstRunId;
-        var exitCode = await RunJobAsync(runId, graphs, cancellationToken).ConfigureAwait(false);
+        var exit = await RunJobAsync(runId, settings.FirstJobTimeout, graphs, cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            // Idle before the exit code is published: a coordinator that sees this stage end and launches the next one
-            // finds this worker idle instead of starting another. Its logs are stored; its exit code follows before any
-            // next job is accepted, and a worker that dies in between leaves the run lost, as any dead worker does.
-            var completed = await _pool.CompleteJobAsync(settings.Profile, settings.InstanceId, runId, cancellationToken).ConfigureAwait(false);
-            await RunExitPublisher.PublishAsync(runner.Storage, new RunPaths(runId), new RunExitRecord(exitCode), cancellationToken).ConfigureAwait(false);
-            if (completed is null)
+            if (exit is null)
             {
-                return exitCode; // the document no longer runs this job (reaped, cleaned up): leave the pool
+                // The job outlived its timeout and the grace period: the stage still runs on a thread here, so this
+                // process ends (as a cold run's would be killed) and leaves the pool; its exit code is published.
+                return TimedOutKilled;
+            }
+
+            // The exit code is published before the instance turns idle (the pool's one order for every instance), so a
+            // run's end is visible before its instance can be claimed again.
+            if (await _pool.CompleteJobAsync(settings.Profile, settings.InstanceId, runId, exit, cancellationToken).ConfigureAwait(false) is null)
+            {
+                return exit.ExitCode; // the document no longer runs this job (reaped, cleaned up): leave the pool
             }
 
             if (await WaitForJobAsync(cancellationToken).ConfigureAwait(false) is not { } job)
@@ -46,15 +58,20 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
             }
 
             runId = job.RunId;
-            exitCode = await RunWithEnvironmentAsync(job.RunId, WarmWorkerJob.FromJson(job.Content.Span), graphs, cancellationToken).ConfigureAwait(false);
+            using var activity = WarmPoolTelemetry.Source.StartActivity("WarmWorker.Job");
+            activity?.SetTag(StagecraftTags.PoolInstance, settings.InstanceId);
+            activity?.SetTag(StagecraftTags.RunId, runId);
+            exit = await RunWithEnvironmentAsync(job.RunId, WarmWorkerJob.FromJson(job.Content.Span), graphs, cancellationToken).ConfigureAwait(false);
         }
     }
 
     /// <summary>Looks at the instance's document with backoff until a claim is ACKed (its job) or the idle timeout retires it (null).</summary>
     private async Task<WarmJob?> WaitForJobAsync(CancellationToken cancellationToken)
     {
-        var shortest = settings.PollInterval / 8;
-        var delay = shortest;
+        using var activity = WarmPoolTelemetry.Source.StartActivity("WarmWorker.WaitForJob");
+        activity?.SetTag(StagecraftTags.PoolInstance, settings.InstanceId);
+        // A pipeline's next stage usually follows within moments of the last one's end: look often at first, then back off.
+        var poll = new EagerPollDelay(settings.PollInterval / 8, settings.PollInterval, _pool.Options.TimeProvider);
         while (true)
         {
             if (await _pool.TryAcceptAsync(settings.Profile, settings.InstanceId, cancellationToken).ConfigureAwait(false) is { } job)
@@ -75,18 +92,17 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
                 case WarmInstanceState.Idle:
                     break;
                 case WarmInstanceState.Claimed:
-                    delay = shortest; // its job document is on its way
+                    poll.Restart(); // its job document is on its way
                     break;
                 default:
                     return null; // gone, deleting, or taken over by cleanup
             }
 
-            await Task.Delay(delay, _pool.Options.TimeProvider, cancellationToken).ConfigureAwait(false);
-            delay = delay * 2 < settings.PollInterval ? delay * 2 : settings.PollInterval;
+            await poll.DelayAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<int> RunWithEnvironmentAsync(string runId, WarmWorkerJob job, IReadOnlyList<PipelineGraph> graphs, CancellationToken cancellationToken)
+    private async Task<RunExitRecord?> RunWithEnvironmentAsync(string runId, WarmWorkerJob job, IReadOnlyList<PipelineGraph> graphs, CancellationToken cancellationToken)
     {
         // Optional run variables a previous job may have set are cleared, as a cold launch's environment would not have them.
         var names = job.Environment.Keys.Concat([RunEnvironmentVariables.InputPrefix, RunEnvironmentVariables.SnapshotPath]).Distinct(StringComparer.Ordinal).ToArray();
@@ -101,7 +117,7 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
         Environment.CurrentDirectory = job.WorkingDirectory;
         try
         {
-            return await RunJobAsync(runId, graphs, cancellationToken).ConfigureAwait(false);
+            return await RunJobAsync(runId, job.Timeout, graphs, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -113,15 +129,20 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
         }
     }
 
-    /// <summary>Runs one stage task with its output in files of its own, then ships them to its run's paths; returns its exit code.</summary>
-    private async Task<int> RunJobAsync(string runId, IReadOnlyList<PipelineGraph> graphs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one stage task with its output in files of its own, then ships them to its run's paths; returns its exit
+    /// record. Past <paramref name="timeout"/> the stage is cancelled and the run ends timed out (124), as a cold run's
+    /// command gets TERM from <c>timeout</c>; a stage still running a grace period later cannot be stopped here, so its
+    /// exit code (137, timed out) is published, the instance leaves the pool, and null tells the caller to end the process.
+    /// </summary>
+    private async Task<RunExitRecord?> RunJobAsync(string runId, TimeSpan? timeout, IReadOnlyList<PipelineGraph> graphs, CancellationToken cancellationToken)
     {
-        var logDirectory = Path.Combine(settings.LogDirectory, runId);
+        var stdoutPath = WarmWorkerSettings.JobLogPath(settings.LogDirectory, runId, LogStream.Stdout);
+        var stderrPath = WarmWorkerSettings.JobLogPath(settings.LogDirectory, runId, LogStream.Stderr);
+        var logDirectory = Path.GetDirectoryName(stdoutPath)!;
         Directory.CreateDirectory(logDirectory);
-        var stdoutPath = Path.Combine(logDirectory, "stdout.log");
-        var stderrPath = Path.Combine(logDirectory, "stderr.log");
         var (stdout, stderr) = (Console.Out, Console.Error);
-        int exitCode;
+        RunExitRecord? exit;
         var outWriter = new StreamWriter(stdoutPath) { AutoFlush = true };
         await using (outWriter.ConfigureAwait(false))
         {
@@ -130,16 +151,29 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
             {
                 Console.SetOut(outWriter);
                 Console.SetError(errWriter);
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var stage = RunStageAsync(runId, graphs, errWriter, limit.Token);
                 try
                 {
-                    exitCode = await new PipelineWorker(runner).RunAsync(runId, graphs, cancellationToken).ConfigureAwait(false);
-                }
-#pragma warning disable CA1031 // The run's failure is its exit code and stderr; the instance goes on to the next job.
-                catch (Exception ex) when (ex is not OperationCanceledException)
-#pragma warning restore CA1031
-                {
-                    await errWriter.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
-                    exitCode = 1;
+                    if (timeout is not { } t || await CompletesWithinAsync(stage, t, cancellationToken).ConfigureAwait(false))
+                    {
+                        exit = new RunExitRecord(await stage.ConfigureAwait(false));
+                    }
+                    else
+                    {
+                        await errWriter.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Run '{runId}' timed out after {t}: its stage is cancelled.")).ConfigureAwait(false);
+                        await limit.CancelAsync().ConfigureAwait(false);
+                        if (await CompletesWithinAsync(stage, settings.TerminationGracePeriod, cancellationToken).ConfigureAwait(false))
+                        {
+                            await AwaitCancelledAsync(stage).ConfigureAwait(false);
+                            exit = new RunExitRecord(TimedOut, RunExitReason.TimedOut);
+                        }
+                        else
+                        {
+                            await errWriter.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"Run '{runId}' did not stop within {settings.TerminationGracePeriod} of its cancellation: the warm worker ends.")).ConfigureAwait(false);
+                            exit = null;
+                        }
+                    }
                 }
                 finally
                 {
@@ -153,7 +187,53 @@ internal sealed class WarmPipelineWorker(PipelineRunner runner, WarmWorkerSettin
         var paths = new RunPaths(runId);
         await new RunLogShipper(runner.Storage, paths, LogStream.Stdout, stdoutPath).ShipAsync(cancellationToken).ConfigureAwait(false);
         await new RunLogShipper(runner.Storage, paths, LogStream.Stderr, stderrPath).ShipAsync(cancellationToken).ConfigureAwait(false);
+        if (exit is null)
+        {
+            // Leaving first, then the exit code: a launcher never waits for this instance to turn idle (it never will).
+            await _pool.LeaveAsync(settings.Profile, settings.InstanceId, runId, cancellationToken).ConfigureAwait(false);
+            await RunExitPublisher.PublishAsync(runner.Storage, paths, new RunExitRecord(TimedOutKilled, RunExitReason.TimedOut), cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
         Directory.Delete(logDirectory, recursive: true);
-        return exitCode;
+        return exit;
+    }
+
+    private async Task<int> RunStageAsync(string runId, IReadOnlyList<PipelineGraph> graphs, StreamWriter errors, CancellationToken cancellationToken)
+    {
+        // Off the caller's context, so a stage that blocks its thread cannot hold up the timeout.
+        await Task.Yield();
+        try
+        {
+            return await new PipelineWorker(runner).RunAsync(runId, graphs, cancellationToken).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // The run's failure is its exit code and stderr; the instance goes on to the next job.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            await errors.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+            return 1;
+        }
+    }
+
+    private async Task<bool> CompletesWithinAsync(Task task, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var finished = await Task.WhenAny(task, Task.Delay(limit, _pool.Options.TimeProvider, stop.Token)).ConfigureAwait(false) == task;
+        await stop.CancelAsync().ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return finished;
+    }
+
+    private static async Task AwaitCancelledAsync(Task<int> stage)
+    {
+        try
+        {
+            await stage.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The timeout cancelled it: the run's end is the timeout, whatever the stage made of its cancellation.
+        }
     }
 }

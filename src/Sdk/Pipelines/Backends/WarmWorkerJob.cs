@@ -14,6 +14,9 @@ public sealed record WarmWorkerJob
     /// <summary>The run's variables, as a cold launch would set them on top of the backend's environment.</summary>
     public required IReadOnlyDictionary<string, string> Environment { get; init; }
 
+    /// <summary>The run's <see cref="Stagecraft.Runs.RunSpec.Timeout"/>: past it the worker stops the stage and the run ends timed out.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>The job document's bytes.</summary>
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, PipelineJsonContext.Default.WarmWorkerJob);
 

@@ -43,6 +43,7 @@ public sealed class RunLogReader
         hasEnded ??= async ct => await _storage.StatAsync(paths.ExitCode, ct).ConfigureAwait(false) is not null;
         long index = 0;
         var finalPass = false;
+        var poll = new EagerPollDelay(_options.PollInterval / 4, _options.PollInterval, _options.TimeProvider);
         while (true)
         {
             var chunk = await TryReadAsync(paths.LogChunk(stream, index), cancellationToken).ConfigureAwait(false);
@@ -64,7 +65,7 @@ public sealed class RunLogReader
                 continue;
             }
 
-            await Task.Delay(_options.PollInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            await poll.DelayAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
