@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Stagecraft.IO;
@@ -25,7 +26,8 @@ internal static class MergeVersusPython
     internal const string RunId = "bench-py";
     internal const string Kind = "otf";
     internal const int Parallelism = 8;
-    private const int Warmups = 5;
+    private const int MinWarmups = 5;
+    private const int MaxWarmups = 40;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -43,15 +45,25 @@ internal static class MergeVersusPython
             Console.WriteLine($"# {picks.Count} picks");
 
             var merger = new PostRunMerger(storage, new PostRunMergerOptions { Durability = Durability.None, MaxParallelism = Parallelism, PersistReport = false });
-            // Steady state: tiered JIT needs a few runs to reach optimised code (the Python script, too, times its merge
-            // without interpreter start-up). The cold first merge is printed for the record.
-            for (var warmup = 0; warmup < Warmups; warmup++)
+            // Steady state (the Python script, too, times its merge without interpreter start-up): tiered compilation
+            // keeps recompiling on a background thread for tens of rounds on a loaded 2-core machine (instrumented, then
+            // optimised code; 100-300 ms of JIT per round), which a measured round would pay in CPU and in a core taken
+            // from the merge. Warm up until a whole round compiles nothing. The cold first merge is printed for the record.
+            for (var warmup = 0; ; warmup++)
             {
+                var jitted = JitInfo.GetCompiledMethodCount();
                 var cold = await MergeOnceAsync(merger, dir, $"warmup{warmup}");
                 await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"copy-warmup{warmup}"));
                 CopyWithKernel(picks, Path.Combine(dir, $"copy-warmup-k{warmup}"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup}: merge {cold:F1} ms"));
+                jitted = JitInfo.GetCompiledMethodCount() - jitted;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup}: merge {cold:F1} ms, {jitted} methods compiled"));
+                if ((warmup + 1 >= MinWarmups && jitted == 0) || warmup + 1 >= MaxWarmups)
+                {
+                    break;
+                }
             }
+
+            var (jitMethods, jitTime) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
 
             var (python, merge, kernel, stored) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
             var (mergeCpu, kernelCpu, storedCpu) = (new List<double>(), new List<double>(), new List<double>());
@@ -82,6 +94,8 @@ internal static class MergeVersusPython
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: python {python[^1]:F1} ms, merge {merge[^1]:F1} ms, kernel copy {kernel[^1]:F1} ms, storage get+copy {stored[^1]:F1} ms"));
             }
 
+            (jitMethods, jitTime) = (JitInfo.GetCompiledMethodCount() - jitMethods, JitInfo.GetCompilationTime() - jitTime);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JIT during the measured rounds: {jitMethods} methods, {jitTime.TotalMilliseconds:F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min python {python.Min():F1} ms, merge {merge.Min():F1} ms, kernel copy {kernel.Min():F1} ms, storage get+copy {stored.Min():F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median process CPU: merge {Median(mergeCpu):F1} ms, kernel copy {Median(kernelCpu):F1} ms, storage get+copy {Median(storedCpu):F1} ms ({Median(storedCpu) / Median(kernelCpu):F2}x)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median python merge_baseline.py: {Median(python):F1} ms"));
