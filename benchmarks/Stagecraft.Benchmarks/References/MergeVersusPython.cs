@@ -52,11 +52,13 @@ internal static class MergeVersusPython
             for (var warmup = 0; ; warmup++)
             {
                 var jitted = JitInfo.GetCompiledMethodCount();
+                PythonMerge(script, dir); // also this process's code: starting it, reading its output
                 var cold = await MergeOnceAsync(merger, dir, $"warmup{warmup}");
+                var coldCpu = ProcessCpu.LastMilliseconds;
                 await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"copy-warmup{warmup}"));
                 CopyWithKernel(picks, Path.Combine(dir, $"copy-warmup-k{warmup}"));
                 jitted = JitInfo.GetCompiledMethodCount() - jitted;
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup}: merge {cold:F1} ms, {jitted} methods compiled"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup}: merge {cold:F1} ms, {jitted} methods compiled, CPU {coldCpu:F1} ms"));
                 if ((warmup + 1 >= MinWarmups && jitted == 0) || warmup + 1 >= MaxWarmups)
                 {
                     break;
