@@ -14,8 +14,8 @@ namespace Stagecraft.Benchmarks.References;
 /// time and the bytes allocated per round.
 /// </summary>
 /// <remarks>
-/// <c>dotnet run -c Release --project benchmarks/Stagecraft.Benchmarks -- merge-profile DIR PHASE [ROUNDS]</c>, where PHASE
-/// is <c>merge</c> (<see cref="PostRunMerger"/>, 8-way), <c>get-copy</c> / <c>kernel-copy</c> (8-way, as in the
+/// <c>dotnet run -c Release --project benchmarks/Stagecraft.Benchmarks -- merge-profile DIR PHASE [ROUNDS [PARALLELISM]]</c>, where PHASE
+/// is <c>merge</c> (<see cref="PostRunMerger"/>, PARALLELISM-way, default 8), <c>get-copy</c> / <c>kernel-copy</c> (8-way, as in the
 /// benchmark), <c>get-copy-1</c> / <c>kernel-copy-1</c> / <c>get-1</c> / <c>stat-1</c> (one thread, for per-object costs), or
 /// <c>crc-1</c> / <c>copy-1</c> (CRC32C / a memory copy of 32 KiB per object, the floor of the verification).
 /// </remarks>
@@ -35,12 +35,14 @@ internal static class MergeProfile
             Directory.Move(Path.Combine(dir, "local"), Path.Combine(dir, "local.pristine"));
             var storage = new LocalObjectStorage(Path.Combine(dir, "store"), new LocalObjectStorageOptions { Durability = Durability.None });
             var picks = await MergeVersusPython.LoadAsync(Path.Combine(dir, "run"), storage);
-            var merger = new PostRunMerger(storage, new PostRunMergerOptions { Durability = Durability.None, MaxParallelism = MergeVersusPython.Parallelism, PersistReport = false });
+            var parallelism = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : MergeVersusPython.Parallelism;
+            var merger = new PostRunMerger(storage, new PostRunMergerOptions { Durability = Durability.None, MaxParallelism = parallelism, PersistReport = false });
             Console.WriteLine($"# {phase}, {picks.Count} picks, load {File.ReadAllText("/proc/loadavg").Trim()}");
             var (times, cpus) = (new List<double>(), new List<double>());
             for (var round = 0; round < rounds; round++)
             {
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount(), System.Runtime.JitInfo.GetCompilationTime());
                 var target = Path.Combine(dir, string.Create(CultureInfo.InvariantCulture, $"t{round}"));
                 var ms = phase switch
                 {
@@ -87,9 +89,10 @@ internal static class MergeProfile
                 };
                 var cpuMs = ProcessCpu.LastMilliseconds;
                 allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                (jitted, jitTime) = (System.Runtime.JitInfo.GetCompiledMethodCount() - jitted, System.Runtime.JitInfo.GetCompilationTime() - jitTime);
                 times.Add(ms);
                 cpus.Add(cpuMs);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: {ms:F1} ms, {ms * 1000 / picks.Count:F2} µs/object, CPU {cpuMs:F1} ms, {allocated / picks.Count} B allocated/object"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: {ms:F1} ms, {ms * 1000 / picks.Count:F2} µs/object, CPU {cpuMs:F1} ms, {allocated / picks.Count} B allocated/object, JIT {jitted} methods in {jitTime.TotalMilliseconds:F1} ms"));
             }
 
             times.Sort();

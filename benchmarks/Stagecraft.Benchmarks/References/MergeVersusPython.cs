@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Stagecraft.IO;
@@ -25,7 +26,10 @@ internal static class MergeVersusPython
     internal const string RunId = "bench-py";
     internal const string Kind = "otf";
     internal const int Parallelism = 8;
-    private const int Warmups = 5;
+    // Tiered compilation promotes a method after 30 calls: one called once per merge (the merge's own entry, the listing)
+    // reaches optimised code only after 30 rounds, and a single quiet round before that proves nothing.
+    private const int MinWarmups = 32;
+    private const int MaxWarmups = 60;
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -43,15 +47,27 @@ internal static class MergeVersusPython
             Console.WriteLine($"# {picks.Count} picks");
 
             var merger = new PostRunMerger(storage, new PostRunMergerOptions { Durability = Durability.None, MaxParallelism = Parallelism, PersistReport = false });
-            // Steady state: tiered JIT needs a few runs to reach optimised code (the Python script, too, times its merge
-            // without interpreter start-up). The cold first merge is printed for the record.
-            for (var warmup = 0; warmup < Warmups; warmup++)
+            // Steady state (the Python script, too, times its merge without interpreter start-up): tiered compilation
+            // keeps recompiling on a background thread for tens of rounds on a loaded 2-core machine (instrumented, then
+            // optimised code; 100-300 ms of JIT per round), which a measured round would pay in CPU and in a core taken
+            // from the merge. Warm up past the promotion of once-per-round methods, then until a whole round compiles nothing. The cold first merge is printed for the record.
+            for (var warmup = 0; ; warmup++)
             {
+                var jitted = JitInfo.GetCompiledMethodCount();
+                PythonMerge(script, dir); // also this process's code: starting it, reading its output
                 var cold = await MergeOnceAsync(merger, dir, $"warmup{warmup}");
+                var coldCpu = ProcessCpu.LastMilliseconds;
                 await CopyWithStorageAsync(storage, picks, Path.Combine(dir, $"copy-warmup{warmup}"));
                 CopyWithKernel(picks, Path.Combine(dir, $"copy-warmup-k{warmup}"));
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup}: merge {cold:F1} ms"));
+                jitted = JitInfo.GetCompiledMethodCount() - jitted;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"warm-up {warmup}: merge {cold:F1} ms, {jitted} methods compiled, CPU {coldCpu:F1} ms"));
+                if ((warmup + 1 >= MinWarmups && jitted == 0) || warmup + 1 >= MaxWarmups)
+                {
+                    break;
+                }
             }
+
+            var (jitMethods, jitTime) = (JitInfo.GetCompiledMethodCount(), JitInfo.GetCompilationTime());
 
             var (python, merge, kernel, stored) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
             var (mergeCpu, kernelCpu, storedCpu) = (new List<double>(), new List<double>(), new List<double>());
@@ -82,6 +98,8 @@ internal static class MergeVersusPython
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round}: python {python[^1]:F1} ms, merge {merge[^1]:F1} ms, kernel copy {kernel[^1]:F1} ms, storage get+copy {stored[^1]:F1} ms"));
             }
 
+            (jitMethods, jitTime) = (JitInfo.GetCompiledMethodCount() - jitMethods, JitInfo.GetCompilationTime() - jitTime);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"JIT during the measured rounds: {jitMethods} methods, {jitTime.TotalMilliseconds:F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"min python {python.Min():F1} ms, merge {merge.Min():F1} ms, kernel copy {kernel.Min():F1} ms, storage get+copy {stored.Min():F1} ms"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median process CPU: merge {Median(mergeCpu):F1} ms, kernel copy {Median(kernelCpu):F1} ms, storage get+copy {Median(storedCpu):F1} ms ({Median(storedCpu) / Median(kernelCpu):F2}x)"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"median python merge_baseline.py: {Median(python):F1} ms"));

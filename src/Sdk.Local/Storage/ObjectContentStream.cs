@@ -1,4 +1,5 @@
 using Microsoft.Win32.SafeHandles;
+using Stagecraft.IO;
 
 namespace Stagecraft.Local.Storage;
 
@@ -38,7 +39,7 @@ internal sealed class ObjectContentStream(SafeFileHandle handle, long start, lon
             return 0;
         }
 
-        var n = RandomAccess.Read(handle, buffer[..take], offset);
+        var n = PositionalFile.Read(handle, buffer[..take], offset);
         _position += n;
         return n;
     }

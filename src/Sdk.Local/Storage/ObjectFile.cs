@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
+using Stagecraft.IO;
 using Stagecraft.Storage;
 
 namespace Stagecraft.Local.Storage;
@@ -98,11 +99,11 @@ internal sealed class ObjectFile : IDisposable
     [SkipLocalsInit] // the tail buffer is overwritten by the read; zeroing 2 KiB per open showed in the profile
     private static ObjectInfo ReadInfo(SafeFileHandle handle, string path, string? expectedKey)
     {
-        var length = RandomAccess.GetLength(handle);
+        var length = PositionalFile.Length(handle);
 
         // One read of the file's tail usually holds the whole trailer (header JSON included); a larger header takes a second.
         Span<byte> tail = stackalloc byte[(int)Math.Min(length, TailReadLength)];
-        if (length < FixedTrailerLength || RandomAccess.Read(handle, tail, length - tail.Length) != tail.Length
+        if (length < FixedTrailerLength || PositionalFile.Read(handle, tail, length - tail.Length) != tail.Length
             || !tail[^8..].SequenceEqual(Magic))
         {
             throw Corrupt(path, "no object trailer");
@@ -123,7 +124,7 @@ internal sealed class ObjectFile : IDisposable
         else
         {
             var bytes = new byte[headerLength];
-            if (RandomAccess.Read(handle, bytes, headerOffset) != bytes.Length)
+            if (PositionalFile.Read(handle, bytes, headerOffset) != bytes.Length)
             {
                 throw Corrupt(path, "short header");
             }

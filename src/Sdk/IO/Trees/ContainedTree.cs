@@ -137,7 +137,7 @@ internal sealed class ContainedTree : IDisposable
                 int read;
                 while ((read = await content.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    RandomAccess.Write(handle, buffer.AsSpan(0, read), offset);
+                    PositionalFile.Write(handle, buffer.AsSpan(0, read), offset);
                     offset += read;
                 }
 

@@ -523,7 +523,7 @@ public sealed partial class PostRunMerger
                 int n;
                 while ((n = await verified.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
                 {
-                    RandomAccess.Write(file, buffer.AsSpan(0, n), offset);
+                    PositionalFile.Write(file, buffer.AsSpan(0, n), offset);
                     offset += n;
                 }
 
